@@ -1,0 +1,78 @@
+"""Flask-Admin setup: the index view and every core view, grouped as a bridge builder thinks."""
+
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from config import BASE_DIR
+from i18n import _l
+
+CASES = _l("Cases")
+CITIZENS = _l("Citizens")
+ACTIVITIES = _l("Activities & partners")
+ADMINISTRATION = _l("Administration")
+
+
+def init_admin(app):
+    from admin.activities import ActivityAdmin, ActivitySessionAdmin, AttendanceAdmin, PartnerAdmin
+    from admin.administration import (
+        AuditLogAdmin,
+        LookupAdmin,
+        OrganisationAdmin,
+        UserAdmin,
+    )
+    from admin.base import BrobyggerIndexView
+    from admin.cases import ContactAdmin, MatchAdmin, ReferralAdmin
+    from admin.citizens import CitizenAdmin
+    from models import (
+        Activity,
+        ActivityCategory,
+        ActivitySession,
+        Attendance,
+        AuditLog,
+        Citizen,
+        Contact,
+        ContactKind,
+        Match,
+        Organisation,
+        Partner,
+        PartnerKind,
+        Referral,
+        ReferralChannel,
+        ReferralReason,
+        User,
+    )
+
+    admin = Admin(
+        app,
+        name="Brobygger",
+        url="/admin",
+        theme=Bootstrap4Theme(swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True),
+        index_view=BrobyggerIndexView(name=_l("Overview"), url="/admin"),
+        translations_path=str(BASE_DIR / "translations"),
+    )
+    admin.add_view(ReferralAdmin(Referral, name=_l("Referrals"), category=CASES, endpoint="referral"))
+    admin.add_view(ContactAdmin(Contact, name=_l("Contacts"), category=CASES, endpoint="contact"))
+    admin.add_view(MatchAdmin(Match, name=_l("Matches"), category=CASES, endpoint="match"))
+    admin.add_view(CitizenAdmin(Citizen, name=_l("Citizens"), category=CITIZENS, endpoint="citizen"))
+    admin.add_view(ActivityAdmin(Activity, name=_l("Activities"), category=ACTIVITIES, endpoint="activity"))
+    admin.add_view(ActivitySessionAdmin(ActivitySession, name=_l("Sessions"), category=ACTIVITIES,
+                                        endpoint="activity_session"))
+    admin.add_view(AttendanceAdmin(Attendance, name=_l("Attendance"), category=ACTIVITIES,
+                                   endpoint="attendance"))
+    admin.add_view(PartnerAdmin(Partner, name=_l("Partners"), category=ACTIVITIES, endpoint="partner"))
+    admin.add_view(UserAdmin(User, name=_l("Users"), category=ADMINISTRATION, endpoint="user"))
+    admin.add_view(OrganisationAdmin(Organisation, name=_l("Organisation"), category=ADMINISTRATION,
+                                     endpoint="organisation"))
+    for model, label in (
+        (ReferralChannel, _l("Referral channels")),
+        (ReferralReason, _l("Referral reasons")),
+        (ActivityCategory, _l("Activity categories")),
+        (PartnerKind, _l("Partner kinds")),
+        (ContactKind, _l("Contact kinds")),
+    ):
+        admin.add_view(LookupAdmin(model, name=label, category=ADMINISTRATION,
+                                   endpoint=model._meta.table_name))
+    admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION,
+                                 endpoint="audit_log"))
+    app.extensions["brobygger_admin"] = admin
+    return admin

@@ -1,0 +1,86 @@
+"""Administration: users, the organisation's settings, editable lists and the audit log."""
+
+from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
+from wtforms import PasswordField
+from wtforms.validators import Email, Length, Optional, ValidationError
+
+from admin.base import BrobyggerModelView
+from i18n import _l
+from models.audit import ACTIONS, AuditLog
+from models.user import ROLES, User
+
+ADMIN_ONLY = {"admin": "rcedx"}
+MIN_PASSWORD = 10
+
+
+class UserAdmin(BrobyggerModelView):
+    access = ADMIN_ONLY
+    column_list = ("name", "email", "role", "partner", "active", "last_login_at")
+    column_sortable_list = ("name", "email", "role", "last_login_at")
+    column_default_sort = "name"
+    column_filters = (FilterEqual(User.role, _l("Role"), options=ROLES),)
+    column_details_exclude_list = ("password_hash", "search_key", "organisation")
+    form_columns = ("name", "email", "role", "partner", "active", "new_password")
+    form_extra_fields = {
+        "new_password": PasswordField(
+            _l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=200)],
+            description=_l("At least 10 characters. Leave empty to keep the current password.")),
+    }
+    form_args = {"email": {"validators": [Email(), Length(max=254)]}}
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        model.email = model.email.strip().lower()
+        if model.role == "partner" and not model.partner_id:
+            raise ValidationError(_l("A partner user must belong to a partner."))
+        if model.role != "partner":
+            model.partner = None
+        if form.new_password.data:
+            model.set_password(form.new_password.data)
+        elif is_created:
+            raise ValidationError(_l("Give the new user a password of at least 10 characters."))
+
+    def delete_model(self, model):
+        from flask import flash
+        from flask_login import current_user
+
+        if model.id == current_user.id:
+            flash(_l("You cannot delete yourself."), "error")
+            return False
+        return super().delete_model(model)
+
+
+class OrganisationAdmin(BrobyggerModelView):
+    access = {"admin": "re"}
+    column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
+    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
+    column_exclude_list = ("created_at", "updated_at", "version")
+
+
+class LookupAdmin(BrobyggerModelView):
+    """One view per admin-editable list (channels, reasons, categories, kinds)."""
+
+    access = ADMIN_ONLY
+    column_list = ("name", "position", "active")
+    column_sortable_list = ("name", "position")
+    column_default_sort = [("position", False), ("name", False)]
+    column_editable_list = ()
+    form_columns = ("name", "position", "active")
+
+
+class AuditLogAdmin(BrobyggerModelView):
+    """Read-only for admins: nobody can create, change or delete an entry."""
+
+    access = {"admin": "rx"}
+    simple_list_pager = True
+    column_list = ("at", "user", "role", "action", "model", "record_id")
+    column_sortable_list = ("at",)
+    column_default_sort = ("at", True)
+    column_filters = (
+        FilterEqual(AuditLog.action, _l("Action"), options=ACTIONS),
+        FilterEqual(AuditLog.model, _l("Record type")),
+        DateBetweenFilter(AuditLog.at, _l("When")),
+    )
+
+    def _export_data(self):
+        return super(BrobyggerModelView, self)._export_data()

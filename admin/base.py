@@ -1,0 +1,451 @@
+"""The one scoped, CSRF-protected base for every admin view.
+
+Access control and organisation scoping live here, once, and cover every path Flask-Admin
+offers: list, count, details, create, edit, delete, bulk actions, ajax lookups and export.
+Subclasses configure themselves with class attributes:
+
+    access = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
+
+where r = list and details, c = create, e = edit, d = delete, x = export. A role that is not in
+`access` cannot reach the view at all. Rows are always those of `Model.visible_to(user)`.
+"""
+
+import logging
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.actions import action
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter
+from flask_admin.contrib.peewee.form import save_inline
+from flask_admin.form import BaseForm
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from peewee import DoesNotExist, ForeignKeyField, IntegrityError, PeeweeException
+from wtforms import HiddenField
+from wtforms.validators import Length
+
+from extensions import db
+from i18n import _, _l, ngettext
+from models import AuditLog
+from models.base import StaleRecordError, VersionedModel
+from models.lookups import Lookup
+from models.search import fold
+
+log = logging.getLogger(__name__)
+
+# Columns the system maintains; no form ever shows them.
+SYSTEM_COLUMNS = ("organisation", "created_at", "updated_at", "version", "search_key")
+TEXT_MAX = 5000
+
+
+class AdminForm(BaseForm):
+    """Flask-Admin's form base with Flask-WTF's CSRF and our translated WTForms messages."""
+
+    class Meta(FlaskForm.Meta):
+        pass
+
+
+def current_role():
+    return current_user.role if current_user.is_authenticated else None
+
+
+def to_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Ajax lookups that only ever return rows visible to the current user."""
+
+    def _query(self):
+        return self.model.visible_to(current_user)
+
+    def get_one(self, pk):
+        pk = to_int(pk)
+        if pk is None:
+            return None
+        return self._query().where(self.model._meta.primary_key == pk).first()
+
+    def get_list(self, term, offset=0, limit=10):
+        query = self._query()
+        if term and "search_key" in self.model._meta.fields:
+            for token in fold(term).split():
+                query = query.where(self.model.search_key.contains(token))
+        query = query.order_by(*self.order_by) if getattr(self, "order_by", None) else query
+        return list(query.offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
+
+
+class IntChoiceFilter(BasePeeweeFilter):
+    """Equality filter on an integer/foreign key column with per-request, scoped options."""
+
+    def validate(self, value):
+        return to_int(value) is not None
+
+    def clean(self, value):
+        return int(value)
+
+    def apply(self, query, value):
+        return query.where(self.column == value)
+
+    def operation(self):
+        return _l("equals")
+
+    def get_options(self, view):
+        # Options depend on who is asking; at start-up (no user) there are none.
+        if not current_user or not current_user.is_authenticated:
+            return []
+        return super().get_options(view)
+
+
+class BrobyggerModelView(ModelView):
+    """Base admin view: scoped to the user's organisation and role, audited, optimistic-locked."""
+
+    access: dict = {}
+    audit_reads = False  # True for models holding personal data: details/edit views are logged.
+    form_base_class = AdminForm
+    form_excluded_columns = SYSTEM_COLUMNS
+    column_exclude_list = ("created_at", "updated_at", "version", "search_key", "organisation")
+    column_details_exclude_list = ("search_key", "organisation", "password_hash")
+    column_export_exclude_list = ("search_key", "organisation", "password_hash", "version")
+    export_types = ("csv", "xlsx")
+    export_max_rows = 10000
+    page_size = 25
+    can_set_page_size = False
+    details_modal = False
+    can_view_details = True
+    # Foreign-key columns of the list page are loaded in one query each, not one per row.
+    batch_load = True
+
+    def __init__(self, model, *args, **kwargs):
+        # Show choice labels (in the user's language), not stored codes, for every choice field.
+        choices = {f.name: list(f.choices) for f in model._meta.sorted_fields if f.choices}
+        self.column_choices = {**choices, **(self.column_choices or {})}
+        super().__init__(model, *args, **kwargs)
+
+    # -- access ---------------------------------------------------------------------------
+    def _perms(self):
+        if not current_user or not current_user.is_authenticated:
+            return ""
+        return self.access.get(current_user.role, "")
+
+    def _can(self, letter):
+        from flask import has_request_context
+
+        if not has_request_context():
+            return True  # at start-up Flask-Admin builds caches for everything it may need
+        return letter in self._perms()
+
+    can_create = property(lambda self: self._can("c"))
+    can_edit = property(lambda self: self._can("e"))
+    can_delete = property(lambda self: self._can("d"))
+    can_export = property(lambda self: self._can("x"))
+
+    @can_create.setter
+    def can_create(self, value):
+        pass
+
+    @can_edit.setter
+    def can_edit(self, value):
+        pass
+
+    @can_delete.setter
+    def can_delete(self, value):
+        pass
+
+    @can_export.setter
+    def can_export(self, value):
+        pass
+
+    def is_accessible(self):
+        return bool(current_user.is_authenticated and "r" in self._perms())
+
+    def is_visible(self):
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    # -- scoping ----------------------------------------------------------------------------
+    def get_query(self):
+        return self.model.visible_to(current_user)
+
+    def get_count_query(self):
+        return self.get_query()
+
+    def get_one(self, id):
+        pk = to_int(id)
+        if pk is None:
+            return None
+        record = self.get_query().where(self.model._meta.primary_key == pk).first()
+        if record is not None and self.audit_reads and request.method == "GET" and (
+            request.endpoint or ""
+        ).endswith((".details_view", ".edit_view")):
+            AuditLog.record("view", record, record.id)
+        return record
+
+    def _create_ajax_loader(self, name, options):
+        field = getattr(self.model, name)
+        return ScopedAjaxLoader(name, field.rel_model, **options)
+
+    def _scope_form(self, form):
+        """Limit every foreign-key choice to rows the user may see (choices and validation)."""
+        for field in form:
+            query = getattr(field, "query", None)
+            model = getattr(field, "model", None)
+            if query is None or model is None or not hasattr(model, "visible_to"):
+                continue
+            scoped = model.visible_to(current_user)
+            if issubclass(model, Lookup):
+                scoped = scoped.where(model.active == True).order_by(model.position, model.name)  # noqa: E712
+            field.query = scoped
+        if getattr(current_user, "organisation", None) and current_user.organisation.minimal_records:
+            for name in self.free_text_fields:
+                if name in form:
+                    del form[name]
+        return form
+
+    # Free-text fields removed in an organisation that keeps minimal records.
+    free_text_fields = ()
+
+    def create_form(self, obj=None):
+        return self._scope_form(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        form = self._scope_form(super().edit_form(obj))
+        if "version" in form and obj is not None and request.method == "GET":
+            form.version.data = obj.version
+        return form
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if issubclass(self.model, VersionedModel):
+            form_class.version = HiddenField()
+        # Every text input gets a length limit, so overlong text is a form error, not a DB error.
+        for name in dir(form_class):
+            unbound = getattr(form_class, name)
+            field_class = getattr(unbound, "field_class", None)
+            if field_class is None or field_class.__name__ not in ("StringField", "TextAreaField"):
+                continue
+            validators = list(unbound.kwargs.get("validators") or [])
+            if not any(isinstance(v, Length) for v in validators):
+                model_field = self.model._meta.fields.get(name)
+                max_length = getattr(model_field, "max_length", None) or TEXT_MAX
+                validators.append(Length(max=max_length))
+                unbound.kwargs["validators"] = validators
+        return form_class
+
+    def on_model_change(self, form, model, is_created):
+        if is_created and "organisation" in self.model._meta.fields:
+            model.organisation = current_user.organisation_id
+
+    # -- list page --------------------------------------------------------------------------
+    def _get_filter_groups(self):
+        groups = super()._get_filter_groups()
+        scoped = {i: flt for i, flt in enumerate(self._filters or ()) if isinstance(flt, IntChoiceFilter)}
+        for items in (groups or {}).values():
+            for item in items:
+                if item["index"] in scoped:
+                    item["options"] = [(v, str(label)) for v, label in scoped[item["index"]].get_options(self)]
+        return groups
+
+    def init_search(self):
+        self._search_supported = "search_key" in self.model._meta.fields
+        self._search_fields = []
+        return self._search_supported
+
+    def apply_search(self, query, search):
+        for token in fold(search).split()[:5]:
+            query = query.where(self.model.search_key.contains(token))
+        return query
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        query = self.get_query()
+        joins = set()
+        if self._search_supported and search:
+            query = self.apply_search(query, search[:200])
+        for flt, _name, value in filters or ():
+            f = self._filters[flt]
+            query = self._handle_join(query, f.column, joins)
+            query = f.apply(query, f.clean(value))
+        count = None if self.simple_list_pager else query.count()
+        if sort_column is not None and sort_column in self._sortable_columns:
+            query, joins = self._order_by(query, joins, [(self._sortable_columns[sort_column], sort_desc)])
+        else:
+            order = self._get_default_order()
+            if order:
+                query, joins = self._order_by(query, joins, order)
+        page_size = self.page_size if page_size is None else page_size
+        if page_size:
+            query = query.limit(page_size)
+        if page and page_size:
+            query = query.offset(max(int(page), 0) * page_size)
+        if not execute:
+            return count, query
+        rows = list(query)
+        if self.batch_load:
+            self.load_related(rows)
+        return count, rows
+
+    def list_related_fields(self):
+        """Foreign keys shown on the list page (or exported)."""
+        names = {name for name, _label in self._list_columns}
+        names |= {name for name, _label in self._export_columns}
+        return [f for f in self.model._meta.sorted_fields
+                if isinstance(f, ForeignKeyField) and f.name in names]
+
+    def load_related(self, rows):
+        """Fill the related objects of `rows` with one query per foreign key, not one per row."""
+        for field in self.list_related_fields():
+            ids = {row.__data__.get(field.name) for row in rows} - {None}
+            if not ids:
+                continue
+            related = {obj.id: obj for obj in field.rel_model.select().where(field.rel_model.id.in_(list(ids)))}
+            for row in rows:
+                rel = related.get(row.__data__.get(field.name))
+                if rel is not None:
+                    row.__rel__[field.name] = rel
+
+    # -- writes -----------------------------------------------------------------------------
+    def handle_view_exception(self, exc):
+        if isinstance(exc, StaleRecordError):
+            flash(str(exc.message), "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            log.warning("Integrity error in %s: %s", self.name, exc)
+            flash(_("The record could not be saved because it conflicts with existing data "
+                    "(for example a duplicate). Nothing was changed."), "error")
+            return True
+        if isinstance(exc, PeeweeException):
+            log.exception("Database error in %s", self.name)
+            flash(_("The record could not be saved because of a database error. Nothing was changed."),
+                  "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def _check_version(self, form, model, db_version):
+        submitted = getattr(form, "version", None)
+        if submitted is not None and to_int(submitted.data) != db_version:
+            raise StaleRecordError()
+        if isinstance(model, VersionedModel):
+            model.version = db_version
+
+    def _save(self, form, model, is_created):
+        db_version = None if is_created else getattr(model, "version", None)
+        with db.atomic():
+            form.populate_obj(model)
+            if not is_created and isinstance(model, VersionedModel):
+                self._check_version(form, model, db_version)
+            elif isinstance(model, VersionedModel):
+                model.version = 1
+            self._on_model_change(form, model, is_created)
+            model.save(force_insert=is_created)
+            save_inline(form, model)
+            self.after_save(form, model, is_created)
+            AuditLog.record("create" if is_created else "update", model, model.id)
+
+    def after_save(self, form, model, is_created):
+        """Save what belongs to the record (e.g. many-to-many links), in the same transaction."""
+
+    def create_model(self, form):
+        model = self.model()
+        try:
+            self._save(form, model, True)
+        except Exception as ex:
+            if not self.handle_view_exception(ex):
+                log.exception("Failed to create %s", self.name)
+                flash(_("The record could not be created. Nothing was saved."), "error")
+            return False
+        self.after_model_change(form, model, True)
+        return model
+
+    def update_model(self, form, model):
+        try:
+            self._save(form, model, False)
+        except Exception as ex:
+            if not self.handle_view_exception(ex):
+                log.exception("Failed to update %s", self.name)
+                flash(_("The record could not be saved. Nothing was changed."), "error")
+            return False
+        self.after_model_change(form, model, False)
+        return True
+
+    def blocking_dependents(self, model):
+        """Names of record types that refer to `model` and so block its deletion."""
+        blocking = []
+        for query, fk in model.dependencies():
+            if fk.on_delete and fk.on_delete.upper() == "CASCADE":
+                continue
+            if fk.model is AuditLog:
+                continue
+            if query.exists():
+                blocking.append(str(fk.model._meta.table_name))
+        return blocking
+
+    def delete_model(self, model):
+        blocking = self.blocking_dependents(model)
+        if blocking:
+            flash(_("“%(record)s” cannot be deleted because other records refer to it. "
+                    "Deactivate or archive it instead.", record=str(model)), "error")
+            return False
+        try:
+            with db.atomic():
+                self.on_model_delete(model)
+                model.delete_instance()
+                AuditLog.record("delete", model, model.id)
+        except Exception as ex:
+            if not self.handle_view_exception(ex):
+                log.exception("Failed to delete %s", self.name)
+                flash(_("The record could not be deleted. Nothing was changed."), "error")
+            return False
+        self.after_model_delete(model)
+        return True
+
+    @action("delete", _l("Delete"), _l("Are you sure you want to delete the selected records?"))
+    def action_delete(self, ids):
+        pks = [pk for pk in (to_int(i) for i in ids) if pk is not None]
+        deleted = 0
+        for model in self.get_query().where(self.model._meta.primary_key.in_(pks)):
+            if self.delete_model(model):
+                deleted += 1
+        if deleted:
+            flash(ngettext("%(num)s record was deleted.", "%(num)s records were deleted.", deleted),
+                  "success")
+
+    # -- export -----------------------------------------------------------------------------
+    def _export_data(self):
+        count, data = super()._export_data()
+        AuditLog.record("export", self.model.__name__, None)
+        return count, data
+
+
+def lookup_filter(column, label, rel_model):
+    """An equality filter on a foreign key, offering the user's own organisation's rows."""
+    return IntChoiceFilter(
+        column, label,
+        options=lambda: [(str(obj.id), str(obj)) for obj in rel_model.visible_to(current_user).limit(500)],
+    )
+
+
+class BrobyggerIndexView(AdminIndexView):
+    """The start page: what the logged-in user's role may see, with a few live figures."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self):
+        from admin.overview import figures_for
+
+        return self.render("admin/brobygger_index.html", figures=figures_for(current_user))
+
+
+__all__ = ["BrobyggerIndexView", "BrobyggerModelView", "DoesNotExist", "lookup_filter"]

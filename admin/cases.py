@@ -1,0 +1,133 @@
+"""Cases: referrals, contacts and matches."""
+
+from flask import request
+from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
+from flask_login import current_user
+from wtforms import SelectMultipleField
+from wtforms.validators import NumberRange, Optional
+
+from admin.base import BrobyggerModelView, lookup_filter, to_int
+from i18n import _l
+from models import ReferralReason, ReferralReasonLink, User
+from models.lookups import ReferralChannel
+from models.referral import MATCH_STATUSES, STATUSES, Contact, Match, Referral
+
+CASE_WORKERS = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
+
+
+class ReferralAdmin(BrobyggerModelView):
+    access = CASE_WORKERS
+    audit_reads = True
+    simple_list_pager = True
+    free_text_fields = ("note",)
+    column_list = ("id", "citizen", "status", "channel", "assigned_to", "received_on",
+                   "first_contact_on")
+    column_labels = {"id": _l("No."), "reasons": _l("Reasons")}
+    column_sortable_list = ("id", "status", "received_on", "first_contact_on")
+    column_default_sort = ("received_on", True)
+    column_filters = (
+        FilterEqual(Referral.status, _l("Status"), options=STATUSES),
+        DateBetweenFilter(Referral.received_on, _l("Received")),
+    )
+    form_ajax_refs = {"citizen": {"fields": ("search_key",), "placeholder": _l("Search by name or initials")}}
+    form_columns = ("citizen", "channel", "reasons", "referrer_name", "referrer_phone", "received_on",
+                    "assigned_to", "status", "first_contact_on", "shared", "note")
+    form_extra_fields = {"reasons": SelectMultipleField(_l("Reasons"), coerce=int)}
+    details_template = "admin/referral_details.html"
+    column_details_list = ("id", "citizen", "status", "channel", "referrer_name", "referrer_phone",
+                           "received_on", "assigned_to", "first_contact_on", "shared", "note")
+
+    def get_filters(self):
+        return [*super().get_filters(),
+                lookup_filter(Referral.channel, _l("Channel"), ReferralChannel),
+                lookup_filter(Referral.assigned_to, _l("Bridge builder"), User)]
+
+    def _scope_form(self, form):
+        form = super()._scope_form(form)
+        if "assigned_to" in form:
+            form.assigned_to.query = (User.visible_to(current_user)
+                                      .where(User.role.in_(("bridge_builder", "coordinator", "admin"))))
+        if "reasons" in form:
+            form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is not None and request.method == "GET" and "reasons" in form:
+            form.reasons.data = [link.reason_id for link in obj.reason_links]
+        return form
+
+    def after_save(self, form, model, is_created):
+        if "reasons" not in form:
+            return
+        ReferralReasonLink.delete().where(ReferralReasonLink.referral == model.id).execute()
+        allowed = {choice for choice, _label in form.reasons.choices}
+        rows = [{"referral": model.id, "reason": r} for r in form.reasons.data or () if r in allowed]
+        if rows:
+            ReferralReasonLink.insert_many(rows).execute()
+
+    def details_extra(self, referral):
+        """What the case page shows beyond the referral's own fields."""
+        return {
+            "contacts": list(Contact.visible_to(current_user).where(Contact.referral == referral.id)
+                             .order_by(Contact.date.desc()).limit(200)),
+            "matches": list(Match.visible_to(current_user).where(Match.referral == referral.id)
+                            .order_by(Match.created_at).limit(200)),
+            "reasons": [link.reason.name for link in
+                        ReferralReasonLink.select(ReferralReasonLink, ReferralReason)
+                        .join(ReferralReason).where(ReferralReasonLink.referral == referral.id)],
+        }
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs.update(self.details_extra(kwargs["model"]))
+        return super().render(template, **kwargs)
+
+
+class _CaseChildAdmin(BrobyggerModelView):
+    """Contacts and matches: rows of a case, created from the case page."""
+
+    access = CASE_WORKERS
+    form_ajax_refs = {"referral": {"fields": ("search_key",), "placeholder": _l("Search by name or case no.")}}
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        referral_id = to_int(request.args.get("referral"))
+        if referral_id and request.method == "GET" and "referral" in form:
+            form.referral.data = Referral.visible_to(current_user).where(Referral.id == referral_id).first()
+        return form
+
+
+
+class ContactAdmin(_CaseChildAdmin):
+    simple_list_pager = True
+    free_text_fields = ("note",)
+    column_list = ("date", "referral", "kind", "minutes", "by")
+    column_default_sort = ("date", True)
+    column_sortable_list = ("date", "minutes")
+    column_filters = (DateBetweenFilter(Contact.date, _l("Date")),)
+    form_columns = ("referral", "date", "kind", "minutes", "note", "by")
+    form_args = {"minutes": {"validators": [Optional(), NumberRange(min=0, max=24 * 60)]}}
+
+    def _scope_form(self, form):
+        form = super()._scope_form(form)
+        if "by" in form:
+            form.by.query = User.visible_to(current_user).where(User.role != "partner")
+            if form.by.data is None and request.method == "GET":
+                form.by.data = current_user._get_current_object()
+        return form
+
+
+class MatchAdmin(_CaseChildAdmin):
+    column_list = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
+    column_default_sort = ("created_at", True)
+    column_sortable_list = ("status", "started_on", "ended_on")
+    column_filters = (FilterEqual(Match.status, _l("Status"), options=MATCH_STATUSES),)
+    form_columns = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        from wtforms.validators import ValidationError
+
+        if model.started_on and model.ended_on and model.ended_on < model.started_on:
+            raise ValidationError(_l("The end date cannot be before the start date."))

@@ -1,0 +1,30 @@
+"""The application factory: config → db → babel → login → admin → plugins → CLI."""
+
+from flask import Flask
+
+import config as config_module
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_module.Config)
+    app.config.update(config_module.from_environment())
+    if config:
+        app.config.update(config)
+
+    from database import init_db
+    from i18n_setup import init_i18n
+    from security import init_security
+    from admin import init_admin
+    from plugins import init_plugins
+    from views import init_views
+    from cli import init_cli
+
+    init_db(app)
+    init_i18n(app)
+    init_security(app)
+    init_views(app)
+    init_admin(app)
+    init_plugins(app)
+    init_cli(app)
+    return app

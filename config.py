@@ -1,0 +1,45 @@
+"""Configuration: defaults first, then the environment."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class Config:
+    SECRET_KEY = "dev-only-change-me"
+    DATABASE_URL = f"sqlite:///{BASE_DIR / 'instance' / 'brobygger.db'}"
+    # Comma-separated plugin names; empty loads none.
+    BROBYGGER_PLUGINS = ""
+    BROBYGGER_SAFE_MODE = False
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = ("da", "en")
+    FLASK_ADMIN_SWATCH = "default"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    LOGIN_RATE_LIMIT = "10 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    # The app refuses to start on a schema it does not know; the CLI's db commands skip the check.
+    CHECK_SCHEMA = True
+    POOL_MAX_CONNECTIONS = 20
+
+
+def from_environment():
+    """Return the settings found in the environment (only those set)."""
+    settings = {}
+    for key in ("SECRET_KEY", "DATABASE_URL", "BROBYGGER_PLUGINS", "LOGIN_RATE_LIMIT",
+                "RATELIMIT_STORAGE_URI"):
+        if key in os.environ:
+            settings[key] = os.environ[key]
+    if "BROBYGGER_SAFE_MODE" in os.environ:
+        settings["BROBYGGER_SAFE_MODE"] = os.environ["BROBYGGER_SAFE_MODE"].lower() in ("1", "true", "yes")
+    if "POOL_MAX_CONNECTIONS" in os.environ:
+        settings["POOL_MAX_CONNECTIONS"] = int(os.environ["POOL_MAX_CONNECTIONS"])
+    if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
+        settings["SESSION_COOKIE_SECURE"] = True
+    return settings

@@ -1,0 +1,14 @@
+"""Unbound extension singletons; each is bound to an app by its init_app."""
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from peewee import DatabaseProxy
+
+db = DatabaseProxy()
+babel = Babel()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

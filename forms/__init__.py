@@ -1,0 +1,1 @@
+"""WTForms for pages outside the admin. All forms share Flask-WTF's CSRF base."""

@@ -1,0 +1,29 @@
+"""Brobygger's core models. MODELS lists them in dependency order (create/migrate order)."""
+
+from models.organisation import Organisation  # noqa: I001 (dependency order)
+from models.lookups import (
+    LOOKUP_MODELS,
+    ActivityCategory,
+    ContactKind,
+    PartnerKind,
+    ReferralChannel,
+    ReferralReason,
+)
+from models.partner import Partner
+from models.user import User
+from models.citizen import Citizen
+from models.activity import Activity, ActivitySession, Attendance
+from models.referral import Contact, Match, Referral, ReferralReasonLink
+from models.audit import AuditLog
+from models.base import StaleRecordError
+
+MODELS = (
+    Organisation, *LOOKUP_MODELS, Partner, User, Citizen, Activity, ActivitySession, Attendance,
+    Referral, ReferralReasonLink, Contact, Match, AuditLog,
+)
+
+__all__ = [
+    "MODELS", "Activity", "ActivityCategory", "ActivitySession", "Attendance", "AuditLog",
+    "Citizen", "Contact", "ContactKind", "Match", "Organisation", "Partner", "PartnerKind",
+    "Referral", "ReferralChannel", "ReferralReason", "ReferralReasonLink", "StaleRecordError", "User",
+]

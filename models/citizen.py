@@ -1,0 +1,80 @@
+from peewee import BooleanField, CharField, DateField, IntegerField, fn
+
+from i18n import _l
+from models.base import VersionedModel, organisation_fk
+
+GENDERS = (("female", _l("Woman")), ("male", _l("Man")), ("other", _l("Other")),
+           ("unknown", _l("Not stated")))
+AGE_BANDS = ((0, 17, "0-17"), (18, 29, "18-29"), (30, 44, "30-44"), (45, 59, "45-59"),
+             (60, 69, "60-69"), (70, 79, "70-79"), (80, 89, "80-89"), (90, 200, "90+"))
+
+
+class Citizen(VersionedModel):
+    """A referred person (borger). May be anonymous: initials or a pseudonym only."""
+
+    organisation = organisation_fk()
+    name = CharField(max_length=200, null=True, verbose_name=_l("Name"))
+    initials = CharField(max_length=20, verbose_name=_l("Initials or pseudonym"))
+    anonymous = BooleanField(default=False, verbose_name=_l("Anonymous"),
+                             help_text=_l("Registered by initials or pseudonym only; no contact details."))
+    birth_year = IntegerField(null=True, verbose_name=_l("Birth year"))
+    gender = CharField(max_length=10, choices=GENDERS, default="unknown", verbose_name=_l("Gender"))
+    postal_code = CharField(max_length=10, null=True, verbose_name=_l("Postal code"))
+    phone = CharField(max_length=40, null=True, verbose_name=_l("Phone"))
+    email = CharField(max_length=254, null=True, verbose_name=_l("E-mail"))
+    address = CharField(max_length=200, null=True, verbose_name=_l("Address"))
+    lives_alone = BooleanField(null=True, verbose_name=_l("Lives alone"))
+    gp_practice = CharField(max_length=200, null=True, verbose_name=_l("GP practice"))
+    consent_on = DateField(null=True, verbose_name=_l("Consent given"),
+                           help_text=_l("Date the citizen agreed to be registered and contacted."))
+    consent_scope = CharField(max_length=200, null=True, verbose_name=_l("Consent scope"))
+    search_key = CharField(max_length=500, default="", index=True)
+
+    search_fields = ("name", "initials", "postal_code", "phone", "email")
+
+    class Meta:
+        indexes = ((("organisation", "search_key"), False), (("organisation", "created_at"), False))
+
+    @classmethod
+    def visible_to(cls, user):
+        """Bridge builders see citizens with a case visible to them, or with no case yet."""
+        from models.referral import Referral
+
+        query = super().visible_to(user)
+        if user.role == "bridge_builder":
+            has_visible_case = cls.id.in_(Referral.visible_to(user).select(Referral.citizen))
+            no_case = ~fn.EXISTS(Referral.select(Referral.id).where(Referral.citizen == cls.id))
+            query = query.where(has_visible_case | no_case)
+        elif user.role not in ("admin", "coordinator"):
+            query = query.where(False)
+        return query
+
+    def save(self, *args, **kwargs):
+        from models.referral import Referral
+
+        renamed = self.id is not None
+        result = super().save(*args, **kwargs)
+        if renamed:
+            Referral.refresh_search_keys(self)
+        return result
+
+    def __str__(self):
+        if self.anonymous or not self.name:
+            return self.initials
+        return f"{self.name} ({self.initials})"
+
+    @property
+    def short_label(self):
+        """First name or initials: all a partner may see of a participant."""
+        if self.anonymous or not self.name:
+            return self.initials
+        return self.name.split()[0]
+
+    @property
+    def age_band(self):
+        import datetime
+
+        if not self.birth_year:
+            return None
+        age = datetime.date.today().year - self.birth_year
+        return next((label for low, high, label in AGE_BANDS if low <= age <= high), None)

@@ -1,0 +1,47 @@
+"""Lists an admin can extend: referral channels and reasons, activity categories, kinds."""
+
+from peewee import BooleanField, CharField, IntegerField
+
+from i18n import _l
+from models.base import TenantModel, organisation_fk
+
+
+class Lookup(TenantModel):
+    organisation = organisation_fk()
+    name = CharField(max_length=120, verbose_name=_l("Name"))
+    position = IntegerField(default=0, verbose_name=_l("Order"))
+    active = BooleanField(default=True, verbose_name=_l("Active"))
+
+    class Meta:
+        indexes = ((("organisation", "position", "name"), False),)
+
+    @classmethod
+    def choices_for(cls, user):
+        """Active entries of the user's organisation in display order."""
+        return cls.visible_to(user).where(cls.active == True).order_by(cls.position, cls.name)  # noqa: E712
+
+    def __str__(self):
+        return self.name
+
+
+class ReferralChannel(Lookup):
+    """Who referred: GP, home care, psychiatry, civil society, relative, self..."""
+
+
+class ReferralReason(Lookup):
+    """Why: emotional loneliness, social isolation, bereavement, newcomer..."""
+
+
+class ActivityCategory(Lookup):
+    """Café, walking, eating, culture, exercise, creative..."""
+
+
+class PartnerKind(Lookup):
+    """Association, church, community house, municipal service, GP practice..."""
+
+
+class ContactKind(Lookup):
+    """Phone, home visit, meeting, group, accompanied visit..."""
+
+
+LOOKUP_MODELS = (ReferralChannel, ReferralReason, ActivityCategory, PartnerKind, ContactKind)

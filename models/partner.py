@@ -1,0 +1,34 @@
+from peewee import CharField, DateField, ForeignKeyField, TextField
+
+from i18n import _l
+from models.base import VersionedModel, organisation_fk
+from models.lookups import PartnerKind
+
+
+class Partner(VersionedModel):
+    """An organisation running activities, or a municipal service / GP practice worked with."""
+
+    organisation = organisation_fk()
+    search_key = CharField(max_length=500, default="")
+    name = CharField(max_length=200, verbose_name=_l("Name"))
+    kind = ForeignKeyField(PartnerKind, null=True, backref="+", verbose_name=_l("Kind"))
+    contact_name = CharField(max_length=200, null=True, verbose_name=_l("Contact person"))
+    contact_email = CharField(max_length=254, null=True, verbose_name=_l("Contact e-mail"))
+    contact_phone = CharField(max_length=40, null=True, verbose_name=_l("Contact phone"))
+    agreement = TextField(null=True, verbose_name=_l("Partnership agreement"))
+    agreement_until = DateField(null=True, verbose_name=_l("Agreement until"))
+
+    search_fields = ("name", "contact_name", "contact_email")
+
+    class Meta:
+        indexes = ((("organisation", "name"), False),)
+
+    @classmethod
+    def visible_to(cls, user):
+        query = super().visible_to(user)
+        if user.role == "partner":
+            query = query.where(cls.id == user.partner_id)
+        return query
+
+    def __str__(self):
+        return self.name

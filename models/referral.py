@@ -1,0 +1,150 @@
+import datetime
+
+from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField
+
+from i18n import _l
+from models.activity import Activity
+from models.base import BaseModel, TenantModel, VersionedModel, organisation_fk
+from models.citizen import Citizen
+from models.search import fold
+from models.lookups import ContactKind, ReferralChannel, ReferralReason
+from models.user import User
+
+RECEIVED, CONTACTED, ACTIVE, CLOSED, WAITING, DECLINED = (
+    "received", "contacted", "active", "closed", "waiting", "declined")
+STATUSES = (
+    (RECEIVED, _l("Received")),
+    (CONTACTED, _l("Contacted")),
+    (ACTIVE, _l("Active")),
+    (WAITING, _l("Waiting")),
+    (DECLINED, _l("Declined")),
+    (CLOSED, _l("Closed")),
+)
+OPEN_STATUSES = (RECEIVED, CONTACTED, ACTIVE, WAITING)
+
+
+class Referral(VersionedModel):
+    """A referral and the case (forløb) that follows it."""
+
+    organisation = organisation_fk()
+    citizen = ForeignKeyField(Citizen, backref="referrals", verbose_name=_l("Citizen"))
+    channel = ForeignKeyField(ReferralChannel, null=True, backref="+", verbose_name=_l("Channel"))
+    referrer_name = CharField(max_length=200, null=True, verbose_name=_l("Referred by"))
+    referrer_phone = CharField(max_length=40, null=True, verbose_name=_l("Referrer's phone"))
+    received_on = DateField(default=datetime.date.today, verbose_name=_l("Received"))
+    assigned_to = ForeignKeyField(User, null=True, backref="cases", verbose_name=_l("Bridge builder"))
+    status = CharField(max_length=20, choices=STATUSES, default=RECEIVED, verbose_name=_l("Status"))
+    first_contact_on = DateField(null=True, verbose_name=_l("First contact"))
+    shared = BooleanField(default=False, verbose_name=_l("Shared with the team"),
+                          help_text=_l("Every bridge builder of the organisation may work on it."))
+    note = TextField(null=True, verbose_name=_l("Note"))
+    # Case number and the citizen's name, folded, so cases are found by who they are about.
+    search_key = CharField(max_length=500, default="")
+
+    class Meta:
+        indexes = (
+            (("organisation", "search_key"), False),
+            (("organisation", "received_on"), False),
+            (("organisation", "status", "received_on"), False),
+            (("organisation", "assigned_to", "received_on"), False),
+        )
+
+    @classmethod
+    def visible_to(cls, user):
+        query = super().visible_to(user)
+        if user.role == "bridge_builder":
+            # Own cases, unassigned new ones, and cases shared with the team.
+            query = query.where((cls.assigned_to == user.id) | cls.assigned_to.is_null()
+                                | (cls.shared == True))  # noqa: E712
+        elif user.role not in ("admin", "coordinator"):
+            query = query.where(False)
+        return query
+
+    def touch(self):
+        super().touch()
+        citizen = self.citizen if self.citizen_id else None
+        self.search_key = fold(f"{self.id or ''} {citizen.search_key if citizen else ''}")
+
+    def save(self, *args, **kwargs):
+        created = self.id is None
+        result = super().save(*args, **kwargs)
+        if created:  # the case number is only known after the insert
+            type(self).update(search_key=fold(f"{self.id} {self.search_key}")).where(
+                type(self).id == self.id).execute()
+        return result
+
+    @classmethod
+    def refresh_search_keys(cls, citizen):
+        """Keep the cases' search keys in step with a renamed citizen."""
+        for (case_id,) in cls.select(cls.id).where(cls.citizen == citizen.id).tuples():
+            cls.update(search_key=fold(f"{case_id} {citizen.search_key}")).where(cls.id == case_id).execute()
+
+    def __str__(self):
+        received = self.received_on.strftime("%d.%m.%Y") if self.received_on else ""
+        return f"#{self.id} {self.citizen} {received}"
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+
+class ReferralReasonLink(BaseModel):
+    """The reasons given for a referral (many per referral)."""
+
+    referral = ForeignKeyField(Referral, backref="reason_links", on_delete="CASCADE")
+    reason = ForeignKeyField(ReferralReason, backref="+")
+
+    class Meta:
+        indexes = ((("referral", "reason"), True),)
+
+
+class Contact(VersionedModel):
+    """A conversation (samtale) with the citizen within a case."""
+
+    organisation = organisation_fk()
+    referral = ForeignKeyField(Referral, backref="contacts", verbose_name=_l("Case"))
+    date = DateField(default=datetime.date.today, verbose_name=_l("Date"))
+    kind = ForeignKeyField(ContactKind, null=True, backref="+", verbose_name=_l("Kind"))
+    minutes = IntegerField(null=True, verbose_name=_l("Minutes"))
+    note = TextField(null=True, verbose_name=_l("Short note"))
+    by = ForeignKeyField(User, null=True, backref="+", verbose_name=_l("By"))
+
+    class Meta:
+        indexes = ((("referral", "date"), False), (("organisation", "date"), False))
+
+    @classmethod
+    def visible_to(cls, user):
+        return super().visible_to(user).where(cls.referral.in_(Referral.visible_to(user).select(Referral.id)))
+
+    def __str__(self):
+        return f"{self.date:%d.%m.%Y}" if self.date else ""
+
+
+MATCH_STATUSES = (("suggested", _l("Suggested")), ("tried", _l("Tried")),
+                  ("joined", _l("Joined")), ("stopped", _l("Stopped")))
+MATCH_ROLES = (("participant", _l("Participant")), ("volunteer", _l("Volunteer")))
+
+
+class Match(VersionedModel):
+    """A citizen matched to an activity within a case."""
+
+    organisation = organisation_fk()
+    referral = ForeignKeyField(Referral, backref="matches", verbose_name=_l("Case"))
+    activity = ForeignKeyField(Activity, backref="matches", verbose_name=_l("Activity"))
+    status = CharField(max_length=20, choices=MATCH_STATUSES, default="suggested",
+                       verbose_name=_l("Status"))
+    role = CharField(max_length=20, choices=MATCH_ROLES, default="participant",
+                     verbose_name=_l("As"))
+    accompanied = BooleanField(default=False, verbose_name=_l("Accompanied"))
+    started_on = DateField(null=True, verbose_name=_l("Started"))
+    ended_on = DateField(null=True, verbose_name=_l("Ended"))
+
+    class Meta:
+        indexes = ((("referral", "activity"), False), (("organisation", "status"), False))
+
+    @classmethod
+    def visible_to(cls, user):
+        return super().visible_to(user).where(cls.referral.in_(Referral.visible_to(user).select(Referral.id)))
+
+    def __str__(self):
+        return str(self.activity)

@@ -1,0 +1,74 @@
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField
+
+from i18n import _l
+from models.base import VersionedModel, organisation_fk
+from models.partner import Partner
+
+_hasher = PasswordHasher()
+
+ADMIN, COORDINATOR, BRIDGE_BUILDER, PARTNER, EVALUATOR = (
+    "admin", "coordinator", "bridge_builder", "partner", "evaluator")
+ROLES = (
+    (ADMIN, _l("Administrator")),
+    (COORDINATOR, _l("Coordinator")),
+    (BRIDGE_BUILDER, _l("Bridge builder")),
+    (PARTNER, _l("Partner")),
+    (EVALUATOR, _l("Evaluator")),
+)
+ROLE_NAMES = tuple(code for code, _label in ROLES)
+# Argon2 of a random string: login spends the same time whether or not the e-mail exists.
+_DUMMY_HASH = _hasher.hash("no-such-user")
+
+
+class User(UserMixin, VersionedModel):
+    organisation = organisation_fk()
+    search_key = CharField(max_length=500, default="")
+    email = CharField(max_length=254, unique=True, verbose_name=_l("E-mail"))
+    name = CharField(max_length=200, verbose_name=_l("Name"))
+    role = CharField(max_length=20, choices=ROLES, verbose_name=_l("Role"))
+    partner = ForeignKeyField(Partner, null=True, backref="users", verbose_name=_l("Partner"),
+                              help_text=_l("Required for partner users: the organisation they log for."))
+    password_hash = CharField(max_length=255, default="")
+    active = BooleanField(default=True, verbose_name=_l("Active"))
+    last_login_at = DateTimeField(null=True, verbose_name=_l("Last login"))
+
+    search_fields = ("name", "email")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def set_password(self, password):
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password):
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    @classmethod
+    def authenticate(cls, email, password):
+        """The active user with this e-mail and password, or None."""
+        user = cls.get_or_none(cls.email == (email or "").strip().lower())
+        if user is None:
+            try:
+                _hasher.verify(_DUMMY_HASH, password or "")
+            except VerificationError:
+                pass
+            return None
+        if not user.active or not user.check_password(password or ""):
+            return None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.set_password(password)
+            type(user).update(password_hash=user.password_hash).where(type(user).id == user.id).execute()
+        return user
+
+    def has_role(self, *roles):
+        return self.role in roles
