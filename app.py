@@ -11,14 +11,16 @@ def create_app(config=None):
     app.config.update(config_module.from_environment())
     if config:
         app.config.update(config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
 
+    from admin import init_admin
+    from cli import init_cli
     from database import init_db
     from i18n_setup import init_i18n
-    from security import init_security
-    from admin import init_admin
     from plugins import init_plugins
+    from security import init_security
     from views import init_views
-    from cli import init_cli
 
     init_db(app)
     init_i18n(app)

@@ -27,14 +27,14 @@ def create_user(email, name, role, org_slug, partner_name, password):
     with db.obj.connection_context(), db.atomic():
         org = Organisation.get_or_none(Organisation.slug == org_slug)
         if org is None:
-            raise click.BadParameter(f"No organisation with short name {org_slug!r}.",
-                                     param_hint="--organisation")
+            raise click.BadParameter(f"No organisation with short name {org_slug!r}.", param_hint="--organisation")
         partner = None
         if role == "partner":
             partner = Partner.get_or_none((Partner.organisation == org) & (Partner.name == partner_name))
             if partner is None:
-                raise click.BadParameter("A partner user needs --partner with an existing partner's name.",
-                                         param_hint="--partner")
+                raise click.BadParameter(
+                    "A partner user needs --partner with an existing partner's name.", param_hint="--partner"
+                )
         email = email.strip().lower()
         user = User.get_or_none(User.email == email) or User(email=email)
         user.organisation, user.name, user.role, user.partner, user.active = org, name, role, partner, True

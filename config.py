@@ -7,7 +7,8 @@ BASE_DIR = Path(__file__).resolve().parent
 
 
 class Config:
-    SECRET_KEY = "dev-only-change-me"
+    # None: read from (or created once in) instance/secret_key. Set SECRET_KEY in production.
+    SECRET_KEY = None
     DATABASE_URL = f"sqlite:///{BASE_DIR / 'instance' / 'brobygger.db'}"
     # Comma-separated plugin names; empty loads none.
     BROBYGGER_PLUGINS = ""
@@ -32,8 +33,7 @@ class Config:
 def from_environment():
     """Return the settings found in the environment (only those set)."""
     settings = {}
-    for key in ("SECRET_KEY", "DATABASE_URL", "BROBYGGER_PLUGINS", "LOGIN_RATE_LIMIT",
-                "RATELIMIT_STORAGE_URI"):
+    for key in ("SECRET_KEY", "DATABASE_URL", "BROBYGGER_PLUGINS", "LOGIN_RATE_LIMIT", "RATELIMIT_STORAGE_URI"):
         if key in os.environ:
             settings[key] = os.environ[key]
     if "BROBYGGER_SAFE_MODE" in os.environ:
@@ -43,3 +43,15 @@ def from_environment():
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
         settings["SESSION_COOKIE_SECURE"] = True
     return settings
+
+
+def instance_secret_key(instance_path):
+    """A random secret kept in the instance folder, so a dev server's sessions survive restarts."""
+    import secrets
+
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -12,8 +12,13 @@ from playhouse.pool import PooledPostgresqlDatabase
 from extensions import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000,
-                  "synchronous": "normal", "cache_size": -16000}
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "synchronous": "normal",
+    "cache_size": -16000,
+}
 
 
 class SchemaError(RuntimeError):
@@ -29,14 +34,14 @@ def open_database(url, max_connections=20):
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
     if url.startswith(("postgres:", "postgresql:")):
         params = parse(url)
-        return PooledPostgresqlDatabase(max_connections=max_connections, stale_timeout=300,
-                                        timeout=10, **params)
+        return PooledPostgresqlDatabase(max_connections=max_connections, stale_timeout=300, timeout=10, **params)
     raise ValueError(f"Unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
 
 def router(database=None):
-    return Router(database or db.obj, migrate_dir=str(MIGRATIONS_DIR), migrate_table="migrate_history",
-                  ignore=["lookup"])
+    return Router(
+        database or db.obj, migrate_dir=str(MIGRATIONS_DIR), migrate_table="migrate_history", ignore=["lookup"]
+    )
 
 
 def migration_names():
@@ -51,12 +56,15 @@ def check_schema(database):
     done = [row[0] for row in database.execute_sql("SELECT name FROM migrate_history ORDER BY id")]
     unknown = [name for name in done if name not in known]
     if unknown:
-        raise SchemaError(f"The database has migrations this code does not know: {', '.join(unknown)}. "
-                          "Run a newer version of Brobygger.")
+        raise SchemaError(
+            f"The database has migrations this code does not know: {', '.join(unknown)}. "
+            "Run a newer version of Brobygger."
+        )
     missing = [name for name in known if name not in done]
     if missing:
-        raise SchemaError(f"The database schema is out of date ({len(missing)} migration(s) pending). "
-                          "Run: flask --app app db upgrade")
+        raise SchemaError(
+            f"The database schema is out of date ({len(missing)} migration(s) pending). Run: flask --app app db upgrade"
+        )
 
 
 def init_db(app):

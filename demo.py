@@ -35,14 +35,28 @@ DEMO_LOGINS = (
 )
 
 DEFAULT_LISTS = {
-    ReferralChannel: ["Praktiserende læge", "Hjemmepleje", "Hjemmesygepleje", "Demensteam",
-                      "Forebyggende hjemmebesøg", "Psykiatrien", "Civilsamfundet", "Pårørende",
-                      "Selvhenvendelse"],
-    ReferralReason: ["Følelsesmæssig ensomhed", "Social isolation", "Sorg efter tab", "Tilflytter uden netværk",
-                     "Nedsat funktionsevne", "Psykisk sygdom", "Andet"],
+    ReferralChannel: [
+        "Praktiserende læge",
+        "Hjemmepleje",
+        "Hjemmesygepleje",
+        "Demensteam",
+        "Forebyggende hjemmebesøg",
+        "Psykiatrien",
+        "Civilsamfundet",
+        "Pårørende",
+        "Selvhenvendelse",
+    ],
+    ReferralReason: [
+        "Følelsesmæssig ensomhed",
+        "Social isolation",
+        "Sorg efter tab",
+        "Tilflytter uden netværk",
+        "Nedsat funktionsevne",
+        "Psykisk sygdom",
+        "Andet",
+    ],
     ActivityCategory: ["Café", "Gåtur", "Spisefællesskab", "Kultur", "Motion", "Kreativt", "Samtalegruppe"],
-    PartnerKind: ["Forening", "Kirke", "Medborgerhus", "Frivilligcenter", "Kommunal tjeneste",
-                  "Lægepraksis"],
+    PartnerKind: ["Forening", "Kirke", "Medborgerhus", "Frivilligcenter", "Kommunal tjeneste", "Lægepraksis"],
     ContactKind: ["Telefon", "Hjemmebesøg", "Møde", "Gruppe", "Følgeskab"],
 }
 
@@ -90,14 +104,24 @@ def _lookup(model, org):
 
 
 def ensure_demo_logins(org, partner):
-    names = {"admin": "Anne Admin", "coordinator": "Karen Koordinator",
-             "bridge_builder": "Bo Brobygger", "partner": "Per Partner", "evaluator": "Eva Evaluator"}
+    names = {
+        "admin": "Anne Admin",
+        "coordinator": "Karen Koordinator",
+        "bridge_builder": "Bo Brobygger",
+        "partner": "Per Partner",
+        "evaluator": "Eva Evaluator",
+    }
     users = {}
     for email, role in DEMO_LOGINS:
         user = User.get_or_none(User.email == email)
         if user is None:
-            user = User(email=email, organisation=org, name=names[role], role=role,
-                        partner=partner if role == "partner" else None)
+            user = User(
+                email=email,
+                organisation=org,
+                name=names[role],
+                role=role,
+                partner=partner if role == "partner" else None,
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
         users[role] = user
@@ -116,69 +140,107 @@ def seed(referrals=300, rng_seed=2021):
         kinds, categories = _lookup(PartnerKind, org), _lookup(ActivityCategory, org)
         channels, reasons = _lookup(ReferralChannel, org), _lookup(ReferralReason, org)
         contact_kinds = _lookup(ContactKind, org)
-        partners = {name: Partner.create(organisation=org, name=name, kind=kinds[kind])
-                    for name, kind in PARTNERS}
+        partners = {name: Partner.create(organisation=org, name=name, kind=kinds[kind]) for name, kind in PARTNERS}
         users = ensure_demo_logins(org, partners["Ældre Sagen Vesterbro"])
         builders = [users["bridge_builder"]] + [
-            _user(org, f"{first.lower()}@demo.dk", f"{first} Brobygger")
-            for first in ("Susanne", "Mads")
+            _user(org, f"{first.lower()}@demo.dk", f"{first} Brobygger") for first in ("Susanne", "Mads")
         ]
         activities = {}
         for name, partner, category, frequency, weekday, practice in ACTIVITIES:
             activities[name] = Activity.create(
-                organisation=org, partner=partners[partner], name=name, category=categories[category],
-                frequency=frequency, weekday=weekday, start_time=datetime.time(13, 0) if weekday is not None else None,
-                place=partners[partner].name, is_practice=practice, public=not practice,
+                organisation=org,
+                partner=partners[partner],
+                name=name,
+                category=categories[category],
+                frequency=frequency,
+                weekday=weekday,
+                start_time=datetime.time(13, 0) if weekday is not None else None,
+                place=partners[partner].name,
+                is_practice=practice,
+                public=not practice,
                 price="self_payment" if "spise" in name.lower() else "free",
-                active_from=today - datetime.timedelta(days=900))
+                active_from=today - datetime.timedelta(days=900),
+            )
         cafe = activities["Netværkscafé"]
         cafe.leads_to = activities["Spisegruppe i medborgerhuset"]
         cafe.save()
 
-        _kirsten(org, users["bridge_builder"], channels, reasons, contact_kinds, cafe,
-                 activities["Spisegruppe i medborgerhuset"], today)
+        _kirsten(
+            org,
+            users["bridge_builder"],
+            channels,
+            reasons,
+            contact_kinds,
+            cafe,
+            activities["Spisegruppe i medborgerhuset"],
+            today,
+        )
 
         statuses = ["received"] * 3 + ["contacted"] * 3 + ["active"] * 8 + ["waiting"] + ["declined"] + ["closed"] * 6
         channel_list, reason_list = list(channels.values()), list(reasons.values())
         activity_list = list(activities.values())
-        for i in range(referrals):
+        for _i in range(referrals):
             female = rng.random() < 0.65
             first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
             last = rng.choice(LAST_NAMES)
             anonymous = rng.random() < 0.1
             birth_year = today.year - rng.choice([rng.randint(18, 59), rng.randint(60, 97), rng.randint(65, 90)])
             citizen = Citizen.create(
-                organisation=org, anonymous=anonymous, name=None if anonymous else f"{first} {last}",
-                initials=f"{first[0]}{last[0]}", birth_year=birth_year,
-                gender="female" if female else "male", postal_code=rng.choice(POSTAL_CODES),
+                organisation=org,
+                anonymous=anonymous,
+                name=None if anonymous else f"{first} {last}",
+                initials=f"{first[0]}{last[0]}",
+                birth_year=birth_year,
+                gender="female" if female else "male",
+                postal_code=rng.choice(POSTAL_CODES),
                 phone=None if anonymous else f"2{rng.randint(1000000, 9999999)}",
                 lives_alone=rng.random() < 0.7,
-                consent_on=None if rng.random() < 0.2 else today - datetime.timedelta(days=rng.randint(1, 700)))
+                consent_on=None if rng.random() < 0.2 else today - datetime.timedelta(days=rng.randint(1, 700)),
+            )
             received = today - datetime.timedelta(days=rng.randint(0, 720))
             status = rng.choice(statuses)
-            first_contact = (received + datetime.timedelta(days=rng.randint(1, 21))
-                             if status not in ("received",) else None)
+            first_contact = (
+                received + datetime.timedelta(days=rng.randint(1, 21)) if status not in ("received",) else None
+            )
             referral = Referral.create(
-                organisation=org, citizen=citizen, channel=rng.choice(channel_list), received_on=received,
-                assigned_to=None if status == "received" else rng.choice(builders), status=status,
+                organisation=org,
+                citizen=citizen,
+                channel=rng.choice(channel_list),
+                received_on=received,
+                assigned_to=None if status == "received" else rng.choice(builders),
+                status=status,
                 first_contact_on=min(first_contact, today) if first_contact else None,
-                referrer_name=rng.choice(["Dr. Holm", "Hjemmeplejen Syd", "Nabo", None]))
+                referrer_name=rng.choice(["Dr. Holm", "Hjemmeplejen Syd", "Nabo", None]),
+            )
             for reason in rng.sample(reason_list, rng.randint(1, 2)):
                 ReferralReasonLink.create(referral=referral, reason=reason)
             if first_contact:
-                Contact.create(organisation=org, referral=referral, date=min(first_contact, today),
-                               kind=rng.choice(list(contact_kinds.values())), minutes=rng.choice([15, 30, 60, 90]),
-                               by=referral.assigned_to)
+                Contact.create(
+                    organisation=org,
+                    referral=referral,
+                    date=min(first_contact, today),
+                    kind=rng.choice(list(contact_kinds.values())),
+                    minutes=rng.choice([15, 30, 60, 90]),
+                    by=referral.assigned_to,
+                )
             if status in ("active", "closed"):
                 activity = rng.choice(activity_list)
-                Match.create(organisation=org, referral=referral, activity=activity,
-                             status="joined" if status == "closed" else rng.choice(["suggested", "tried", "joined"]),
-                             role="volunteer" if rng.random() < 0.1 else "participant",
-                             accompanied=rng.random() < 0.3, started_on=first_contact)
+                Match.create(
+                    organisation=org,
+                    referral=referral,
+                    activity=activity,
+                    status="joined" if status == "closed" else rng.choice(["suggested", "tried", "joined"]),
+                    role="volunteer" if rng.random() < 0.1 else "participant",
+                    accompanied=rng.random() < 0.3,
+                    started_on=first_contact,
+                )
         for weeks_ago in range(12):
-            ActivitySession.create(organisation=org, activity=cafe,
-                                   date=today - datetime.timedelta(days=7 * weeks_ago + 1),
-                                   head_count=rng.randint(6, 14))
+            ActivitySession.create(
+                organisation=org,
+                activity=cafe,
+                date=today - datetime.timedelta(days=7 * weeks_ago + 1),
+                head_count=rng.randint(6, 14),
+            )
     return True
 
 
@@ -192,24 +254,57 @@ def _user(org, email, name):
 def _kirsten(org, builder, channels, reasons, contact_kinds, cafe, lasting, today):
     """The first seed's case: Kirsten, 92, referred by her GP, bridged via the network café."""
     kirsten = Citizen.create(
-        organisation=org, name="Kirsten Holm", initials="KH", birth_year=today.year - 92, gender="female",
-        postal_code="2450", lives_alone=True, gp_practice="Lægehuset Enghave",
-        consent_on=today - datetime.timedelta(days=120), consent_scope="Kontakt og deltagelse i aktiviteter")
+        organisation=org,
+        name="Kirsten Holm",
+        initials="KH",
+        birth_year=today.year - 92,
+        gender="female",
+        postal_code="2450",
+        lives_alone=True,
+        gp_practice="Lægehuset Enghave",
+        consent_on=today - datetime.timedelta(days=120),
+        consent_scope="Kontakt og deltagelse i aktiviteter",
+    )
     referral = Referral.create(
-        organisation=org, citizen=kirsten, channel=channels["Praktiserende læge"], referrer_name="Egen læge",
-        received_on=today - datetime.timedelta(days=120), assigned_to=builder, status="active",
+        organisation=org,
+        citizen=kirsten,
+        channel=channels["Praktiserende læge"],
+        referrer_name="Egen læge",
+        received_on=today - datetime.timedelta(days=120),
+        assigned_to=builder,
+        status="active",
         first_contact_on=today - datetime.timedelta(days=115),
-        note="Glad, men ensom. Savner nogen at dele tanker med i hverdagen.")
+        note="Glad, men ensom. Savner nogen at dele tanker med i hverdagen.",
+    )
     ReferralReasonLink.create(referral=referral, reason=reasons["Følelsesmæssig ensomhed"])
     ReferralReasonLink.create(referral=referral, reason=reasons["Sorg efter tab"])
-    Contact.create(organisation=org, referral=referral, date=today - datetime.timedelta(days=115),
-                   kind=contact_kinds["Telefon"], minutes=20, by=builder)
-    Contact.create(organisation=org, referral=referral, date=today - datetime.timedelta(days=108),
-                   kind=contact_kinds["Hjemmebesøg"], minutes=90, by=builder,
-                   note="Livshistorie. Intet lokalt tilbud som Fortæl for Livet.")
-    Match.create(organisation=org, referral=referral, activity=cafe, status="joined", accompanied=True,
-                 started_on=today - datetime.timedelta(days=100))
+    Contact.create(
+        organisation=org,
+        referral=referral,
+        date=today - datetime.timedelta(days=115),
+        kind=contact_kinds["Telefon"],
+        minutes=20,
+        by=builder,
+    )
+    Contact.create(
+        organisation=org,
+        referral=referral,
+        date=today - datetime.timedelta(days=108),
+        kind=contact_kinds["Hjemmebesøg"],
+        minutes=90,
+        by=builder,
+        note="Livshistorie. Intet lokalt tilbud som Fortæl for Livet.",
+    )
+    Match.create(
+        organisation=org,
+        referral=referral,
+        activity=cafe,
+        status="joined",
+        accompanied=True,
+        started_on=today - datetime.timedelta(days=100),
+    )
     Match.create(organisation=org, referral=referral, activity=lasting, status="suggested")
-    session = ActivitySession.create(organisation=org, activity=cafe, date=today - datetime.timedelta(days=93),
-                                     head_count=9)
+    session = ActivitySession.create(
+        organisation=org, activity=cafe, date=today - datetime.timedelta(days=93), head_count=9
+    )
     Attendance.create(organisation=org, session=session, citizen=kirsten)

@@ -1,6 +1,6 @@
 """Flask-Babel: Danish by default, English when the user picks it."""
 
-from flask import request, session
+from flask import has_request_context, session
 
 from extensions import babel
 
@@ -8,11 +8,9 @@ from extensions import babel
 def select_locale():
     from flask import current_app
 
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang")
-    if chosen in languages:
-        return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"] if request else "da"
+    if has_request_context() and session.get("lang") in current_app.config["LANGUAGES"]:
+        return session["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def init_i18n(app):

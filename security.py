@@ -50,8 +50,13 @@ def init_security(app):
         405: (_l("Not allowed"), _l("This action is not allowed here.")),
         413: (_l("Too much data"), _l("What you sent is too large. Shorten it and try again.")),
         429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a minute and try again.")),
-        500: (_l("Something went wrong"), _l("An unexpected error occurred. Nothing was saved. "
-                                             "Try again, and contact your administrator if it persists.")),
+        500: (
+            _l("Something went wrong"),
+            _l(
+                "An unexpected error occurred. Nothing was saved. "
+                "Try again, and contact your administrator if it persists."
+            ),
+        ),
     }
     for code, (title, message) in errors.items():
         app.register_error_handler(code, _error(code, title, message))
@@ -59,7 +64,9 @@ def init_security(app):
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):
         return render_template(
-            "error.html", code=400, title=_("Session expired"),
+            "error.html",
+            code=400,
+            title=_("Session expired"),
             message=_("The form was too old or not sent from this site. Reload the page and try again."),
         ), 400
 

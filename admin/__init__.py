@@ -55,14 +55,15 @@ def init_admin(app):
     admin.add_view(MatchAdmin(Match, name=_l("Matches"), category=CASES, endpoint="match"))
     admin.add_view(CitizenAdmin(Citizen, name=_l("Citizens"), category=CITIZENS, endpoint="citizen"))
     admin.add_view(ActivityAdmin(Activity, name=_l("Activities"), category=ACTIVITIES, endpoint="activity"))
-    admin.add_view(ActivitySessionAdmin(ActivitySession, name=_l("Sessions"), category=ACTIVITIES,
-                                        endpoint="activity_session"))
-    admin.add_view(AttendanceAdmin(Attendance, name=_l("Attendance"), category=ACTIVITIES,
-                                   endpoint="attendance"))
+    admin.add_view(
+        ActivitySessionAdmin(ActivitySession, name=_l("Sessions"), category=ACTIVITIES, endpoint="activity_session")
+    )
+    admin.add_view(AttendanceAdmin(Attendance, name=_l("Attendance"), category=ACTIVITIES, endpoint="attendance"))
     admin.add_view(PartnerAdmin(Partner, name=_l("Partners"), category=ACTIVITIES, endpoint="partner"))
     admin.add_view(UserAdmin(User, name=_l("Users"), category=ADMINISTRATION, endpoint="user"))
-    admin.add_view(OrganisationAdmin(Organisation, name=_l("Organisation"), category=ADMINISTRATION,
-                                     endpoint="organisation"))
+    admin.add_view(
+        OrganisationAdmin(Organisation, name=_l("Organisation"), category=ADMINISTRATION, endpoint="organisation")
+    )
     for model, label in (
         (ReferralChannel, _l("Referral channels")),
         (ReferralReason, _l("Referral reasons")),
@@ -70,9 +71,7 @@ def init_admin(app):
         (PartnerKind, _l("Partner kinds")),
         (ContactKind, _l("Contact kinds")),
     ):
-        admin.add_view(LookupAdmin(model, name=label, category=ADMINISTRATION,
-                                   endpoint=model._meta.table_name))
-    admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION,
-                                 endpoint="audit_log"))
+        admin.add_view(LookupAdmin(model, name=label, category=ADMINISTRATION, endpoint=model._meta.table_name))
+    admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION, endpoint="audit_log"))
     app.extensions["brobygger_admin"] = admin
     return admin

@@ -8,7 +8,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView, lookup_filter
 from i18n import _l
-from models import Activity, ActivityCategory, ActivitySession, Attendance, Citizen, Partner
+from models import Activity, ActivityCategory, ActivitySession, Citizen, Partner
 from models.activity import FREQUENCY, WEEKDAYS
 from models.referral import Match, Referral
 
@@ -20,14 +20,23 @@ class PartnerAdmin(BrobyggerModelView):
     column_list = ("name", "kind", "contact_name", "contact_phone", "agreement_until")
     column_sortable_list = ("name", "agreement_until")
     column_default_sort = "name"
-    form_columns = ("name", "kind", "contact_name", "contact_email", "contact_phone", "agreement",
-                    "agreement_until")
+    form_columns = ("name", "kind", "contact_name", "contact_email", "contact_phone", "agreement", "agreement_until")
 
 
 class ActivityAdmin(BrobyggerModelView):
     access = ACTIVITY_STAFF
-    column_list = ("name", "partner", "category", "frequency", "weekday", "start_time", "place",
-                   "is_practice", "leads_to", "public")
+    column_list = (
+        "name",
+        "partner",
+        "category",
+        "frequency",
+        "weekday",
+        "start_time",
+        "place",
+        "is_practice",
+        "leads_to",
+        "public",
+    )
     column_sortable_list = ("name", "weekday", "place")
     column_default_sort = "name"
     column_filters = (
@@ -35,9 +44,26 @@ class ActivityAdmin(BrobyggerModelView):
         FilterEqual(Activity.weekday, _l("Weekday"), options=[(str(k), v) for k, v in WEEKDAYS]),
         BooleanEqualFilter(Activity.is_practice, _l("Practice community")),
     )
-    form_columns = ("name", "partner", "category", "focus", "frequency", "weekday", "start_time", "place",
-                    "price", "age_min", "age_max", "capacity", "is_practice", "leads_to", "public",
-                    "active_from", "active_until", "description")
+    form_columns = (
+        "name",
+        "partner",
+        "category",
+        "focus",
+        "frequency",
+        "weekday",
+        "start_time",
+        "place",
+        "price",
+        "age_min",
+        "age_max",
+        "capacity",
+        "is_practice",
+        "leads_to",
+        "public",
+        "active_from",
+        "active_until",
+        "description",
+    )
     form_args = {
         "age_min": {"validators": [Optional(), NumberRange(min=0, max=120)]},
         "age_max": {"validators": [Optional(), NumberRange(min=0, max=120)]},
@@ -45,9 +71,11 @@ class ActivityAdmin(BrobyggerModelView):
     }
 
     def get_filters(self):
-        return [*super().get_filters(),
-                lookup_filter(Activity.category, _l("Category"), ActivityCategory),
-                lookup_filter(Activity.partner, _l("Partner"), Partner)]
+        return [
+            *super().get_filters(),
+            lookup_filter(Activity.category, _l("Category"), ActivityCategory),
+            lookup_filter(Activity.partner, _l("Partner"), Partner),
+        ]
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
@@ -96,16 +124,21 @@ class AttendanceAdmin(BrobyggerModelView):
             # Only consenting citizens matched to an activity the user may see.
             activities = Activity.visible_to(current_user).select(Activity.id)
             form.citizen.query = (
-                Citizen.select().join(Referral).join(Match, on=(Match.referral == Referral.id))
-                .where((Citizen.organisation == current_user.organisation_id)
-                       & Citizen.consent_on.is_null(False)
-                       & Match.activity.in_(activities))
+                Citizen.select()
+                .join(Referral)
+                .join(Match, on=(Match.referral == Referral.id))
+                .where(
+                    (Citizen.organisation == current_user.organisation_id)
+                    & Citizen.consent_on.is_null(False)
+                    & Match.activity.in_(activities)
+                )
                 .distinct()
             )
             form.citizen.get_label = lambda c: c.short_label
         if "session" in form:
-            form.session.query = ActivitySession.visible_to(current_user).order_by(
-                ActivitySession.date.desc()).limit(500)
+            form.session.query = (
+                ActivitySession.visible_to(current_user).order_by(ActivitySession.date.desc()).limit(500)
+            )
         return form
 
     def on_model_change(self, form, model, is_created):

@@ -23,8 +23,10 @@ class UserAdmin(BrobyggerModelView):
     form_columns = ("name", "email", "role", "partner", "active", "new_password")
     form_extra_fields = {
         "new_password": PasswordField(
-            _l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=200)],
-            description=_l("At least 10 characters. Leave empty to keep the current password.")),
+            _l("New password"),
+            validators=[Optional(), Length(min=MIN_PASSWORD, max=200)],
+            description=_l("At least 10 characters. Leave empty to keep the current password."),
+        ),
     }
     form_args = {"email": {"validators": [Email(), Length(max=254)]}}
 

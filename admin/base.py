@@ -183,9 +183,12 @@ class BrobyggerModelView(ModelView):
         if pk is None:
             return None
         record = self.get_query().where(self.model._meta.primary_key == pk).first()
-        if record is not None and self.audit_reads and request.method == "GET" and (
-            request.endpoint or ""
-        ).endswith((".details_view", ".edit_view")):
+        if (
+            record is not None
+            and self.audit_reads
+            and request.method == "GET"
+            and (request.endpoint or "").endswith((".details_view", ".edit_view"))
+        ):
             AuditLog.record("view", record, record.id)
         return record
 
@@ -296,8 +299,7 @@ class BrobyggerModelView(ModelView):
         """Foreign keys shown on the list page (or exported)."""
         names = {name for name, _label in self._list_columns}
         names |= {name for name, _label in self._export_columns}
-        return [f for f in self.model._meta.sorted_fields
-                if isinstance(f, ForeignKeyField) and f.name in names]
+        return [f for f in self.model._meta.sorted_fields if isinstance(f, ForeignKeyField) and f.name in names]
 
     def load_related(self, rows):
         """Fill the related objects of `rows` with one query per foreign key, not one per row."""
@@ -318,13 +320,17 @@ class BrobyggerModelView(ModelView):
             return True
         if isinstance(exc, IntegrityError):
             log.warning("Integrity error in %s: %s", self.name, exc)
-            flash(_("The record could not be saved because it conflicts with existing data "
-                    "(for example a duplicate). Nothing was changed."), "error")
+            flash(
+                _(
+                    "The record could not be saved because it conflicts with existing data "
+                    "(for example a duplicate). Nothing was changed."
+                ),
+                "error",
+            )
             return True
         if isinstance(exc, PeeweeException):
             log.exception("Database error in %s", self.name)
-            flash(_("The record could not be saved because of a database error. Nothing was changed."),
-                  "error")
+            flash(_("The record could not be saved because of a database error. Nothing was changed."), "error")
             return True
         return super().handle_view_exception(exc)
 
@@ -390,8 +396,14 @@ class BrobyggerModelView(ModelView):
     def delete_model(self, model):
         blocking = self.blocking_dependents(model)
         if blocking:
-            flash(_("“%(record)s” cannot be deleted because other records refer to it. "
-                    "Deactivate or archive it instead.", record=str(model)), "error")
+            flash(
+                _(
+                    "“%(record)s” cannot be deleted because other records refer to it. "
+                    "Deactivate or archive it instead.",
+                    record=str(model),
+                ),
+                "error",
+            )
             return False
         try:
             with db.atomic():
@@ -414,8 +426,7 @@ class BrobyggerModelView(ModelView):
             if self.delete_model(model):
                 deleted += 1
         if deleted:
-            flash(ngettext("%(num)s record was deleted.", "%(num)s records were deleted.", deleted),
-                  "success")
+            flash(ngettext("%(num)s record was deleted.", "%(num)s records were deleted.", deleted), "success")
 
     # -- export -----------------------------------------------------------------------------
     def _export_data(self):
@@ -427,7 +438,8 @@ class BrobyggerModelView(ModelView):
 def lookup_filter(column, label, rel_model):
     """An equality filter on a foreign key, offering the user's own organisation's rows."""
     return IntChoiceFilter(
-        column, label,
+        column,
+        label,
         options=lambda: [(str(obj.id), str(obj)) for obj in rel_model.visible_to(current_user).limit(500)],
     )
 

@@ -20,8 +20,7 @@ class ReferralAdmin(BrobyggerModelView):
     audit_reads = True
     simple_list_pager = True
     free_text_fields = ("note",)
-    column_list = ("id", "citizen", "status", "channel", "assigned_to", "received_on",
-                   "first_contact_on")
+    column_list = ("id", "citizen", "status", "channel", "assigned_to", "received_on", "first_contact_on")
     column_labels = {"id": _l("No."), "reasons": _l("Reasons")}
     column_sortable_list = ("id", "status", "received_on", "first_contact_on")
     column_default_sort = ("received_on", True)
@@ -30,23 +29,48 @@ class ReferralAdmin(BrobyggerModelView):
         DateBetweenFilter(Referral.received_on, _l("Received")),
     )
     form_ajax_refs = {"citizen": {"fields": ("search_key",), "placeholder": _l("Search by name or initials")}}
-    form_columns = ("citizen", "channel", "reasons", "referrer_name", "referrer_phone", "received_on",
-                    "assigned_to", "status", "first_contact_on", "shared", "note")
+    form_columns = (
+        "citizen",
+        "channel",
+        "reasons",
+        "referrer_name",
+        "referrer_phone",
+        "received_on",
+        "assigned_to",
+        "status",
+        "first_contact_on",
+        "shared",
+        "note",
+    )
     form_extra_fields = {"reasons": SelectMultipleField(_l("Reasons"), coerce=int)}
     details_template = "admin/referral_details.html"
-    column_details_list = ("id", "citizen", "status", "channel", "referrer_name", "referrer_phone",
-                           "received_on", "assigned_to", "first_contact_on", "shared", "note")
+    column_details_list = (
+        "id",
+        "citizen",
+        "status",
+        "channel",
+        "referrer_name",
+        "referrer_phone",
+        "received_on",
+        "assigned_to",
+        "first_contact_on",
+        "shared",
+        "note",
+    )
 
     def get_filters(self):
-        return [*super().get_filters(),
-                lookup_filter(Referral.channel, _l("Channel"), ReferralChannel),
-                lookup_filter(Referral.assigned_to, _l("Bridge builder"), User)]
+        return [
+            *super().get_filters(),
+            lookup_filter(Referral.channel, _l("Channel"), ReferralChannel),
+            lookup_filter(Referral.assigned_to, _l("Bridge builder"), User),
+        ]
 
     def _scope_form(self, form):
         form = super()._scope_form(form)
         if "assigned_to" in form:
-            form.assigned_to.query = (User.visible_to(current_user)
-                                      .where(User.role.in_(("bridge_builder", "coordinator", "admin"))))
+            form.assigned_to.query = User.visible_to(current_user).where(
+                User.role.in_(("bridge_builder", "coordinator", "admin"))
+            )
         if "reasons" in form:
             form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
         return form
@@ -69,13 +93,24 @@ class ReferralAdmin(BrobyggerModelView):
     def details_extra(self, referral):
         """What the case page shows beyond the referral's own fields."""
         return {
-            "contacts": list(Contact.visible_to(current_user).where(Contact.referral == referral.id)
-                             .order_by(Contact.date.desc()).limit(200)),
-            "matches": list(Match.visible_to(current_user).where(Match.referral == referral.id)
-                            .order_by(Match.created_at).limit(200)),
-            "reasons": [link.reason.name for link in
-                        ReferralReasonLink.select(ReferralReasonLink, ReferralReason)
-                        .join(ReferralReason).where(ReferralReasonLink.referral == referral.id)],
+            "contacts": list(
+                Contact.visible_to(current_user)
+                .where(Contact.referral == referral.id)
+                .order_by(Contact.date.desc())
+                .limit(200)
+            ),
+            "matches": list(
+                Match.visible_to(current_user)
+                .where(Match.referral == referral.id)
+                .order_by(Match.created_at)
+                .limit(200)
+            ),
+            "reasons": [
+                link.reason.name
+                for link in ReferralReasonLink.select(ReferralReasonLink, ReferralReason)
+                .join(ReferralReason)
+                .where(ReferralReasonLink.referral == referral.id)
+            ],
         }
 
     def render(self, template, **kwargs):
@@ -96,7 +131,6 @@ class _CaseChildAdmin(BrobyggerModelView):
         if referral_id and request.method == "GET" and "referral" in form:
             form.referral.data = Referral.visible_to(current_user).where(Referral.id == referral_id).first()
         return form
-
 
 
 class ContactAdmin(_CaseChildAdmin):

@@ -26,12 +26,32 @@ class CitizenAdmin(BrobyggerModelView):
         FilterEqual(Citizen.gender, _l("Gender"), options=GENDERS),
         FilterEqual(Citizen.postal_code, _l("Postal code")),
     )
-    form_columns = ("initials", "anonymous", "name", "birth_year", "gender", "postal_code", "phone",
-                    "email", "address", "lives_alone", "gp_practice", "consent_on", "consent_scope")
+    form_columns = (
+        "initials",
+        "anonymous",
+        "name",
+        "birth_year",
+        "gender",
+        "postal_code",
+        "phone",
+        "email",
+        "address",
+        "lives_alone",
+        "gp_practice",
+        "consent_on",
+        "consent_scope",
+    )
     form_args = {
-        "birth_year": {"validators": [Optional(), NumberRange(min=1900, max=datetime.date.today().year,
-                                                              message=_l("Enter a birth year between "
-                                                                         "%(min)s and %(max)s."))]},
+        "birth_year": {
+            "validators": [
+                Optional(),
+                NumberRange(
+                    min=1900,
+                    max=datetime.date.today().year,
+                    message=_l("Enter a birth year between %(min)s and %(max)s."),
+                ),
+            ]
+        },
     }
     details_template = "admin/citizen_details.html"
 
@@ -44,14 +64,17 @@ class CitizenAdmin(BrobyggerModelView):
             if not current_user.organisation.allow_anonymous:
                 raise ValidationError(_l("Your organisation does not register anonymous citizens."))
             if any(getattr(model, f) for f in CONTACT_DETAILS):
-                raise ValidationError(_l("An anonymous citizen has initials or a pseudonym only: "
-                                         "leave name and contact details empty."))
+                raise ValidationError(
+                    _l("An anonymous citizen has initials or a pseudonym only: leave name and contact details empty.")
+                )
         if model.consent_on and model.consent_on > datetime.date.today():
             raise ValidationError(_l("The consent date cannot be in the future."))
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["cases"] = list(Referral.visible_to(current_user)
-                                   .where(Referral.citizen == kwargs["model"].id)
-                                   .order_by(Referral.received_on.desc()))
+            kwargs["cases"] = list(
+                Referral.visible_to(current_user)
+                .where(Referral.citizen == kwargs["model"].id)
+                .order_by(Referral.received_on.desc())
+            )
         return super().render(template, **kwargs)

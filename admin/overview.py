@@ -15,18 +15,23 @@ def figures_for(user):
     if user.role == "evaluator":
         # Aggregates over the whole organisation, no rows.
         cases = Referral.select().where(Referral.organisation == user.organisation_id)
-    counts = dict(
-        cases.select(Referral.status, fn.COUNT(Referral.id)).group_by(Referral.status).tuples()
-    )
+    counts = dict(cases.select(Referral.status, fn.COUNT(Referral.id)).group_by(Referral.status).tuples())
     open_cases = sum(counts.get(s, 0) for s in OPEN_STATUSES)
     cards = [(_l("Open cases"), open_cases), (_l("Closed cases"), counts.get("closed", 0))]
     if user.role == "bridge_builder":
-        mine = Referral.visible_to(user).where(
-            (Referral.assigned_to == user.id) & Referral.status.in_(OPEN_STATUSES)).count()
+        mine = (
+            Referral.visible_to(user)
+            .where((Referral.assigned_to == user.id) & Referral.status.in_(OPEN_STATUSES))
+            .count()
+        )
         cards.insert(0, (_l("My open cases"), mine))
     if user.role in ("admin", "coordinator", "evaluator"):
-        men = (cases.join(Citizen).where(Referral.status.in_(OPEN_STATUSES) & (Citizen.gender == "male"))
-               .select(fn.COUNT(fn.DISTINCT(Referral.citizen))).scalar())
+        men = (
+            cases.join(Citizen)
+            .where(Referral.status.in_(OPEN_STATUSES) & (Citizen.gender == "male"))
+            .select(fn.COUNT(fn.DISTINCT(Referral.citizen)))
+            .scalar()
+        )
         cards.append((_l("Men in active contact"), men or 0))
     by_status = [(label, counts.get(code, 0)) for code, label in STATUSES]
     return {"cards": cards, "by_status": by_status}

@@ -23,8 +23,13 @@ FREQUENCY = (
     ("ad_hoc", _l("Now and then")),
 )
 WEEKDAYS = (
-    (0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
-    (4, _l("Friday")), (5, _l("Saturday")), (6, _l("Sunday")),
+    (0, _l("Monday")),
+    (1, _l("Tuesday")),
+    (2, _l("Wednesday")),
+    (3, _l("Thursday")),
+    (4, _l("Friday")),
+    (5, _l("Saturday")),
+    (6, _l("Sunday")),
 )
 PRICE = (("free", _l("Free")), ("self_payment", _l("Self-payment")), ("pooled", _l("Pooled")))
 
@@ -38,8 +43,7 @@ class Activity(VersionedModel):
     name = CharField(max_length=200, verbose_name=_l("Name"))
     category = ForeignKeyField(ActivityCategory, null=True, backref="+", verbose_name=_l("Category"))
     focus = CharField(max_length=20, choices=FOCUS, default="social", verbose_name=_l("Focus"))
-    frequency = CharField(max_length=20, choices=FREQUENCY, default="weekly",
-                          verbose_name=_l("Frequency"))
+    frequency = CharField(max_length=20, choices=FREQUENCY, default="weekly", verbose_name=_l("Frequency"))
     weekday = IntegerField(null=True, choices=WEEKDAYS, verbose_name=_l("Weekday"))
     start_time = TimeField(null=True, verbose_name=_l("Time"))
     place = CharField(max_length=200, null=True, verbose_name=_l("Place"))
@@ -47,11 +51,18 @@ class Activity(VersionedModel):
     age_min = IntegerField(null=True, verbose_name=_l("Age from"))
     age_max = IntegerField(null=True, verbose_name=_l("Age to"))
     capacity = IntegerField(null=True, verbose_name=_l("Capacity"))
-    is_practice = BooleanField(default=False, verbose_name=_l("Practice community"),
-                               help_text=_l("A temporary community meant to lead on to a lasting one."))
-    leads_to = ForeignKeyField("self", null=True, backref="practice_communities",
-                               verbose_name=_l("Leads to"),
-                               help_text=_l("The lasting activity this practice community leads to."))
+    is_practice = BooleanField(
+        default=False,
+        verbose_name=_l("Practice community"),
+        help_text=_l("A temporary community meant to lead on to a lasting one."),
+    )
+    leads_to = ForeignKeyField(
+        "self",
+        null=True,
+        backref="practice_communities",
+        verbose_name=_l("Leads to"),
+        help_text=_l("The lasting activity this practice community leads to."),
+    )
     public = BooleanField(default=False, verbose_name=_l("Publicly listed"))
     active_from = DateField(null=True, verbose_name=_l("Active from"))
     active_until = DateField(null=True, verbose_name=_l("Active until"))
@@ -111,9 +122,13 @@ class Attendance(TenantModel):
         query = super().visible_to(user)
         if user.role == "partner":
             # Partners see only consenting participants, and only their first name or initials.
-            query = (query.join(ActivitySession).join(Activity)
-                     .switch(cls).join(Citizen)
-                     .where((Activity.partner == user.partner_id) & Citizen.consent_on.is_null(False)))
+            query = (
+                query.join(ActivitySession)
+                .join(Activity)
+                .switch(cls)
+                .join(Citizen)
+                .where((Activity.partner == user.partner_id) & Citizen.consent_on.is_null(False))
+            )
         return query
 
     def __str__(self):

@@ -4,9 +4,15 @@ from i18n import _l
 from models.base import TenantModel, organisation_fk, utcnow
 from models.user import User
 
-ACTIONS = (("create", _l("Created")), ("update", _l("Changed")), ("delete", _l("Deleted")),
-           ("view", _l("Viewed")), ("export", _l("Exported")), ("login", _l("Logged in")),
-           ("login_failed", _l("Failed login")))
+ACTIONS = (
+    ("create", _l("Created")),
+    ("update", _l("Changed")),
+    ("delete", _l("Deleted")),
+    ("view", _l("Viewed")),
+    ("export", _l("Exported")),
+    ("login", _l("Logged in")),
+    ("login_failed", _l("Failed login")),
+)
 
 
 class AuditLog(TenantModel):

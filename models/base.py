@@ -11,8 +11,8 @@ from peewee import (
 )
 
 from extensions import db
-from models.search import fold
 from i18n import _l
+from models.search import fold
 
 
 def utcnow():
@@ -22,8 +22,10 @@ def utcnow():
 class StaleRecordError(Exception):
     """Raised when a record was changed by someone else since it was read."""
 
-    message = _l("Someone else changed this record while you were editing it. "
-                 "Reload it to see their changes, then make yours again.")
+    message = _l(
+        "Someone else changed this record while you were editing it. "
+        "Reload it to see their changes, then make yours again."
+    )
 
 
 class BaseModel(Model):
@@ -78,16 +80,8 @@ class VersionedModel(TenantModel):
         self.version = expected + 1
         self.touch()
         cls = type(self)
-        data = {
-            field: value
-            for field, value in self.__data__.items()
-            if field != cls._meta.primary_key.name
-        }
-        rows = (
-            cls.update(**data)
-            .where((cls._meta.primary_key == self._pk) & (cls.version == expected))
-            .execute()
-        )
+        data = {field: value for field, value in self.__data__.items() if field != cls._meta.primary_key.name}
+        rows = cls.update(**data).where((cls._meta.primary_key == self._pk) & (cls.version == expected)).execute()
         if rows != 1:
             self.version = expected
             raise StaleRecordError()

@@ -3,10 +3,17 @@ from peewee import BooleanField, CharField, DateField, IntegerField, fn
 from i18n import _l
 from models.base import VersionedModel, organisation_fk
 
-GENDERS = (("female", _l("Woman")), ("male", _l("Man")), ("other", _l("Other")),
-           ("unknown", _l("Not stated")))
-AGE_BANDS = ((0, 17, "0-17"), (18, 29, "18-29"), (30, 44, "30-44"), (45, 59, "45-59"),
-             (60, 69, "60-69"), (70, 79, "70-79"), (80, 89, "80-89"), (90, 200, "90+"))
+GENDERS = (("female", _l("Woman")), ("male", _l("Man")), ("other", _l("Other")), ("unknown", _l("Not stated")))
+AGE_BANDS = (
+    (0, 17, "0-17"),
+    (18, 29, "18-29"),
+    (30, 44, "30-44"),
+    (45, 59, "45-59"),
+    (60, 69, "60-69"),
+    (70, 79, "70-79"),
+    (80, 89, "80-89"),
+    (90, 200, "90+"),
+)
 
 
 class Citizen(VersionedModel):
@@ -15,8 +22,11 @@ class Citizen(VersionedModel):
     organisation = organisation_fk()
     name = CharField(max_length=200, null=True, verbose_name=_l("Name"))
     initials = CharField(max_length=20, verbose_name=_l("Initials or pseudonym"))
-    anonymous = BooleanField(default=False, verbose_name=_l("Anonymous"),
-                             help_text=_l("Registered by initials or pseudonym only; no contact details."))
+    anonymous = BooleanField(
+        default=False,
+        verbose_name=_l("Anonymous"),
+        help_text=_l("Registered by initials or pseudonym only; no contact details."),
+    )
     birth_year = IntegerField(null=True, verbose_name=_l("Birth year"))
     gender = CharField(max_length=10, choices=GENDERS, default="unknown", verbose_name=_l("Gender"))
     postal_code = CharField(max_length=10, null=True, verbose_name=_l("Postal code"))
@@ -25,8 +35,11 @@ class Citizen(VersionedModel):
     address = CharField(max_length=200, null=True, verbose_name=_l("Address"))
     lives_alone = BooleanField(null=True, verbose_name=_l("Lives alone"))
     gp_practice = CharField(max_length=200, null=True, verbose_name=_l("GP practice"))
-    consent_on = DateField(null=True, verbose_name=_l("Consent given"),
-                           help_text=_l("Date the citizen agreed to be registered and contacted."))
+    consent_on = DateField(
+        null=True,
+        verbose_name=_l("Consent given"),
+        help_text=_l("Date the citizen agreed to be registered and contacted."),
+    )
     consent_scope = CharField(max_length=200, null=True, verbose_name=_l("Consent scope"))
     search_key = CharField(max_length=500, default="", index=True)
 

@@ -8,10 +8,15 @@ class Organisation(BaseModel):
     """A tenant: a volunteer centre or a municipal bridge-building unit."""
 
     name = CharField(max_length=200, verbose_name=_l("Name"))
-    slug = CharField(max_length=60, unique=True, verbose_name=_l("Short name"),
-                     help_text=_l("Used in public addresses, e.g. the referral form."))
-    minimal_records = BooleanField(default=False, verbose_name=_l("Minimal records"),
-                                   help_text=_l("No free-text case notes are kept."))
+    slug = CharField(
+        max_length=60,
+        unique=True,
+        verbose_name=_l("Short name"),
+        help_text=_l("Used in public addresses, e.g. the referral form."),
+    )
+    minimal_records = BooleanField(
+        default=False, verbose_name=_l("Minimal records"), help_text=_l("No free-text case notes are kept.")
+    )
     allow_anonymous = BooleanField(default=True, verbose_name=_l("Allow anonymous citizens"))
     max_case_days = IntegerField(default=365, verbose_name=_l("Case length limit (days)"))
 

@@ -4,14 +4,20 @@ from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerF
 
 from i18n import _l
 from models.activity import Activity
-from models.base import BaseModel, TenantModel, VersionedModel, organisation_fk
+from models.base import BaseModel, VersionedModel, organisation_fk
 from models.citizen import Citizen
-from models.search import fold
 from models.lookups import ContactKind, ReferralChannel, ReferralReason
+from models.search import fold
 from models.user import User
 
 RECEIVED, CONTACTED, ACTIVE, CLOSED, WAITING, DECLINED = (
-    "received", "contacted", "active", "closed", "waiting", "declined")
+    "received",
+    "contacted",
+    "active",
+    "closed",
+    "waiting",
+    "declined",
+)
 STATUSES = (
     (RECEIVED, _l("Received")),
     (CONTACTED, _l("Contacted")),
@@ -35,8 +41,11 @@ class Referral(VersionedModel):
     assigned_to = ForeignKeyField(User, null=True, backref="cases", verbose_name=_l("Bridge builder"))
     status = CharField(max_length=20, choices=STATUSES, default=RECEIVED, verbose_name=_l("Status"))
     first_contact_on = DateField(null=True, verbose_name=_l("First contact"))
-    shared = BooleanField(default=False, verbose_name=_l("Shared with the team"),
-                          help_text=_l("Every bridge builder of the organisation may work on it."))
+    shared = BooleanField(
+        default=False,
+        verbose_name=_l("Shared with the team"),
+        help_text=_l("Every bridge builder of the organisation may work on it."),
+    )
     note = TextField(null=True, verbose_name=_l("Note"))
     # Case number and the citizen's name, folded, so cases are found by who they are about.
     search_key = CharField(max_length=500, default="")
@@ -54,8 +63,7 @@ class Referral(VersionedModel):
         query = super().visible_to(user)
         if user.role == "bridge_builder":
             # Own cases, unassigned new ones, and cases shared with the team.
-            query = query.where((cls.assigned_to == user.id) | cls.assigned_to.is_null()
-                                | (cls.shared == True))  # noqa: E712
+            query = query.where((cls.assigned_to == user.id) | cls.assigned_to.is_null() | (cls.shared == True))  # noqa: E712
         elif user.role not in ("admin", "coordinator"):
             query = query.where(False)
         return query
@@ -69,8 +77,7 @@ class Referral(VersionedModel):
         created = self.id is None
         result = super().save(*args, **kwargs)
         if created:  # the case number is only known after the insert
-            type(self).update(search_key=fold(f"{self.id} {self.search_key}")).where(
-                type(self).id == self.id).execute()
+            type(self).update(search_key=fold(f"{self.id} {self.search_key}")).where(type(self).id == self.id).execute()
         return result
 
     @classmethod
@@ -120,8 +127,12 @@ class Contact(VersionedModel):
         return f"{self.date:%d.%m.%Y}" if self.date else ""
 
 
-MATCH_STATUSES = (("suggested", _l("Suggested")), ("tried", _l("Tried")),
-                  ("joined", _l("Joined")), ("stopped", _l("Stopped")))
+MATCH_STATUSES = (
+    ("suggested", _l("Suggested")),
+    ("tried", _l("Tried")),
+    ("joined", _l("Joined")),
+    ("stopped", _l("Stopped")),
+)
 MATCH_ROLES = (("participant", _l("Participant")), ("volunteer", _l("Volunteer")))
 
 
@@ -131,10 +142,8 @@ class Match(VersionedModel):
     organisation = organisation_fk()
     referral = ForeignKeyField(Referral, backref="matches", verbose_name=_l("Case"))
     activity = ForeignKeyField(Activity, backref="matches", verbose_name=_l("Activity"))
-    status = CharField(max_length=20, choices=MATCH_STATUSES, default="suggested",
-                       verbose_name=_l("Status"))
-    role = CharField(max_length=20, choices=MATCH_ROLES, default="participant",
-                     verbose_name=_l("As"))
+    status = CharField(max_length=20, choices=MATCH_STATUSES, default="suggested", verbose_name=_l("Status"))
+    role = CharField(max_length=20, choices=MATCH_ROLES, default="participant", verbose_name=_l("As"))
     accompanied = BooleanField(default=False, verbose_name=_l("Accompanied"))
     started_on = DateField(null=True, verbose_name=_l("Started"))
     ended_on = DateField(null=True, verbose_name=_l("Ended"))

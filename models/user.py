@@ -1,3 +1,5 @@
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
@@ -10,7 +12,12 @@ from models.partner import Partner
 _hasher = PasswordHasher()
 
 ADMIN, COORDINATOR, BRIDGE_BUILDER, PARTNER, EVALUATOR = (
-    "admin", "coordinator", "bridge_builder", "partner", "evaluator")
+    "admin",
+    "coordinator",
+    "bridge_builder",
+    "partner",
+    "evaluator",
+)
 ROLES = (
     (ADMIN, _l("Administrator")),
     (COORDINATOR, _l("Coordinator")),
@@ -29,8 +36,13 @@ class User(UserMixin, VersionedModel):
     email = CharField(max_length=254, unique=True, verbose_name=_l("E-mail"))
     name = CharField(max_length=200, verbose_name=_l("Name"))
     role = CharField(max_length=20, choices=ROLES, verbose_name=_l("Role"))
-    partner = ForeignKeyField(Partner, null=True, backref="users", verbose_name=_l("Partner"),
-                              help_text=_l("Required for partner users: the organisation they log for."))
+    partner = ForeignKeyField(
+        Partner,
+        null=True,
+        backref="users",
+        verbose_name=_l("Partner"),
+        help_text=_l("Required for partner users: the organisation they log for."),
+    )
     password_hash = CharField(max_length=255, default="")
     active = BooleanField(default=True, verbose_name=_l("Active"))
     last_login_at = DateTimeField(null=True, verbose_name=_l("Last login"))
@@ -58,10 +70,8 @@ class User(UserMixin, VersionedModel):
         """The active user with this e-mail and password, or None."""
         user = cls.get_or_none(cls.email == (email or "").strip().lower())
         if user is None:
-            try:
+            with contextlib.suppress(VerificationError):
                 _hasher.verify(_DUMMY_HASH, password or "")
-            except VerificationError:
-                pass
             return None
         if not user.active or not user.check_password(password or ""):
             return None

@@ -1,0 +1,53 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint format translations extract-messages bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations -D messages
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations -D admin
+
+extract-messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=.venv --ignore-dirs=tests --ignore-dirs=migrations --ignore-dirs=bench -o translations/messages.pot .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
+
+run: $(VENV)/.runtime translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Brobygger runs at http://$(HOST):$(PORT)  (stop with Ctrl+C)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev translations
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.dev translations
+	$(BIN)/python bench/list_pages.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

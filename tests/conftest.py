@@ -1,0 +1,140 @@
+"""One conftest builds the app per test database.
+
+Every test that uses `app` (or `client`, `db_world`...) runs once on SQLite and, when
+TEST_DATABASE_URL is set, once more on PostgreSQL. The schema is built by the real migrations,
+once per session and database; each test then starts from empty tables.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from app import create_app
+from database import open_database, router
+from extensions import db
+from tests import factories
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+if IN_CI and not PG_URL:
+    raise pytest.UsageError("CI must run the suite on PostgreSQL too: set TEST_DATABASE_URL.")
+
+DATABASES = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+def _migrate(url):
+    database = open_database(url, max_connections=2)
+    with database.connection_context():
+        router(database).run()
+    database.close_all() if hasattr(database, "close_all") else database.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    import psycopg2
+
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    conn.close()
+    _migrate(PG_URL)
+    conn = psycopg2.connect(PG_URL)
+    with conn.cursor() as cur:
+        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrate_history'")
+        tables = [row[0] for row in cur.fetchall()]
+    conn.close()
+    return tables
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    tables = request.getfixturevalue("postgres_schema")
+    import psycopg2
+
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(f'"{t}"' for t in tables)))
+    conn.close()
+    return PG_URL
+
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "LOGIN_RATE_LIMIT": "1000 per minute",
+    "POOL_MAX_CONNECTIONS": 4,
+}
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build an app on this test's database with extra config (the `app` fixture uses none)."""
+    apps = []
+
+    def build(**config):
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, **config})
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        database = app.extensions["database"]
+        if hasattr(database, "close_all"):
+            database.close_all()
+        else:
+            database.close()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        yield app
+        if not db.is_closed():
+            db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app):
+    """Two organisations, each with one user per role, partners, activities and cases."""
+    return factories.build_world()
+
+
+@pytest.fixture
+def login(app):
+    """login(user) → a test client logged in as `user`."""
+
+    def _login(user, password=factories.PASSWORD):
+        c = app.test_client()
+        response = c.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.data[:500]
+        return c
+
+    return _login

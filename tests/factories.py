@@ -1,0 +1,138 @@
+"""Data builders for tests. Every builder takes keyword overrides."""
+
+import datetime
+import itertools
+from types import SimpleNamespace
+
+from argon2 import PasswordHasher
+
+from demo import ensure_lists
+from models import (
+    Activity,
+    ActivitySession,
+    Attendance,
+    Citizen,
+    Contact,
+    Match,
+    Organisation,
+    Partner,
+    Referral,
+    ReferralChannel,
+    ReferralReason,
+    User,
+)
+
+PASSWORD = "test-password-123"
+ROLES = ("admin", "coordinator", "bridge_builder", "partner", "evaluator")
+_HASH = PasswordHasher().hash(PASSWORD)
+_seq = itertools.count(1)
+
+
+def make_org(**kw):
+    n = next(_seq)
+    org = Organisation.create(**{"name": f"Frivilligcenter {n}", "slug": f"org-{n}", **kw})
+    ensure_lists(org)
+    return org
+
+
+def make_partner(org, **kw):
+    return Partner.create(**{"organisation": org, "name": f"Partner {next(_seq)}", **kw})
+
+
+def make_user(org, role="bridge_builder", partner=None, **kw):
+    n = next(_seq)
+    if role == "partner" and partner is None:
+        partner = make_partner(org)
+    return User.create(
+        **{
+            "organisation": org,
+            "email": f"{role}{n}@example.dk",
+            "name": f"{role.title()} {n}",
+            "role": role,
+            "partner": partner,
+            "password_hash": _HASH,
+            **kw,
+        }
+    )
+
+
+def make_citizen(org, **kw):
+    n = next(_seq)
+    return Citizen.create(
+        **{
+            "organisation": org,
+            "name": f"Borger {n}",
+            "initials": f"B{n}",
+            "birth_year": 1950,
+            "gender": "female",
+            "postal_code": "2450",
+            "consent_on": datetime.date(2025, 1, 1),
+            **kw,
+        }
+    )
+
+
+def make_referral(org, citizen=None, **kw):
+    citizen = citizen or make_citizen(org)
+    channel = ReferralChannel.select().where(ReferralChannel.organisation == org).first()
+    return Referral.create(**{"organisation": org, "citizen": citizen, "channel": channel, **kw})
+
+
+def make_activity(org, partner=None, **kw):
+    partner = partner or make_partner(org)
+    return Activity.create(**{"organisation": org, "partner": partner, "name": f"Aktivitet {next(_seq)}", **kw})
+
+
+def make_session(activity, **kw):
+    return ActivitySession.create(
+        **{"organisation": activity.organisation_id, "activity": activity, "date": datetime.date(2025, 3, 3), **kw}
+    )
+
+
+def make_contact(referral, **kw):
+    return Contact.create(**{"organisation": referral.organisation_id, "referral": referral, **kw})
+
+
+def make_match(referral, activity, **kw):
+    return Match.create(**{"organisation": referral.organisation_id, "referral": referral, "activity": activity, **kw})
+
+
+def make_attendance(session, citizen):
+    return Attendance.create(organisation=session.organisation_id, session=session, citizen=citizen)
+
+
+def build_org_world(name):
+    """One organisation with a user per role and one of every record, linked together."""
+    org = make_org(name=name)
+    partner = make_partner(org, name=f"{name} partner")
+    other_partner = make_partner(org, name=f"{name} anden partner")
+    users = {role: make_user(org, role, partner=partner if role == "partner" else None) for role in ROLES}
+    activity = make_activity(org, partner=partner, name=f"{name} café")
+    other_activity = make_activity(org, partner=other_partner, name=f"{name} gåtur")
+    citizen = make_citizen(org, name=f"{name} borger")
+    referral = make_referral(org, citizen=citizen, assigned_to=users["bridge_builder"])
+    reason = ReferralReason.select().where(ReferralReason.organisation == org).first()
+    session = make_session(activity)
+    other_session = make_session(other_activity)
+    return SimpleNamespace(
+        org=org,
+        partner=partner,
+        other_partner=other_partner,
+        users=users,
+        activity=activity,
+        other_activity=other_activity,
+        citizen=citizen,
+        referral=referral,
+        reason=reason,
+        contact=make_contact(referral, minutes=30),
+        match=make_match(referral, activity, status="joined"),
+        session=session,
+        other_session=other_session,
+        attendance=make_attendance(session, citizen),
+        other_attendance=make_attendance(other_session, citizen),
+        channel=referral.channel,
+    )
+
+
+def build_world():
+    return SimpleNamespace(a=build_org_world("Alfa"), b=build_org_world("Beta"))
