@@ -95,8 +95,14 @@ POSTAL_CODES = ["1620", "1650", "1720", "1799", "2450", "2500"]
 def ensure_lists(org):
     """Give an organisation the default lists (idempotent)."""
     for model, names in DEFAULT_LISTS.items():
-        for position, name in enumerate(names):
-            model.get_or_create(organisation=org, name=name, defaults={"position": position})
+        existing = {name for (name,) in model.select(model.name).where(model.organisation == org).tuples()}
+        rows = [
+            {"organisation": org, "name": name, "position": position}
+            for position, name in enumerate(names)
+            if name not in existing
+        ]
+        if rows:
+            model.insert_many(rows).execute()
 
 
 def _lookup(model, org):

@@ -8,6 +8,9 @@ from i18n import _, _l
 
 
 def init_security(app):
+    from models.user import configure_password_hashing
+
+    configure_password_hashing(app.config.get("PASSWORD_HASH_PARAMS"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")

@@ -117,8 +117,6 @@ class BrobyggerModelView(ModelView):
     can_set_page_size = False
     details_modal = False
     can_view_details = True
-    # Foreign-key columns of the list page are loaded in one query each, not one per row.
-    batch_load = True
 
     def __init__(self, model, *args, **kwargs):
         # Show choice labels (in the user's language), not stored codes, for every choice field.
@@ -291,27 +289,21 @@ class BrobyggerModelView(ModelView):
         if not execute:
             return count, query
         rows = list(query)
-        if self.batch_load:
-            self.load_related(rows)
+        self.load_related(rows)
         return count, rows
 
-    def list_related_fields(self):
-        """Foreign keys shown on the list page (or exported)."""
-        names = {name for name, _label in self._list_columns}
-        names |= {name for name, _label in self._export_columns}
-        return [f for f in self.model._meta.sorted_fields if isinstance(f, ForeignKeyField) and f.name in names]
+    def related_paths(self):
+        """Foreign keys shown on the list page or exported, plus `related_paths_extra`
+        (dotted paths such as "referral.citizen" for what a related row's label shows)."""
+        names = {name for name, _label in self._list_columns} | {name for name, _label in self._export_columns}
+        fks = [f.name for f in self.model._meta.sorted_fields if isinstance(f, ForeignKeyField) and f.name in names]
+        return fks + list(self.related_paths_extra)
+
+    related_paths_extra = ()
 
     def load_related(self, rows):
-        """Fill the related objects of `rows` with one query per foreign key, not one per row."""
-        for field in self.list_related_fields():
-            ids = {row.__data__.get(field.name) for row in rows} - {None}
-            if not ids:
-                continue
-            related = {obj.id: obj for obj in field.rel_model.select().where(field.rel_model.id.in_(list(ids)))}
-            for row in rows:
-                rel = related.get(row.__data__.get(field.name))
-                if rel is not None:
-                    row.__rel__[field.name] = rel
+        """Fill the related objects of `rows` with one query per path, not one per row."""
+        batch_load(rows, self.model, self.related_paths())
 
     # -- writes -----------------------------------------------------------------------------
     def handle_view_exception(self, exc):
@@ -384,12 +376,10 @@ class BrobyggerModelView(ModelView):
     def blocking_dependents(self, model):
         """Names of record types that refer to `model` and so block its deletion."""
         blocking = []
-        for query, fk in model.dependencies():
-            if fk.on_delete and fk.on_delete.upper() == "CASCADE":
+        for condition, fk in model.dependencies():
+            if (fk.on_delete or "").upper() == "CASCADE" or fk.model is AuditLog:
                 continue
-            if fk.model is AuditLog:
-                continue
-            if query.exists():
+            if fk.model.select().where(condition).exists():
                 blocking.append(str(fk.model._meta.table_name))
         return blocking
 
@@ -433,6 +423,29 @@ class BrobyggerModelView(ModelView):
         count, data = super()._export_data()
         AuditLog.record("export", self.model.__name__, None)
         return count, data
+
+
+def batch_load(rows, model, paths):
+    """Load the related rows named by `paths` ("citizen", "referral.citizen") with one query each."""
+    tails = {}
+    for path in paths:
+        head, _dot, rest = path.partition(".")
+        tails.setdefault(head, [])
+        if rest:
+            tails[head].append(rest)
+    for head, rests in tails.items():
+        field = model._meta.fields[head]
+        ids = {row.__data__.get(head) for row in rows} - {None}
+        if not ids:
+            continue
+        rel_model = field.rel_model
+        related = {obj.id: obj for obj in rel_model.select().where(rel_model.id.in_(list(ids)))}
+        for row in rows:
+            obj = related.get(row.__data__.get(head))
+            if obj is not None:
+                row.__rel__[head] = obj
+        if rests:
+            batch_load(list(related.values()), rel_model, rests)
 
 
 def lookup_filter(column, label, rel_model):

@@ -11,6 +11,26 @@ from models.partner import Partner
 
 _hasher = PasswordHasher()
 
+
+def configure_password_hashing(params=None):
+    """Set argon2 parameters (None: argon2-cffi's defaults). Tests use cheap ones to run fast."""
+    global _hasher, _dummy_hash
+    _hasher = PasswordHasher(**(params or {}))
+    _dummy_hash = None
+
+
+_dummy_hash = None
+
+
+def _spend_a_verification(password):
+    """Verify against a throwaway hash, so an unknown e-mail takes as long as a wrong password."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("no-such-user")
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_dummy_hash, password)
+
+
 ADMIN, COORDINATOR, BRIDGE_BUILDER, PARTNER, EVALUATOR = (
     "admin",
     "coordinator",
@@ -26,8 +46,6 @@ ROLES = (
     (EVALUATOR, _l("Evaluator")),
 )
 ROLE_NAMES = tuple(code for code, _label in ROLES)
-# Argon2 of a random string: login spends the same time whether or not the e-mail exists.
-_DUMMY_HASH = _hasher.hash("no-such-user")
 
 
 class User(UserMixin, VersionedModel):
@@ -70,8 +88,7 @@ class User(UserMixin, VersionedModel):
         """The active user with this e-mail and password, or None."""
         user = cls.get_or_none(cls.email == (email or "").strip().lower())
         if user is None:
-            with contextlib.suppress(VerificationError):
-                _hasher.verify(_DUMMY_HASH, password or "")
+            _spend_a_verification(password or "")
             return None
         if not user.active or not user.check_password(password or ""):
             return None

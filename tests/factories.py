@@ -24,7 +24,7 @@ from models import (
 
 PASSWORD = "test-password-123"
 ROLES = ("admin", "coordinator", "bridge_builder", "partner", "evaluator")
-_HASH = PasswordHasher().hash(PASSWORD)
+_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 _seq = itertools.count(1)
 
 

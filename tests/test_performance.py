@@ -1,0 +1,66 @@
+"""List pages run a constant number of queries, whatever the page size and however many rows."""
+
+import datetime
+import itertools
+
+import pytest
+from playhouse.test_utils import count_queries
+
+from models import AuditLog
+from tests import factories
+
+LIST_PAGES = [
+    "/admin/referral/",
+    "/admin/referral/?search=borger",
+    "/admin/citizen/",
+    "/admin/contact/",
+    "/admin/match/",
+    "/admin/activity/",
+    "/admin/activity_session/",
+    "/admin/attendance/",
+    "/admin/partner/",
+    "/admin/user/",
+    "/admin/audit_log/",
+    "/admin/referral/export/csv/",
+]
+
+
+def _add_cases(org, n, builder, activity):
+    for _ in range(n):
+        referral = factories.make_referral(org, assigned_to=builder)
+        factories.make_contact(referral, minutes=10, by=builder)
+        factories.make_match(referral, activity)
+        day = datetime.date(2000, 1, 1) + datetime.timedelta(days=next(_days))
+        factories.make_attendance(factories.make_session(activity, date=day), referral.citizen)
+        AuditLog.record("view", "Citizen", referral.citizen_id, user=builder)
+
+
+_days = itertools.count()
+
+
+def _queries(client, url):
+    with count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return counter.count
+
+
+@pytest.mark.parametrize("url", LIST_PAGES)
+def test_list_page_query_count_does_not_grow_with_rows(login, world, url):
+    a = world.a
+    client = login(a.users["admin"])
+    _add_cases(a.org, 2, a.users["bridge_builder"], a.activity)
+    few = _queries(client, url)
+    _add_cases(a.org, 25, a.users["bridge_builder"], a.activity)
+    many = _queries(client, url)
+    assert many == few, f"{url}: {few} queries with few rows, {many} with a full page"
+    assert many <= 12, f"{url}: {many} queries"
+
+
+def test_big_lists_do_not_count_every_row(login, world):
+    client = login(world.a.users["admin"])
+    for url in ("/admin/referral/", "/admin/citizen/", "/admin/contact/", "/admin/audit_log/"):
+        with count_queries() as counter:
+            client.get(url)
+        sql = [record.msg[0].upper() for record in counter.get_queries()]
+        assert not any("COUNT(" in q for q in sql), (url, [q for q in sql if "COUNT(" in q])
