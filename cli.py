@@ -2,6 +2,7 @@
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from extensions import db
 from models.user import ROLE_NAMES
@@ -19,6 +20,7 @@ def init_cli(app):
 @click.option("--organisation", "org_slug", required=True, help="The organisation's short name.")
 @click.option("--partner", "partner_name", default=None, help="Partner name, for partner users.")
 @click.password_option(help="At least 10 characters.")
+@with_appcontext
 def create_user(email, name, role, org_slug, partner_name, password):
     from models import Organisation, Partner, User
 
@@ -44,6 +46,7 @@ def create_user(email, name, role, org_slug, partner_name, password):
 
 
 @click.command("seed-demo", help="Create the demo organisation, its data and one login per role.")
+@with_appcontext
 def seed_demo():
     from demo import DEMO_LOGINS, DEMO_PASSWORD, seed
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask.cli import AppGroup
 from peewee import SqliteDatabase
 from peewee_migrate import Router
 from playhouse.db_url import parse
@@ -89,6 +89,17 @@ def init_db(app):
             if not app.extensions.get("schema_ok"):
                 verify_schema(app)
 
+    @app.errorhandler(SchemaError)
+    def _schema_error(exc):
+        from flask import render_template
+
+        from i18n import _
+
+        app.logger.error("Schema check failed: %s", exc)
+        message = _("The database is not at the schema this version of Brobygger needs. "
+                    "An administrator must run: flask --app app db upgrade")
+        return render_template("error.html", code=503, title=_("Not ready"), message=message), 503
+
     app.cli.add_command(db_cli)
 
 
@@ -100,14 +111,12 @@ def verify_schema(app):
     app.extensions["schema_ok"] = True
 
 
-@click.group("db", help="Database schema commands.")
-def db_cli():
-    pass
+db_cli = AppGroup("db", help="Database schema commands.")
 
 
 @db_cli.command("upgrade", help="Bring the database to the current schema.")
 def upgrade():
-    with current_app.app_context(), db.obj.connection_context():
+    with db.obj.connection_context():
         applied = router().run()
     click.echo(f"Applied {len(applied)} migration(s)." if applied else "The schema is up to date.")
 
