@@ -109,7 +109,6 @@ def _participant_label(view, context, model, name):
 class AttendanceAdmin(BrobyggerModelView):
     access = {"admin": "rcedx", "coordinator": "rcedx", "bridge_builder": "rced", "partner": "rcd"}
     simple_list_pager = True
-    related_paths_extra = ("session.activity",)
     column_list = ("session", "citizen")
     column_default_sort = ("created_at", True)
     column_formatters = {"citizen": _participant_label}

@@ -75,8 +75,9 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         if term and "search_key" in self.model._meta.fields:
             for token in fold(term).split():
                 query = query.where(self.model.search_key.contains(token))
-        query = query.order_by(*self.order_by) if getattr(self, "order_by", None) else query
-        return list(query.offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
+        rows = list(query.offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
+        batch_load(rows, self.model, self.model.label_paths)
+        return rows
 
 
 class IntChoiceFilter(BasePeeweeFilter):
@@ -293,13 +294,15 @@ class BrobyggerModelView(ModelView):
         return count, rows
 
     def related_paths(self):
-        """Foreign keys shown on the list page or exported, plus `related_paths_extra`
-        (dotted paths such as "referral.citizen" for what a related row's label shows)."""
+        """Foreign keys shown on the list page or exported, and what their labels follow in turn
+        (e.g. "referral" and "referral.citizen" for a contact)."""
         names = {name for name, _label in self._list_columns} | {name for name, _label in self._export_columns}
-        fks = [f.name for f in self.model._meta.sorted_fields if isinstance(f, ForeignKeyField) and f.name in names]
-        return fks + list(self.related_paths_extra)
-
-    related_paths_extra = ()
+        paths = []
+        for field in self.model._meta.sorted_fields:
+            if isinstance(field, ForeignKeyField) and field.name in names:
+                paths.append(field.name)
+                paths.extend(f"{field.name}.{path}" for path in field.rel_model.label_paths)
+        return paths
 
     def load_related(self, rows):
         """Fill the related objects of `rows` with one query per path, not one per row."""

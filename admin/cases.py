@@ -135,7 +135,6 @@ class _CaseChildAdmin(BrobyggerModelView):
 
 class ContactAdmin(_CaseChildAdmin):
     simple_list_pager = True
-    related_paths_extra = ("referral.citizen",)
     free_text_fields = ("note",)
     column_list = ("date", "referral", "kind", "minutes", "by")
     column_default_sort = ("date", True)
@@ -154,7 +153,6 @@ class ContactAdmin(_CaseChildAdmin):
 
 
 class MatchAdmin(_CaseChildAdmin):
-    related_paths_extra = ("referral.citizen",)
     column_list = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
     column_default_sort = ("created_at", True)
     column_sortable_list = ("status", "started_on", "ended_on")

@@ -87,6 +87,8 @@ class Activity(VersionedModel):
 class ActivitySession(VersionedModel):
     """One occurrence of an activity, with its head count."""
 
+    label_paths = ("activity",)
+
     organisation = organisation_fk()
     activity = ForeignKeyField(Activity, backref="sessions", verbose_name=_l("Activity"))
     date = DateField(verbose_name=_l("Date"))
@@ -109,6 +111,8 @@ class ActivitySession(VersionedModel):
 
 class Attendance(TenantModel):
     """A referred citizen who attended a session (recorded only with their consent)."""
+
+    label_paths = ("session.activity",)
 
     organisation = organisation_fk()
     session = ForeignKeyField(ActivitySession, backref="attendance", verbose_name=_l("Session"))

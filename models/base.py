@@ -38,6 +38,8 @@ class BaseModel(Model):
 
     # Fields folded into `search_key` on save, for models that have one.
     search_fields = ()
+    # Foreign keys that __str__ follows; list pages and lookups batch-load them with the row.
+    label_paths = ()
 
     def save(self, *args, **kwargs):
         self.touch()

@@ -32,6 +32,8 @@ OPEN_STATUSES = (RECEIVED, CONTACTED, ACTIVE, WAITING)
 class Referral(VersionedModel):
     """A referral and the case (forløb) that follows it."""
 
+    label_paths = ("citizen",)
+
     organisation = organisation_fk()
     citizen = ForeignKeyField(Citizen, backref="referrals", verbose_name=_l("Citizen"))
     channel = ForeignKeyField(ReferralChannel, null=True, backref="+", verbose_name=_l("Channel"))
@@ -138,6 +140,8 @@ MATCH_ROLES = (("participant", _l("Participant")), ("volunteer", _l("Volunteer")
 
 class Match(VersionedModel):
     """A citizen matched to an activity within a case."""
+
+    label_paths = ("activity",)
 
     organisation = organisation_fk()
     referral = ForeignKeyField(Referral, backref="matches", verbose_name=_l("Case"))

@@ -22,6 +22,8 @@ LIST_PAGES = [
     "/admin/user/",
     "/admin/audit_log/",
     "/admin/referral/export/csv/",
+    "/admin/referral/ajax/lookup/?name=citizen&query=borger",
+    "/admin/contact/ajax/lookup/?name=referral&query=borger",
 ]
 
 
