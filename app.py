@@ -18,10 +18,11 @@ def create_app(config=None):
     from cli import init_cli
     from database import init_db
     from i18n_setup import init_i18n
-    from plugins import init_plugins
+    from plugins import init_plugins, load_plugins
     from security import init_security
     from views import init_views
 
+    load_plugins(app)  # registered first: the schema check needs their migrations
     init_db(app)
     init_i18n(app)
     init_security(app)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from peewee import SqliteDatabase
 from peewee_migrate import Router
@@ -38,33 +39,61 @@ def open_database(url, max_connections=20):
     raise ValueError(f"Unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
 
+class MigrationSet:
+    """A folder of migrations with its own history table: the core's, or one plugin's."""
+
+    def __init__(self, name, directory, table):
+        self.name, self.directory, self.table = name, Path(directory), table
+
+    def router(self, database):
+        return Router(database, migrate_dir=str(self.directory), migrate_table=self.table, ignore=["lookup"])
+
+    def names(self):
+        return sorted(p.stem for p in self.directory.glob("[0-9]*.py"))
+
+    def check(self, database):
+        """Raise SchemaError unless every known migration, and no unknown one, is applied."""
+        known = self.names()
+        if not database.table_exists(self.table):
+            raise SchemaError(f"The database has no {self.name} schema yet. Run: flask --app app db upgrade")
+        done = self.router(database).done
+        unknown = [name for name in done if name not in known]
+        if unknown:
+            raise SchemaError(
+                f"The database has {self.name} migrations this code does not know: {', '.join(unknown)}. "
+                "Run a newer version of Brobygger."
+            )
+        missing = [name for name in known if name not in done]
+        if missing:
+            raise SchemaError(
+                f"The {self.name} schema is out of date ({len(missing)} migration(s) pending). "
+                "Run: flask --app app db upgrade"
+            )
+
+
+CORE = MigrationSet("core", MIGRATIONS_DIR, "migrate_history")
+
+
 def router(database=None):
-    return Router(
-        database or db.obj, migrate_dir=str(MIGRATIONS_DIR), migrate_table="migrate_history", ignore=["lookup"]
-    )
+    """The core schema's migration router."""
+    return CORE.router(database or db.obj)
 
 
-def migration_names():
-    return sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py"))
+def migration_sets(app):
+    """The core's migrations, then those of every enabled plugin (hook brobygger_migrations)."""
+    sets = [CORE]
+    pm = app.extensions.get("plugin_manager")
+    if pm is not None:
+        for contributed in pm.hook.brobygger_migrations():
+            for name, directory in contributed or ():
+                sets.append(MigrationSet(name, directory, f"migrate_history_{name}"))
+    return sets
 
 
-def check_schema(database):
-    """Raise SchemaError unless every known migration, and no unknown one, is applied."""
-    known = migration_names()
-    if not database.table_exists("migrate_history"):
-        raise SchemaError("The database has no schema yet. Run: flask --app app db upgrade")
-    done = [row[0] for row in database.execute_sql("SELECT name FROM migrate_history ORDER BY id")]
-    unknown = [name for name in done if name not in known]
-    if unknown:
-        raise SchemaError(
-            f"The database has migrations this code does not know: {', '.join(unknown)}. "
-            "Run a newer version of Brobygger."
-        )
-    missing = [name for name in known if name not in done]
-    if missing:
-        raise SchemaError(
-            f"The database schema is out of date ({len(missing)} migration(s) pending). Run: flask --app app db upgrade"
-        )
+def check_schema(database, sets=(CORE,)):
+    """Raise SchemaError unless every migration set is exactly applied."""
+    for migration_set in sets:
+        migration_set.check(database)
 
 
 def init_db(app):
@@ -107,22 +136,25 @@ def verify_schema(app):
     """Raise SchemaError if the app's database schema is not the current one."""
     database = app.extensions["database"]
     database.connect(reuse_if_open=True)
-    check_schema(database)
+    check_schema(database, migration_sets(app))
     app.extensions["schema_ok"] = True
 
 
 db_cli = AppGroup("db", help="Database schema commands.")
 
 
-@db_cli.command("upgrade", help="Bring the database to the current schema.")
+@db_cli.command("upgrade", help="Bring the database to the current schema (core and enabled plugins).")
 def upgrade():
+    applied = []
     with db.obj.connection_context():
-        applied = router().run()
+        for migration_set in migration_sets(current_app):
+            applied += migration_set.router(db.obj).run()
     click.echo(f"Applied {len(applied)} migration(s)." if applied else "The schema is up to date.")
 
 
 @db_cli.command("status", help="List applied and pending migrations.")
 def status():
-    r = router()
-    click.echo("applied: " + (", ".join(r.done) or "none"))
-    click.echo("pending: " + (", ".join(r.diff) or "none"))
+    for migration_set in migration_sets(current_app):
+        r = migration_set.router(db.obj)
+        done, pending = ", ".join(r.done) or "none", ", ".join(r.diff) or "none"
+        click.echo(f"{migration_set.name}: applied {done}; pending {pending}")

@@ -11,6 +11,7 @@ from i18n import _l
 from models import ReferralReason, ReferralReasonLink, User
 from models.lookups import ReferralChannel
 from models.referral import MATCH_STATUSES, STATUSES, Contact, Match, Referral
+from plugins import hook
 
 CASE_WORKERS = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
 
@@ -82,13 +83,10 @@ class ReferralAdmin(BrobyggerModelView):
         return form
 
     def after_save(self, form, model, is_created):
-        if "reasons" not in form:
-            return
-        ReferralReasonLink.delete().where(ReferralReasonLink.referral == model.id).execute()
-        allowed = {choice for choice, _label in form.reasons.choices}
-        rows = [{"referral": model.id, "reason": r} for r in form.reasons.data or () if r in allowed]
-        if rows:
-            ReferralReasonLink.insert_many(rows).execute()
+        if "reasons" in form:
+            save_reasons(model, form.reasons.data, {choice for choice, _label in form.reasons.choices})
+        if is_created:
+            hook().brobygger_referral_created(referral=model, source="admin")
 
     def details_extra(self, referral):
         """What the case page shows beyond the referral's own fields."""
@@ -105,6 +103,7 @@ class ReferralAdmin(BrobyggerModelView):
                 .order_by(Match.created_at)
                 .limit(200)
             ),
+            "panels": [p for p in hook().brobygger_case_panels(referral=referral, user=current_user) if p],
             "reasons": [
                 link.reason.name
                 for link in ReferralReasonLink.select(ReferralReasonLink, ReferralReason)
@@ -117,6 +116,14 @@ class ReferralAdmin(BrobyggerModelView):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_extra(kwargs["model"]))
         return super().render(template, **kwargs)
+
+
+def save_reasons(referral, reason_ids, allowed):
+    """Replace a referral's reasons with `reason_ids` (only those in `allowed`)."""
+    ReferralReasonLink.delete().where(ReferralReasonLink.referral == referral.id).execute()
+    rows = [{"referral": referral.id, "reason": r} for r in reason_ids or () if r in allowed]
+    if rows:
+        ReferralReasonLink.insert_many(rows).execute()
 
 
 class _CaseChildAdmin(BrobyggerModelView):

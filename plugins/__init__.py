@@ -1,9 +1,14 @@
-"""The plugin manager. Plugins are listed in config (BROBYGGER_PLUGINS) by import name, or
-installed with an entry point in the group `brobygger.plugins`. BROBYGGER_SAFE_MODE loads none."""
+"""The plugin manager (pluggy). See hookspecs.py for the hook catalogue.
+
+Plugins are listed by import name in BROBYGGER_PLUGINS (a built-in plugin by its folder name,
+e.g. "intake" → plugins.intake) or installed with an entry point in the group
+`brobygger.plugins`. BROBYGGER_SAFE_MODE loads none, whatever is listed or installed.
+"""
 
 import importlib
 
 import pluggy
+from flask import current_app
 
 from plugins import hookspecs
 
@@ -17,7 +22,8 @@ def make_plugin_manager():
     return pm
 
 
-def init_plugins(app):
+def load_plugins(app):
+    """Create the app's plugin manager and register the configured plugins (no hooks called)."""
     pm = make_plugin_manager()
     app.extensions["plugin_manager"] = pm
     if app.config["BROBYGGER_SAFE_MODE"]:
@@ -27,6 +33,12 @@ def init_plugins(app):
         module = importlib.import_module(name if "." in name else f"plugins.{name}")
         pm.register(module, name=name)
     pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    return pm
+
+
+def init_plugins(app):
+    """Let the loaded plugins add their admin views and blueprints."""
+    pm = app.extensions["plugin_manager"]
     admin = app.extensions.get("brobygger_admin")
     if admin is not None:
         pm.hook.brobygger_admin_views(admin=admin)
@@ -34,3 +46,13 @@ def init_plugins(app):
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)
     return pm
+
+
+def hook():
+    """The current app's hook relay: `hook().brobygger_referral_created(...)`."""
+    return current_app.extensions["plugin_manager"].hook
+
+
+def enabled(name):
+    """Is the plugin `name` loaded in the current app?"""
+    return current_app.extensions["plugin_manager"].has_plugin(name)

@@ -1,7 +1,13 @@
-"""The hook catalogue: what the core asks plugins. Each hook is prefixed `brobygger_`.
+"""The hook catalogue: what the core asks plugins.
 
-Plugins implement these with `@hookimpl` from `plugins`. Unless a docstring says "first answer
-wins" (firstresult), every implementation is called and the results are collected in a list.
+A plugin is a module (or object) with functions marked `@hookimpl` (from `plugins`) whose names
+are hooks below. It is loaded when its import name is listed in BROBYGGER_PLUGINS (built-in
+plugins by their folder name, e.g. "intake") or when a pip-installed package declares it in the
+entry-point group `brobygger.plugins`. BROBYGGER_SAFE_MODE=true loads none.
+
+Unless a hook says "first answer wins" (pluggy's firstresult), every implementation is called and
+the core receives the list of their non-None results. A plugin owns its tables (table names
+prefixed with the plugin's name) and migrations, and never edits core code.
 """
 
 import pluggy
@@ -9,36 +15,67 @@ import pluggy
 hookspec = pluggy.HookspecMarker("brobygger")
 
 
+# -- what a plugin brings ------------------------------------------------------------------
 @hookspec
-def brobygger_models():
-    """Return the peewee models this plugin owns (table names prefixed with the plugin's name).
+def brobygger_migrations():
+    """Name the plugin's migrations.
 
-    :return: a list of model classes; they are created by the plugin's own migrations.
+    :return: a list of ``(name, directory)`` pairs; each directory holds peewee-migrate scripts
+        and gets its own history table ``migrate_history_<name>``. ``flask db upgrade`` runs
+        them after the core's, and the app refuses to run until they are applied.
     """
 
 
 @hookspec
 def brobygger_admin_views(admin):
-    """Add Flask-Admin views for the plugin.
+    """Add Flask-Admin views (forms, lists, pages) for the plugin.
 
-    :param admin: the `flask_admin.Admin` instance; call `admin.add_view(...)`.
+    :param admin: the ``flask_admin.Admin``; call ``admin.add_view(...)``. Views should derive
+        from ``admin.base.BrobyggerModelView`` (or check roles themselves) so scoping, CSRF and
+        auditing apply.
     :return: nothing.
     """
 
 
 @hookspec
 def brobygger_blueprints(app):
-    """Return Flask blueprints to register (public pages, forms).
+    """Give Flask blueprints to register (e.g. public pages with no login).
 
     :param app: the Flask app being built.
-    :return: a list of `flask.Blueprint`.
+    :return: a list of ``flask.Blueprint``.
     """
 
 
+# -- what the core tells plugins -----------------------------------------------------------
 @hookspec
-def brobygger_referral_created(referral):
-    """A referral was created (by staff, the admin or a public form), inside its transaction.
+def brobygger_referral_created(referral, source):
+    """A referral was created. Called inside the creating transaction, after the referral row
+    (and its citizen) exist.
 
-    :param referral: the new `models.Referral`.
-    :return: nothing; raising aborts the creation.
+    :param referral: the new ``models.Referral``.
+    :param source: how it came in: ``"admin"``, ``"staff_intake"`` or ``"public_form"``.
+    :return: nothing. Raising aborts the creation: nothing is stored.
+    """
+
+
+# -- what the core asks plugins ------------------------------------------------------------
+@hookspec
+def brobygger_case_panels(referral, user):
+    """Panels to show on a case's page, below its contacts and matches.
+
+    :param referral: the ``models.Referral`` being shown (already checked visible to ``user``).
+    :param user: the logged-in user.
+    :return: a dict ``{"title": str, "template": "plugin/template.html", "context": {...}}``
+        or None to show nothing. The template is included with the context; it is autoescaped.
+    """
+
+
+@hookspec(firstresult=True)
+def brobygger_case_may_close(referral, closure):
+    """May this case close now? First answer wins: the first plugin that objects decides.
+
+    :param referral: the ``models.Referral`` to close.
+    :param closure: what the closing form gave (a dict).
+    :return: None if the plugin has no objection, or a message (str) saying why the case may not
+        close yet.
     """
