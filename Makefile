@@ -22,12 +22,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations -D messages
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations -D admin
+	$(BIN)/pybabel -q compile --use-fuzzy -d translations -D messages
+	$(BIN)/pybabel -q compile --use-fuzzy -d translations -D admin
 
 extract-messages: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=.venv --ignore-dirs=tests --ignore-dirs=migrations --ignore-dirs=bench -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
 
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade

@@ -12,7 +12,29 @@ ACTIVITIES = _l("Activities & partners")
 ADMINISTRATION = _l("Administration")
 
 
+def _use_our_admin_catalogue():
+    """Let translations/<lang>/LC_MESSAGES/admin.po complete and correct Flask-Admin's own.
+
+    Flask-Admin merges [ours (only inside an admin view), its own] with the last one winning,
+    and caches the result per process: load ours always, and last."""
+    import flask_admin.babel as admin_babel
+
+    domain = admin_babel.domain
+    if not getattr(domain, "brobygger", False):
+
+        class AdminDomain(type(domain)):
+            brobygger = True
+
+            @property
+            def translation_directories(self):
+                return [*self._translation_directories, str(BASE_DIR / "translations")]
+
+        domain.__class__ = AdminDomain
+    domain.cache.clear()
+
+
 def init_admin(app):
+    _use_our_admin_catalogue()
     from admin.activities import ActivityAdmin, ActivitySessionAdmin, AttendanceAdmin, PartnerAdmin
     from admin.administration import (
         AuditLogAdmin,

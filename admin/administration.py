@@ -70,8 +70,29 @@ class LookupAdmin(BrobyggerModelView):
     form_columns = ("name", "position", "active")
 
 
+RECORD_TYPES = {
+    "Activity": _l("Activity"),
+    "ActivitySession": _l("Session"),
+    "Attendance": _l("Attendance"),
+    "Citizen": _l("Citizen"),
+    "Contact": _l("Contact"),
+    "Match": _l("Match"),
+    "Organisation": _l("Organisation"),
+    "Partner": _l("Partner"),
+    "Referral": _l("Referral"),
+    "User": _l("User"),
+}
+
+
+def _record_type(view, context, model, name):
+    return RECORD_TYPES.get(model.model, model.model)
+
+
 class AuditLogAdmin(BrobyggerModelView):
     """Read-only for admins: nobody can create, change or delete an entry."""
+
+    column_formatters = {"model": _record_type}
+    column_formatters_detail = {"model": _record_type}
 
     access = {"admin": "rx"}
     simple_list_pager = True

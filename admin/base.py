@@ -10,6 +10,7 @@ where r = list and details, c = create, e = edit, d = delete, x = export. A role
 `access` cannot reach the view at all. Rows are always those of `Model.visible_to(user)`.
 """
 
+import datetime
 import logging
 
 from flask import abort, flash, redirect, request, url_for
@@ -20,6 +21,8 @@ from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.form import BaseForm
+from flask_admin.model import typefmt
+from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import DoesNotExist, ForeignKeyField, IntegrityError, PeeweeException
@@ -27,7 +30,7 @@ from wtforms import HiddenField
 from wtforms.validators import Length
 
 from extensions import db
-from i18n import _, _l, ngettext
+from i18n import _, _l, ngettext, wtforms_translations
 from models import AuditLog
 from models.base import StaleRecordError, VersionedModel
 from models.lookups import Lookup
@@ -40,11 +43,34 @@ SYSTEM_COLUMNS = ("organisation", "created_at", "updated_at", "version", "search
 TEXT_MAX = 5000
 
 
+COMMON_LABELS = {"id": _l("No."), "created_at": _l("Created"), "updated_at": _l("Changed")}
+
+
+def _date(view, value, name=None):
+    return format_date(value, "dd.MM.yyyy")
+
+
+def _datetime(view, value, name=None):
+    return format_datetime(value, "dd.MM.yyyy HH:mm")
+
+
+def _bool(view, value, name=None):
+    return _("Yes") if value else _("No")
+
+
+# Danish dates, local times (stored in UTC) and yes/no, in lists, details and exports alike.
+_TYPE_FORMATTERS = {datetime.date: _date, datetime.datetime: _datetime}
+LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, **_TYPE_FORMATTERS}
+DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
+EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
+
+
 class AdminForm(BaseForm):
     """Flask-Admin's form base with Flask-WTF's CSRF and our translated WTForms messages."""
 
     class Meta(FlaskForm.Meta):
-        pass
+        def get_translations(self, form):
+            return wtforms_translations
 
 
 def current_role():
@@ -110,8 +136,11 @@ class BrobyggerModelView(ModelView):
     form_base_class = AdminForm
     form_excluded_columns = SYSTEM_COLUMNS
     column_exclude_list = ("created_at", "updated_at", "version", "search_key", "organisation")
-    column_details_exclude_list = ("search_key", "organisation", "password_hash")
+    column_details_exclude_list = ("search_key", "organisation", "password_hash", "version")
     column_export_exclude_list = ("search_key", "organisation", "password_hash", "version")
+    column_type_formatters = LIST_FORMATTERS
+    column_type_formatters_detail = DETAIL_FORMATTERS
+    column_type_formatters_export = EXPORT_FORMATTERS
     export_types = ("csv", "xlsx")
     export_max_rows = 10000
     page_size = 25
@@ -120,9 +149,13 @@ class BrobyggerModelView(ModelView):
     can_view_details = True
 
     def __init__(self, model, *args, **kwargs):
-        # Show choice labels (in the user's language), not stored codes, for every choice field.
-        choices = {f.name: list(f.choices) for f in model._meta.sorted_fields if f.choices}
+        fields = model._meta.sorted_fields
+        # Show choice labels (in the user's language), not stored codes, for every choice field,
+        # and the fields' own translated names as column headers.
+        choices = {f.name: list(f.choices) for f in fields if f.choices}
         self.column_choices = {**choices, **(self.column_choices or {})}
+        labels = {f.name: f.verbose_name for f in fields if f.verbose_name}
+        self.column_labels = {**COMMON_LABELS, **labels, **(self.column_labels or {})}
         super().__init__(model, *args, **kwargs)
 
     # -- access ---------------------------------------------------------------------------

@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from forms.base import Form
 from i18n import _l
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(), Length(max=254)],

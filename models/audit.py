@@ -2,7 +2,7 @@ from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from i18n import _l
 from models.base import TenantModel, organisation_fk, utcnow
-from models.user import User
+from models.user import ROLES, User
 
 ACTIONS = (
     ("create", _l("Created")),
@@ -20,7 +20,7 @@ class AuditLog(TenantModel):
 
     organisation = organisation_fk(null=True)
     user = ForeignKeyField(User, null=True, backref="+", verbose_name=_l("User"))
-    role = CharField(max_length=20, null=True, verbose_name=_l("Role"))
+    role = CharField(max_length=20, null=True, choices=ROLES, verbose_name=_l("Role"))
     action = CharField(max_length=20, choices=ACTIONS, verbose_name=_l("Action"))
     model = CharField(max_length=60, verbose_name=_l("Record type"))
     record_id = IntegerField(null=True, verbose_name=_l("Record"))
