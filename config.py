@@ -10,8 +10,8 @@ class Config:
     # None: read from (or created once in) instance/secret_key. Set SECRET_KEY in production.
     SECRET_KEY = None
     DATABASE_URL = f"sqlite:///{BASE_DIR / 'instance' / 'brobygger.db'}"
-    # Comma-separated plugin names; empty loads none.
-    BROBYGGER_PLUGINS = ""
+    # Comma-separated plugin names (built-in ones by folder name under plugins/).
+    BROBYGGER_PLUGINS = "intake"
     BROBYGGER_SAFE_MODE = False
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"

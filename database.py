@@ -90,6 +90,12 @@ def migration_sets(app):
     return sets
 
 
+def builtin_migration_sets():
+    """The core's and every built-in plugin's migrations, enabled or not (for tests and tools)."""
+    plugin_dirs = sorted((Path(__file__).resolve().parent / "plugins").glob("*/migrations"))
+    return [CORE] + [MigrationSet(d.parent.name, d, f"migrate_history_{d.parent.name}") for d in plugin_dirs]
+
+
 def check_schema(database, sets=(CORE,)):
     """Raise SchemaError unless every migration set is exactly applied."""
     for migration_set in sets:
@@ -125,8 +131,10 @@ def init_db(app):
         from i18n import _
 
         app.logger.error("Schema check failed: %s", exc)
-        message = _("The database is not at the schema this version of Brobygger needs. "
-                    "An administrator must run: flask --app app db upgrade")
+        message = _(
+            "The database is not at the schema this version of Brobygger needs. "
+            "An administrator must run: flask --app app db upgrade"
+        )
         return render_template("error.html", code=503, title=_("Not ready"), message=message), 503
 
     app.cli.add_command(db_cli)

@@ -23,6 +23,7 @@ from models import (
     ReferralReasonLink,
     User,
 )
+from plugins import hook
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "brobygger-demo"
@@ -240,6 +241,7 @@ def seed(referrals=300, rng_seed=2021):
                     accompanied=rng.random() < 0.3,
                     started_on=first_contact,
                 )
+        hook().brobygger_seed_demo(organisation=org)
         for weeks_ago in range(12):
             ActivitySession.create(
                 organisation=org,

@@ -46,7 +46,11 @@ class Citizen(VersionedModel):
     search_fields = ("name", "initials", "postal_code", "phone", "email")
 
     class Meta:
-        indexes = ((("organisation", "search_key"), False), (("organisation", "created_at"), False))
+        indexes = (
+            (("organisation", "search_key"), False),
+            (("organisation", "created_at"), False),
+            (("organisation", "birth_year", "postal_code"), False),  # the duplicate check
+        )
 
     @classmethod
     def visible_to(cls, user):

@@ -18,7 +18,16 @@ class Lookup(TenantModel):
     @classmethod
     def choices_for(cls, user):
         """Active entries of the user's organisation in display order."""
-        return cls.visible_to(user).where(cls.active == True).order_by(cls.position, cls.name)  # noqa: E712
+        return cls.choices_for_organisation(user.organisation_id)
+
+    @classmethod
+    def choices_for_organisation(cls, organisation_id):
+        """Active entries of an organisation in display order (for pages without a login)."""
+        return (
+            cls.select()
+            .where((cls.organisation == organisation_id) & (cls.active == True))  # noqa: E712
+            .order_by(cls.position, cls.name)
+        )
 
     def __str__(self):
         return self.name

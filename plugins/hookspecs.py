@@ -58,6 +58,15 @@ def brobygger_referral_created(referral, source):
     """
 
 
+@hookspec
+def brobygger_seed_demo(organisation):
+    """``flask seed-demo`` created the demo organisation: add the plugin's demo data to it.
+
+    :param organisation: the new demo ``models.Organisation``.
+    :return: nothing.
+    """
+
+
 # -- what the core asks plugins ------------------------------------------------------------
 @hookspec
 def brobygger_case_panels(referral, user):

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from app import create_app
-from database import open_database, router
+from database import builtin_migration_sets, open_database
 from extensions import db
 from tests import factories
 
@@ -27,7 +27,8 @@ DATABASES = ["sqlite"] + (["postgres"] if PG_URL else [])
 def _migrate(url):
     database = open_database(url, max_connections=2)
     with database.connection_context():
-        router(database).run()
+        for migration_set in builtin_migration_sets():
+            migration_set.router(database).run()
     database.close_all() if hasattr(database, "close_all") else database.close()
 
 

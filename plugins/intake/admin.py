@@ -1,0 +1,216 @@
+"""The intake plugin's admin pages: the form builder, staff intake and the answers list."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_admin.contrib.peewee.filters import FilterEqual
+from flask_admin.model.form import InlineFormAdmin
+from flask_login import current_user
+from wtforms import HiddenField
+from wtforms.validators import ValidationError
+
+from admin.base import BrobyggerModelView, to_int
+from i18n import _, _l
+from models import Citizen, Referral, ReferralChannel, ReferralReason
+from plugins.intake import service
+from plugins.intake.forms import PublicReferralForm, StaffIntakeForm, build_form_class, question_field_name
+from plugins.intake.models import AUDIENCES, CHOICE_KINDS, STAFF, IntakeAnswer, IntakeForm, IntakeQuestion
+
+STAFF_ROLES = ("admin", "coordinator", "bridge_builder")
+
+
+class QuestionInline(InlineFormAdmin):
+    form_columns = ("position", "label", "help_text", "kind", "required", "choices", "active")
+    # Flask-Admin finds an inline row's record by this field (peewee 4's AutoField would be required).
+    form_extra_fields = {"id": HiddenField()}
+    form_label = _l("Questions")
+
+    def on_model_change(self, form, model, is_created):
+        choices = [line for line in (model.choices or "").splitlines() if line.strip()]
+        if model.kind in CHOICE_KINDS and len(choices) < 2:
+            raise ValidationError(
+                _l("The question “%(label)s” needs at least two choices, one per line.", label=model.label)
+            )
+        if model.kind not in CHOICE_KINDS:
+            model.choices = None
+
+
+class IntakeFormAdmin(BrobyggerModelView):
+    """The low-code form builder: forms and their ordered questions."""
+
+    access = {"admin": "rcedx", "coordinator": "r"}
+    column_list = ("title", "audience", "active", "updated_at")
+    column_default_sort = ("title", False)
+    column_filters = (FilterEqual(IntakeForm.audience, _l("Audience"), options=AUDIENCES),)
+    form_columns = ("title", "audience", "intro", "active")
+    inline_models = (QuestionInline(IntakeQuestion),)
+    details_template = "intake/admin_form_details.html"
+    column_details_list = ("title", "audience", "intro", "active", "updated_at")
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["questions"] = list(
+                IntakeQuestion.select()
+                .where(IntakeQuestion.form == kwargs["model"].id)
+                .order_by(IntakeQuestion.position, IntakeQuestion.id)
+            )
+        return super().render(template, **kwargs)
+
+    @expose("/preview/")
+    def preview_view(self):
+        """The form as its audience will see it; nothing can be sent from here."""
+        intake_form = self.get_one(request.args.get("id"))
+        if intake_form is None:
+            abort(404)
+        base = StaffIntakeForm if intake_form.audience == STAFF else PublicReferralForm
+        questions = intake_form.active_questions()
+        form = build_form_class(base, questions)(meta={"csrf": False})
+        form.channel.choices = [(c.id, c.name) for c in ReferralChannel.choices_for(current_user)]
+        form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
+        return self.render(
+            "intake/admin_preview.html",
+            intake_form=intake_form,
+            form=form,
+            question_fields=[form[question_field_name(q)] for q in questions],
+        )
+
+
+class IntakeAnswerAdmin(BrobyggerModelView):
+    """Every answer, with the question as it was asked; exportable."""
+
+    access = {"admin": "rx", "coordinator": "rx", "bridge_builder": "r"}
+    simple_list_pager = True
+    column_list = ("referral", "question_label", "value", "created_at")
+    column_labels = {"value": _l("Answer")}
+    column_default_sort = ("created_at", True)
+    column_formatters = {"value": lambda v, c, m, n: m.display}
+    column_formatters_export = {"value": lambda v, c, m, n: m.display}
+    column_formatters_detail = {"value": lambda v, c, m, n: m.display}
+    column_filters = (FilterEqual(IntakeAnswer.question_label, _l("Question")),)
+
+
+class StaffIntakeView(BaseView):
+    """Register a referral taken by phone or in person, with a duplicate check."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.role in STAFF_ROLES
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    def _form(self, intake_form):
+        questions = intake_form.active_questions() if intake_form else []
+        form = build_form_class(StaffIntakeForm, questions)()
+        form.channel.choices = [(c.id, c.name) for c in ReferralChannel.choices_for(current_user)]
+        form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
+        return form, questions
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        org = current_user.organisation
+        intake_form = IntakeForm.current(org.id, STAFF)
+        form, questions = self._form(intake_form)
+        candidates = []
+        if request.method == "GET":
+            form.token.data = service.issue_token()
+        elif form.validate():
+            if form.anonymous.data and not org.allow_anonymous:
+                form.anonymous.errors = [_("Your organisation does not register anonymous citizens.")]
+            else:
+                response, candidates = self._submit(form, questions, intake_form)
+                if response is not None:
+                    return response
+        return self.render(
+            "intake/staff_intake.html",
+            form=form,
+            intake_form=intake_form,
+            candidates=candidates,
+            question_fields=[form[question_field_name(q)] for q in questions],
+        )
+
+    def _submit(self, form, questions, intake_form):
+        """Register the intake, or return the look-alike citizens to choose between first."""
+        try:
+            nonce = service.read_token(form.token.data)
+        except service.TokenError:
+            flash(_("The form has expired. Check the fields and save again."), "error")
+            form.token.data = service.issue_token()
+            return None, []
+        done = service.submission_for_token(nonce)
+        if done is not None:
+            return redirect(url_for("referral.details_view", id=done.referral_id)), []
+        visible = Citizen.visible_to(current_user)
+        candidates = [
+            c
+            for c in service.find_similar_citizens(
+                current_user.organisation_id,
+                form.name.data,
+                form.initials.data,
+                form.birth_year.data,
+                form.postal_code.data,
+            )
+            if visible.where(Citizen.id == c.id).exists()
+        ]
+        choice = form.citizen_choice.data
+        if candidates and not choice:
+            flash(_("This looks like a citizen you already know. Choose one, or register a new citizen."), "warning")
+            return None, candidates
+        existing = None
+        if choice and choice != "new":
+            existing = visible.where(Citizen.id == to_int(choice)).first()
+            if existing is None:
+                abort(404)
+        try:
+            submission = service.register_intake(
+                current_user.organisation_id,
+                form,
+                questions,
+                source="staff_intake",
+                intake_form=intake_form,
+                token_nonce=nonce,
+                existing_citizen=existing,
+                assigned_to=current_user.id if current_user.role == "bridge_builder" else None,
+                user=current_user,
+            )
+        except service.IntegrityError:
+            submission = service.submission_for_token(nonce)
+            if submission is None:
+                raise
+        flash(_("The referral is registered (reference %(reference)s).", reference=submission.reference), "success")
+        return redirect(url_for("referral.details_view", id=submission.referral_id)), []
+
+    @expose("/link/", methods=("POST",))
+    def link(self):
+        """Move a referral to an existing citizen it duplicates (from the case page)."""
+        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.form.get("referral"))).first()
+        citizen = Citizen.visible_to(current_user).where(Citizen.id == to_int(request.form.get("citizen"))).first()
+        if referral is None or citizen is None:
+            abort(404)
+        service.link_to_citizen(referral, citizen, current_user)
+        flash(_("The referral now belongs to %(citizen)s.", citizen=str(citizen)), "success")
+        return redirect(url_for("referral.details_view", id=referral.id))
+
+
+def case_panel(referral, user):
+    """Answers on the case page, and look-alike citizens to link the referral to."""
+    answers = list(
+        IntakeAnswer.select()
+        .where((IntakeAnswer.referral == referral.id) & (IntakeAnswer.organisation == user.organisation_id))
+        .order_by(IntakeAnswer.position, IntakeAnswer.id)
+    )
+    citizen = referral.citizen
+    similar = [
+        c
+        for c in service.find_similar_citizens(
+            user.organisation_id, citizen.name, citizen.initials, citizen.birth_year, citizen.postal_code
+        )
+        if c.id != citizen.id and Citizen.visible_to(user).where(Citizen.id == c.id).exists()
+    ]
+    if not answers and not similar:
+        return None
+    return {
+        "title": _("Intake"),
+        "template": "intake/case_panel.html",
+        "context": {"answers": answers, "similar": similar, "referral": referral},
+    }

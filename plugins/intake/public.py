@@ -1,0 +1,107 @@
+"""The public referral form: no login, one stable address per organisation and audience."""
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from extensions import limiter
+from i18n import _
+from models import Organisation, ReferralChannel, ReferralReason
+from plugins.intake import service
+from plugins.intake.forms import PublicReferralForm, build_form_class, question_field_name
+from plugins.intake.models import AUDIENCE_SLUGS, PUBLIC_GP, IntakeForm, IntakeSubmission
+
+bp = Blueprint("intake_public", __name__, url_prefix="/henvis", template_folder="templates")
+
+# The channel a public form preselects, by audience (matched on the organisation's list names).
+DEFAULT_CHANNEL = {"public_gp": "Praktiserende læge", "public_self": "Selvhenvendelse"}
+
+
+@bp.before_request
+def _limit_body():
+    if request.method == "POST" and (request.content_length or 0) > current_app.config["INTAKE_MAX_BODY"]:
+        abort(413)
+
+
+def _organisation(slug):
+    org = Organisation.get_or_none(Organisation.slug == slug)
+    if org is None:
+        abort(404)
+    return org
+
+
+@bp.route("/<slug>/")
+def choose(slug):
+    org = _organisation(slug)
+    forms = {audience: IntakeForm.current(org.id, audience) for audience in AUDIENCE_SLUGS.values()}
+    return render_template("intake/choose.html", org=org, forms=forms, audience_slugs=AUDIENCE_SLUGS)
+
+
+def _bad_request(org, message):
+    return render_template("intake/problem.html", org=org, message=message), 400
+
+
+@bp.route("/<slug>/<audience_slug>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["INTAKE_RATE_LIMIT"], methods=["POST"])
+def referral_form(slug, audience_slug):
+    org = _organisation(slug)
+    audience = AUDIENCE_SLUGS.get(audience_slug)
+    if audience is None:
+        abort(404)
+    intake_form = IntakeForm.current(org.id, audience)
+    questions = intake_form.active_questions() if intake_form else []
+    form = build_form_class(PublicReferralForm, questions)()
+    channels = list(ReferralChannel.choices_for_organisation(org.id))
+    form.channel.choices = [(c.id, c.name) for c in channels]
+    form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for_organisation(org.id)]
+    if request.method == "GET":
+        form.token.data = service.issue_token()
+        preferred = next((c for c in channels if c.name == DEFAULT_CHANNEL[audience]), None)
+        if preferred:
+            form.channel.data = preferred.id
+    else:
+        if form.website.data:
+            return _bad_request(
+                org, _("The form could not be sent. If you are a person, reload the page and try again.")
+            )
+        try:
+            nonce = service.read_token(form.token.data)
+        except service.TokenError:
+            return _bad_request(
+                org,
+                _(
+                    "The form has expired or was not sent from this page. Reload the page, "
+                    "fill it in again and send it."
+                ),
+            )
+        done = service.submission_for_token(nonce)
+        if done is not None:  # sent twice (a double click, a reload): one referral, same receipt
+            return redirect(url_for(".receipt", slug=slug, reference=done.reference), code=303)
+        if form.validate():
+            try:
+                submission = service.register_intake(
+                    org.id, form, questions, source="public_form", intake_form=intake_form, token_nonce=nonce
+                )
+            except service.IntegrityError:
+                submission = service.submission_for_token(nonce)
+                if submission is None:
+                    raise
+            return redirect(url_for(".receipt", slug=slug, reference=submission.reference), code=303)
+    return render_template(
+        "intake/public_form.html",
+        org=org,
+        form=form,
+        intake_form=intake_form,
+        audience=audience,
+        is_gp=audience == PUBLIC_GP,
+        question_fields=[form[question_field_name(q)] for q in questions],
+    )
+
+
+@bp.route("/<slug>/kvittering/<reference>")
+def receipt(slug, reference):
+    org = _organisation(slug)
+    submission = IntakeSubmission.get_or_none(
+        (IntakeSubmission.reference == reference) & (IntakeSubmission.organisation == org.id)
+    )
+    if submission is None:
+        abort(404)
+    return render_template("intake/receipt.html", org=org, submission=submission)
