@@ -11,8 +11,19 @@ from tests.conftest import TEST_CONFIG
 
 def test_create_user_from_the_shell(runner, world):
     result = runner.invoke(
-        args=["create-user", "--email", "Ny@Demo.dk", "--name", "Ny Koordinator", "--role", "coordinator",
-              "--organisation", world.a.org.slug, "--password", "et-langt-kodeord"],
+        args=[
+            "create-user",
+            "--email",
+            "Ny@Demo.dk",
+            "--name",
+            "Ny Koordinator",
+            "--role",
+            "coordinator",
+            "--organisation",
+            world.a.org.slug,
+            "--password",
+            "et-langt-kodeord",
+        ],
     )
     assert result.exit_code == 0, result.output
     user = User.get(User.email == "ny@demo.dk")

@@ -59,11 +59,13 @@ def find_similar_citizens(organisation_id, name, initials, birth_year, postal_co
         & (Citizen.postal_code == postal_code.strip())
     )
     wanted_name, wanted_initials = fold(name), fold(initials)
-    similar = []
-    for citizen in candidates.limit(200):
-        if wanted_name and fold(citizen.name) == wanted_name or not wanted_name and wanted_initials and fold(citizen.initials) == wanted_initials:
-            similar.append(citizen)
-    return similar[:limit]
+
+    def looks_alike(citizen):
+        if wanted_name:
+            return fold(citizen.name) == wanted_name
+        return bool(wanted_initials) and fold(citizen.initials) == wanted_initials
+
+    return [c for c in candidates.limit(200) if looks_alike(c)][:limit]
 
 
 def _initials_from(name):
