@@ -33,7 +33,14 @@ class Config:
 def from_environment():
     """Return the settings found in the environment (only those set)."""
     settings = {}
-    for key in ("SECRET_KEY", "DATABASE_URL", "BROBYGGER_PLUGINS", "LOGIN_RATE_LIMIT", "RATELIMIT_STORAGE_URI"):
+    for key in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "BROBYGGER_PLUGINS",
+        "LOGIN_RATE_LIMIT",
+        "INTAKE_RATE_LIMIT",
+        "RATELIMIT_STORAGE_URI",
+    ):
         if key in os.environ:
             settings[key] = os.environ[key]
     if "BROBYGGER_SAFE_MODE" in os.environ:

@@ -1,0 +1,139 @@
+"""How many public referrals per second the production setup (gunicorn + SQLite) takes, none lost.
+
+Starts gunicorn on a fresh SQLite database with the demo data, then N client threads each fetch
+the public GP form and send it (CSRF token, one-time token, answers) like a browser. Afterwards
+it checks that every receipt matches exactly one stored referral and answer set.
+
+    .venv/bin/python bench/intake_throughput.py [--submissions 400] [--clients 16] [--workers 4]
+"""
+
+import argparse
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(database_url, env):
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "app", *command], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
+def submit_one(base, n):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/henvis/demo/laege", timeout=30).read().decode()
+    fields = dict(re.findall(r'name="(csrf_token|token)"[^>]*value="([^"]+)"', page))
+    channel = re.search(r'<select[^>]*name="channel".*?<option[^>]*value="(\d+)"', page, re.S).group(1)
+    questions = re.findall(r'name="(q_\d+)"[^>]*value="([^"]*)"', page)
+    data = [("csrf_token", fields["csrf_token"]), ("token", fields["token"]), ("name", f"Bench Borger {n}"),
+            ("birth_year", "1945"), ("gender", "female"), ("postal_code", "2450"), ("channel", channel),
+            ("referrer_name", "Dr. Bench"), ("consent", "y")]
+    answered = set()
+    for name, value in questions:  # the first option of every choice question
+        if name not in answered and value:
+            data.append((name, value))
+            answered.add(name)
+    body = urllib.parse.urlencode(data).encode()
+    response = opener.open(f"{base}/henvis/demo/laege", data=body, timeout=30)
+    final = response.geturl()
+    if "/kvittering/" not in final:
+        raise RuntimeError(f"submission {n} did not get a receipt: {final}")
+    return final.rsplit("/", 1)[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="brobygger-bench-")
+    database_url = f"sqlite:///{tmp}/bench.db"
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
+           "INTAKE_RATE_LIMIT": "1000000 per minute"}
+    prepare(database_url, env)
+    port = free_port()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/login", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        receipts, errors, lock = [], [], threading.Lock()
+        counter = iter(range(args.submissions))
+
+        def client():
+            for n in counter:
+                try:
+                    reference = submit_one(base, n)
+                    with lock:
+                        receipts.append(reference)
+                except Exception as exc:  # noqa: BLE001 — every failure is counted and shown
+                    with lock:
+                        errors.append(repr(exc))
+
+        threads = [threading.Thread(target=client) for _ in range(args.clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    from peewee import SqliteDatabase
+
+    database = SqliteDatabase(f"{tmp}/bench.db")
+    stored = database.execute_sql(
+        "SELECT s.reference FROM intake_submission s JOIN referral r ON r.id = s.referral_id "
+        "JOIN citizen c ON c.id = r.citizen_id WHERE c.name LIKE 'Bench Borger %'"
+    ).fetchall()
+    stored = {row[0] for row in stored}
+    referrals = database.execute_sql(
+        "SELECT COUNT(*) FROM referral WHERE referrer_name = 'Dr. Bench'").fetchone()[0]
+    print(f"gunicorn {args.workers} sync workers, SQLite (WAL), {args.clients} concurrent clients")
+    print(f"submissions sent: {args.submissions}, receipts: {len(receipts)}, errors: {len(errors)}")
+    print(f"stored referrals: {referrals}, receipts matching a stored referral: {len(stored & set(receipts))}")
+    print(f"wall time: {elapsed:.2f} s → {len(receipts) / elapsed:.1f} submissions/s "
+          f"(each is a GET of the form and a POST)")
+    lost = len(receipts) - len(stored & set(receipts))
+    if errors:
+        print("first errors:", errors[:3])
+    if lost or referrals != len(receipts) or errors:
+        print("LOST OR DUPLICATED SUBMISSIONS")
+        return 1
+    print("none lost, none duplicated")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
