@@ -62,10 +62,13 @@ def test_public_form_creates_one_received_referral_with_answers(client, world, f
     assert [link.reason_id for link in ReferralReasonLink.select().where(ReferralReasonLink.referral == referral)] == [
         world.a.reason.id
     ]
-    answers = {a.question_label: a.display for a in IntakeAnswer.select().where(IntakeAnswer.referral == referral)}
-    assert answers["Hvor ofte har borgeren kontakt med andre?"] == "Næsten aldrig"
-    assert answers["Har borgeren brug for følgeskab til aktiviteter?"] == "Ja"
-    assert answers["Interesser"] == "Gåture, Motion"
+    answers = {a.question_label: a.data for a in IntakeAnswer.select().where(IntakeAnswer.referral == referral)}
+    assert answers == {
+        "Hvordan oplever borgeren sin ensomhed?": "Savner nogen at tale med",
+        "Hvor ofte har borgeren kontakt med andre?": "Næsten aldrig",
+        "Har borgeren brug for følgeskab til aktiviteter?": True,
+        "Interesser": ["Gåture", "Motion"],
+    }
 
 
 def test_resubmitting_the_same_form_creates_one_referral(client, world, forms):
