@@ -6,11 +6,12 @@ from flask_login import current_user
 from markupsafe import escape
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from admin.base import BrobyggerModelView, lookup_filter
+from admin.base import BrobyggerModelView, ScopedAjaxLoader, lookup_filter
 from i18n import _l
 from models import Activity, ActivityCategory, ActivitySession, Citizen, Partner
 from models.activity import FREQUENCY, WEEKDAYS
 from models.referral import Match, Referral
+from models.search import fold
 
 ACTIVITY_STAFF = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rcex", "partner": "rce"}
 
@@ -106,6 +107,40 @@ def _participant_label(view, context, model, name):
     return escape(model.citizen.short_label)
 
 
+def eligible_participants(user):
+    """Consenting citizens matched to an activity the user may see: who can attend a session."""
+    activities = Activity.visible_to(user).select(Activity.id)
+    return (
+        Citizen.select()
+        .join(Referral)
+        .join(Match, on=(Match.referral == Referral.id))
+        .where(
+            (Citizen.organisation == user.organisation_id)
+            & Citizen.consent_on.is_null(False)
+            & Match.activity.in_(activities)
+        )
+        .distinct()
+    )
+
+
+class ParticipantLoader(ScopedAjaxLoader):
+    """Ajax lookup of participants, labelled by first name or initials only. Partners search by
+    that label alone, so a phone number or surname reveals nothing."""
+
+    def _query(self):
+        return eligible_participants(current_user)
+
+    def format(self, model):
+        return (model.id, model.short_label) if model else None
+
+    def get_list(self, term, offset=0, limit=10):
+        if current_user.role != "partner":
+            return super().get_list(term, offset, limit)
+        wanted = fold(term)
+        rows = [c for c in self._query().order_by(Citizen.initials).limit(2000) if wanted in fold(c.short_label)]
+        return rows[max(offset or 0, 0) :][: min(max(limit or 10, 1), 50)]
+
+
 class AttendanceAdmin(BrobyggerModelView):
     access = {"admin": "rcedx", "coordinator": "rcedx", "bridge_builder": "rced", "partner": "rcd"}
     simple_list_pager = True
@@ -117,24 +152,15 @@ class AttendanceAdmin(BrobyggerModelView):
     column_formatters_export = {"citizen": lambda v, c, m, n: m.citizen.short_label}
     can_view_details = True
     form_columns = ("session", "citizen")
+    form_ajax_refs = {"citizen": {"fields": ("search_key",), "placeholder": _l("First name or initials")}}
+
+    def _create_ajax_loader(self, name, options):
+        if name == "citizen":
+            return ParticipantLoader(name, Citizen, **options)
+        return super()._create_ajax_loader(name, options)
 
     def _scope_form(self, form):
         form = super()._scope_form(form)
-        if "citizen" in form:
-            # Only consenting citizens matched to an activity the user may see.
-            activities = Activity.visible_to(current_user).select(Activity.id)
-            form.citizen.query = (
-                Citizen.select()
-                .join(Referral)
-                .join(Match, on=(Match.referral == Referral.id))
-                .where(
-                    (Citizen.organisation == current_user.organisation_id)
-                    & Citizen.consent_on.is_null(False)
-                    & Match.activity.in_(activities)
-                )
-                .distinct()
-            )
-            form.citizen.get_label = lambda c: c.short_label
         if "session" in form:
             form.session.query = (
                 ActivitySession.visible_to(current_user).order_by(ActivitySession.date.desc()).limit(500)

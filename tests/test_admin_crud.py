@@ -207,3 +207,21 @@ def test_create_user_via_admin_hashes_password(login, world):
     )
     assert response.status_code == 200
     assert not User.select().where(User.email == "kort@example.dk").exists()
+
+
+def test_partner_records_attendance_of_a_consenting_participant_by_first_name(login, world):
+    from models import Attendance
+
+    a = world.a
+    client = login(a.users["partner"])
+    lookup = client.get("/admin/attendance/ajax/lookup/?name=citizen&query=alfa").get_json()
+    assert lookup == [[a.citizen.id, "Alfa"]]
+    assert client.get("/admin/attendance/ajax/lookup/?name=citizen&query=borger").get_json() == []
+    session = factories.make_session(a.activity, date=datetime.date(2025, 9, 9))
+    response = client.post("/admin/attendance/new/", data={"session": str(session.id), "citizen": str(a.citizen.id)})
+    assert response.status_code == 302
+    assert Attendance.select().where(Attendance.session == session.id).count() == 1
+    stranger = factories.make_citizen(a.org, name="Uden Match")
+    response = client.post("/admin/attendance/new/", data={"session": str(session.id), "citizen": str(stranger.id)})
+    assert response.status_code == 200
+    assert Attendance.select().where(Attendance.citizen == stranger.id).count() == 0
