@@ -68,7 +68,9 @@ def init_admin(app):
         app,
         name="Brobygger",
         url="/admin",
-        theme=Bootstrap4Theme(swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True),
+        theme=Bootstrap4Theme(
+            swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True, base_template="admin/brobygger_base.html"
+        ),
         index_view=BrobyggerIndexView(name=_l("Overview"), url="/admin"),
         translations_path=str(BASE_DIR / "translations"),
     )

@@ -17,6 +17,7 @@ ACTIVITY_STAFF = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rc
 
 
 class PartnerAdmin(BrobyggerModelView):
+    search_hint = _l("Search by name or contact person")
     access = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rx"}
     column_list = ("name", "kind", "contact_name", "contact_phone", "agreement_until")
     column_sortable_list = ("name", "agreement_until")
@@ -25,6 +26,7 @@ class PartnerAdmin(BrobyggerModelView):
 
 
 class ActivityAdmin(BrobyggerModelView):
+    search_hint = _l("Search by name or place")
     access = ACTIVITY_STAFF
     column_list = (
         "name",

@@ -14,6 +14,7 @@ MIN_PASSWORD = 10
 
 
 class UserAdmin(BrobyggerModelView):
+    search_hint = _l("Search by name or e-mail")
     access = ADMIN_ONLY
     column_list = ("name", "email", "role", "partner", "active", "last_login_at")
     column_sortable_list = ("name", "email", "role", "last_login_at")

@@ -294,6 +294,11 @@ class BrobyggerModelView(ModelView):
         self._search_fields = []
         return self._search_supported
 
+    def search_placeholder(self):
+        return str(self.search_hint)
+
+    search_hint = _l("Search")
+
     def apply_search(self, query, search):
         for token in fold(search).split()[:5]:
             query = query.where(self.model.search_key.contains(token))

@@ -18,6 +18,7 @@ CASE_WORKERS = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"
 
 class ReferralAdmin(BrobyggerModelView):
     access = CASE_WORKERS
+    search_hint = _l("Search by name, initials or case no.")
     audit_reads = True
     simple_list_pager = True
     free_text_fields = ("note",)

@@ -17,6 +17,7 @@ CONTACT_DETAILS = ("name", "phone", "email", "address")
 
 class CitizenAdmin(BrobyggerModelView):
     access = CASE_WORKERS
+    search_hint = _l("Search by name, initials, postal code or phone")
     audit_reads = True
     simple_list_pager = True
     column_list = ("initials", "name", "birth_year", "gender", "postal_code", "anonymous", "consent_on")

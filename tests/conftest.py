@@ -51,7 +51,9 @@ def postgres_schema():
     _migrate(PG_URL)
     conn = psycopg2.connect(PG_URL)
     with conn.cursor() as cur:
-        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrate_history'")
+        cur.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'migrate_history%'"
+        )
         tables = [row[0] for row in cur.fetchall()]
     conn.close()
     return tables

@@ -1,0 +1,1 @@
+"""Browser tests: the real app in headless Chromium, over SQLite and PostgreSQL."""
