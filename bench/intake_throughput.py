@@ -33,8 +33,13 @@ def free_port():
 
 def prepare(database_url, env):
     for command in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "app", *command], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(ROOT / ".venv/bin/flask"), "--app", "app", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
 
 def submit_one(base, n):
@@ -44,9 +49,17 @@ def submit_one(base, n):
     fields = dict(re.findall(r'name="(csrf_token|token)"[^>]*value="([^"]+)"', page))
     channel = re.search(r'<select[^>]*name="channel".*?<option[^>]*value="(\d+)"', page, re.S).group(1)
     questions = re.findall(r'name="(q_\d+)"[^>]*value="([^"]*)"', page)
-    data = [("csrf_token", fields["csrf_token"]), ("token", fields["token"]), ("name", f"Bench Borger {n}"),
-            ("birth_year", "1945"), ("gender", "female"), ("postal_code", "2450"), ("channel", channel),
-            ("referrer_name", "Dr. Bench"), ("consent", "y")]
+    data = [
+        ("csrf_token", fields["csrf_token"]),
+        ("token", fields["token"]),
+        ("name", f"Bench Borger {n}"),
+        ("birth_year", "1945"),
+        ("gender", "female"),
+        ("postal_code", "2450"),
+        ("channel", channel),
+        ("referrer_name", "Dr. Bench"),
+        ("consent", "y"),
+    ]
     answered = set()
     for name, value in questions:  # the first option of every choice question
         if name not in answered and value:
@@ -69,14 +82,27 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="brobygger-bench-")
     database_url = f"sqlite:///{tmp}/bench.db"
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
-           "INTAKE_RATE_LIMIT": "1000000 per minute"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-secret",
+        "INTAKE_RATE_LIMIT": "1000000 per minute",
+    }
     prepare(database_url, env)
     port = free_port()
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -118,13 +144,14 @@ def main():
         "JOIN citizen c ON c.id = r.citizen_id WHERE c.name LIKE 'Bench Borger %'"
     ).fetchall()
     stored = {row[0] for row in stored}
-    referrals = database.execute_sql(
-        "SELECT COUNT(*) FROM referral WHERE referrer_name = 'Dr. Bench'").fetchone()[0]
+    referrals = database.execute_sql("SELECT COUNT(*) FROM referral WHERE referrer_name = 'Dr. Bench'").fetchone()[0]
     print(f"gunicorn {args.workers} sync workers, SQLite (WAL), {args.clients} concurrent clients")
     print(f"submissions sent: {args.submissions}, receipts: {len(receipts)}, errors: {len(errors)}")
     print(f"stored referrals: {referrals}, receipts matching a stored referral: {len(stored & set(receipts))}")
-    print(f"wall time: {elapsed:.2f} s → {len(receipts) / elapsed:.1f} submissions/s "
-          f"(each is a GET of the form and a POST)")
+    print(
+        f"wall time: {elapsed:.2f} s → {len(receipts) / elapsed:.1f} submissions/s "
+        f"(each is a GET of the form and a POST)"
+    )
     lost = len(receipts) - len(stored & set(receipts))
     if errors:
         print("first errors:", errors[:3])
