@@ -35,8 +35,10 @@ run: $(VENV)/.runtime translations
 	@echo "Brobygger runs at http://$(HOST):$(PORT)  (stop with Ctrl+C)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# Tests run in parallel, one process per core; each gets its own PostgreSQL database.
+PYTEST_ARGS ?= -n auto
 test: $(VENV)/.dev translations
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

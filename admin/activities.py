@@ -112,9 +112,10 @@ def _participant_label(view, context, model, name):
 def eligible_participants(user):
     """Consenting citizens matched to an activity the user may see: who can attend a session."""
     activities = Activity.visible_to(user).select(Activity.id)
+    # Partners see no citizens at all except these participants; staff only those they may see.
+    citizens = Citizen.select() if user.role == "partner" else Citizen.visible_to(user)
     return (
-        Citizen.select()
-        .join(Referral)
+        citizens.join(Referral)
         .join(Match, on=(Match.referral == Referral.id))
         .where(
             (Citizen.organisation == user.organisation_id)

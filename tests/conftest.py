@@ -17,6 +17,29 @@ from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_database(url):
+    """With pytest-xdist each worker gets its own PostgreSQL database (<name>_<worker>)."""
+    if not url or not WORKER:
+        return url
+    import psycopg2
+    from psycopg2 import sql
+
+    base, name = url.rsplit("/", 1)
+    worker_name = f"{name}_{WORKER}"
+    conn = psycopg2.connect(f"{base}/{name}")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (worker_name,))
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(worker_name)))
+    conn.close()
+    return f"{base}/{worker_name}"
+
+
+PG_URL = _worker_database(PG_URL)
 
 if IN_CI and not PG_URL:
     raise pytest.UsageError("CI must run the suite on PostgreSQL too: set TEST_DATABASE_URL.")
