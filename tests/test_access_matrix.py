@@ -1,0 +1,520 @@
+"""The access matrix: every URL rule of the app × every role → the expected outcome.
+
+The policy (../shared/DESIGN.md §2) written out as one table. Each row is a Flask endpoint; each
+column a role. A new URL rule without a row fails `test_every_url_rule_is_in_the_matrix`, so
+nobody adds a page without deciding who may reach it.
+
+Outcomes:
+    OK         200 (an export answers with CSV, an ajax lookup with a JSON list)
+    LOGIN      302 to /login?next=<the page>
+    FORBIDDEN  403, an error page without a traceback
+    NOT_FOUND  404
+    DENIED     302 back to the list page and nothing happened (the form is not shown, nothing
+               is exported; for delete and bulk delete: the record still exists)
+    DELETED    302 and the record is gone (delete_view and the bulk "delete" action)
+    TO_ADMIN / TO_LOGIN / TO_FRONT   302 to /admin/, /login (no next) and / respectively
+
+Letters in the comments are the intended rights: r list/details, c create, e edit, d delete,
+x export. Model views are probed with a record of the user's own organisation (world.a) that the
+role may see; delete and bulk delete get a fresh, deletable record each.
+"""
+
+import datetime
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import url_for
+
+from models import (
+    ActivityCategory,
+    AuditLog,
+    ContactKind,
+    PartnerKind,
+    ReferralChannel,
+    ReferralReason,
+    User,
+)
+from tests import factories
+
+ROLES = ("anonymous", "admin", "coordinator", "bridge_builder", "partner", "evaluator")
+
+OK = "200"
+LOGIN = "302 to login"
+FORBIDDEN = "403"
+NOT_FOUND = "404"
+DENIED = "denied"
+DELETED = "deleted"
+TO_ADMIN = "302 to /admin/"
+TO_LOGIN = "302 to /login"
+TO_FRONT = "302 to /"
+
+# fmt: off
+MATRIX = {
+    #                               anonymous  admin      coordinator bridge_b. partner    evaluator
+    "index":                       (TO_ADMIN,  TO_ADMIN,  TO_ADMIN,  TO_ADMIN,  TO_ADMIN,  TO_ADMIN),
+    "auth.login":                  (OK,        TO_ADMIN,  TO_ADMIN,  TO_ADMIN,  TO_ADMIN,  TO_ADMIN),
+    "auth.logout":                 (LOGIN,     TO_LOGIN,  TO_LOGIN,  TO_LOGIN,  TO_LOGIN,  TO_LOGIN),
+    "language.switch":             (TO_FRONT,  TO_FRONT,  TO_FRONT,  TO_FRONT,  TO_FRONT,  TO_FRONT),
+    # The overview: figures only; every logged-in role (the evaluator's only page).
+    "admin.index":                 (LOGIN,     OK,        OK,        OK,        OK,        OK),
+    # referral: admin rcedx, coordinator rcex, bridge_builder rce
+    "referral.index_view":         (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "referral.details_view":       (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "referral.create_view":        (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "referral.edit_view":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "referral.delete_view":        (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "referral.action_view":        (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "referral.export":             (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
+    "referral.ajax_lookup":        (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "referral.ajax_update":        (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    # contact: admin rcedx, coordinator rcex, bridge_builder rce
+    "contact.index_view":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "contact.details_view":        (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "contact.create_view":         (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "contact.edit_view":           (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "contact.delete_view":         (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "contact.action_view":         (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "contact.export":              (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
+    "contact.ajax_lookup":         (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "contact.ajax_update":         (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    # match: admin rcedx, coordinator rcex, bridge_builder rce
+    "match.index_view":            (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "match.details_view":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "match.create_view":           (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "match.edit_view":             (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "match.delete_view":           (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "match.action_view":           (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "match.export":                (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
+    "match.ajax_lookup":           (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "match.ajax_update":           (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    # citizen: admin rcedx, coordinator rcex, bridge_builder rce
+    "citizen.index_view":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "citizen.details_view":        (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "citizen.create_view":         (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "citizen.edit_view":           (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "citizen.delete_view":         (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "citizen.action_view":         (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "citizen.export":              (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
+    "citizen.ajax_lookup":         (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "citizen.ajax_update":         (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    # activity: admin rcedx, coordinator rcex, bridge_builder rcex, partner rce
+    "activity.index_view":         (LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "activity.details_view":       (LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "activity.create_view":        (LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "activity.edit_view":          (LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "activity.delete_view":        (LOGIN,     DELETED,   DENIED,    DENIED,    DENIED,    FORBIDDEN),
+    "activity.action_view":        (LOGIN,     DELETED,   DENIED,    DENIED,    DENIED,    FORBIDDEN),
+    "activity.export":             (LOGIN,     OK,        OK,        OK,        DENIED,    FORBIDDEN),
+    "activity.ajax_lookup":        (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN),
+    "activity.ajax_update":        (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN),
+    # activity_session: admin rcedx, coordinator rcex, bridge_builder rcex, partner rce
+    "activity_session.index_view": (LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "activity_session.details_view":(LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "activity_session.create_view":(LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "activity_session.edit_view":  (LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "activity_session.delete_view":(LOGIN,     DELETED,   DENIED,    DENIED,    DENIED,    FORBIDDEN),
+    "activity_session.action_view":(LOGIN,     DELETED,   DENIED,    DENIED,    DENIED,    FORBIDDEN),
+    "activity_session.export":     (LOGIN,     OK,        OK,        OK,        DENIED,    FORBIDDEN),
+    "activity_session.ajax_lookup":(LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN),
+    "activity_session.ajax_update":(LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN),
+    # attendance: admin rcedx, coordinator rcedx, bridge_builder rced, partner rcd
+    "attendance.index_view":       (LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "attendance.details_view":     (LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "attendance.create_view":      (LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "attendance.edit_view":        (LOGIN,     OK,        OK,        OK,        DENIED,    FORBIDDEN),
+    "attendance.delete_view":      (LOGIN,     DELETED,   DELETED,   DELETED,   DELETED,   FORBIDDEN),
+    "attendance.action_view":      (LOGIN,     DELETED,   DELETED,   DELETED,   DELETED,   FORBIDDEN),
+    "attendance.export":           (LOGIN,     OK,        OK,        DENIED,    DENIED,    FORBIDDEN),
+    "attendance.ajax_lookup":      (LOGIN,     OK,        OK,        OK,        OK,        FORBIDDEN),
+    "attendance.ajax_update":      (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN),
+    # partner: admin rcedx, coordinator rcex, bridge_builder rx
+    "partner.index_view":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "partner.details_view":        (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "partner.create_view":         (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
+    "partner.edit_view":           (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
+    "partner.delete_view":         (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "partner.action_view":         (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "partner.export":              (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "partner.ajax_lookup":         (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "partner.ajax_update":         (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    # user: admin rcedx
+    "user.index_view":             (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "user.details_view":           (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "user.create_view":            (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "user.edit_view":              (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "user.delete_view":            (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "user.action_view":            (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "user.export":                 (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "user.ajax_lookup":            (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "user.ajax_update":            (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # organisation: admin re
+    "organisation.index_view":     (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "organisation.details_view":   (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "organisation.create_view":    (LOGIN,     DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "organisation.edit_view":      (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "organisation.delete_view":    (LOGIN,     DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "organisation.action_view":    (LOGIN,     DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "organisation.export":         (LOGIN,     DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "organisation.ajax_lookup":    (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "organisation.ajax_update":    (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # referral_channel: admin rcedx
+    "referral_channel.index_view": (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_channel.details_view":(LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_channel.create_view":(LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_channel.edit_view":  (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_channel.delete_view":(LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_channel.action_view":(LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_channel.export":     (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_channel.ajax_lookup":(LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_channel.ajax_update":(LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # referral_reason: admin rcedx
+    "referral_reason.index_view":  (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_reason.details_view":(LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_reason.create_view": (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_reason.edit_view":   (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_reason.delete_view": (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_reason.action_view": (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_reason.export":      (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_reason.ajax_lookup": (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "referral_reason.ajax_update": (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # activity_category: admin rcedx
+    "activity_category.index_view":(LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "activity_category.details_view":(LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "activity_category.create_view":(LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "activity_category.edit_view": (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "activity_category.delete_view":(LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "activity_category.action_view":(LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "activity_category.export":    (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "activity_category.ajax_lookup":(LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "activity_category.ajax_update":(LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # partner_kind: admin rcedx
+    "partner_kind.index_view":     (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "partner_kind.details_view":   (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "partner_kind.create_view":    (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "partner_kind.edit_view":      (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "partner_kind.delete_view":    (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "partner_kind.action_view":    (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "partner_kind.export":         (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "partner_kind.ajax_lookup":    (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "partner_kind.ajax_update":    (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # contact_kind: admin rcedx
+    "contact_kind.index_view":     (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "contact_kind.details_view":   (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "contact_kind.create_view":    (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "contact_kind.edit_view":      (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "contact_kind.delete_view":    (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "contact_kind.action_view":    (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "contact_kind.export":         (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "contact_kind.ajax_lookup":    (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "contact_kind.ajax_update":    (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # audit_log: admin rx
+    "audit_log.index_view":        (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "audit_log.details_view":      (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "audit_log.create_view":       (LOGIN,     DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "audit_log.edit_view":         (LOGIN,     DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "audit_log.delete_view":       (LOGIN,     DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "audit_log.action_view":       (LOGIN,     DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "audit_log.export":            (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "audit_log.ajax_lookup":       (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "audit_log.ajax_update":       (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Plugin "intake" (DESIGN §4.1). The public referral form: no login, for everyone.
+    "intake_public.choose":        (OK,        OK,        OK,        OK,        OK,        OK),
+    "intake_public.referral_form": (OK,        OK,        OK,        OK,        OK,        OK),
+    "intake_public.receipt":       (OK,        OK,        OK,        OK,        OK,        OK),
+    # Staff intake: case workers only (link is POSTed without a case: 404 once past the door).
+    "staff_intake.index":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "staff_intake.link":           (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    # intake_form (the form builder is configuration): admin rcedx, coordinator r
+    "intake_form.index_view":      (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_form.details_view":    (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_form.preview_view":    (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_form.create_view":     (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_form.edit_view":       (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_form.delete_view":     (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_form.action_view":     (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_form.export":          (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_form.ajax_lookup":     (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_form.ajax_update":     (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # intake_answer (part of a case, kept as answered): admin rx, coordinator rx, bridge_builder r
+    "intake_answer.index_view":    (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "intake_answer.details_view":  (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "intake_answer.create_view":   (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "intake_answer.edit_view":     (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "intake_answer.delete_view":   (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "intake_answer.action_view":   (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "intake_answer.export":        (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
+    "intake_answer.ajax_lookup":   (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "intake_answer.ajax_update":   (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+}
+# fmt: on
+
+EXCLUDED_ENDPOINTS = {"static", "admin.static"}
+# Views whose forms have ajax lookups, and the lookup's field name.
+AJAX_LOOKUPS = {"referral": "citizen", "contact": "referral", "match": "referral", "attendance": "citizen"}
+# Endpoint suffixes run after every GET, in this order; logging out comes last of all.
+LATE = {"ajax_update": 1, "delete_view": 2, "action_view": 2, "language.switch": 3, "auth.logout": 4}
+
+
+def _first(model, org):
+    return model.select().where(model.organisation == org.id).order_by(model.id).first()
+
+
+def sample_records(world):
+    """A record of world.a per model view that every role with read access may see."""
+    a = world.a
+    audit = AuditLog.create(
+        organisation=a.org, user=a.users["admin"], role="admin", action="view", model="Citizen", record_id=a.citizen.id
+    )
+    return {
+        "referral": a.referral,
+        "contact": a.contact,
+        "match": a.match,
+        "citizen": a.citizen,
+        "activity": a.activity,
+        "activity_session": a.session,
+        "attendance": a.attendance,
+        "partner": a.partner,
+        "user": a.users["bridge_builder"],
+        "organisation": a.org,
+        "referral_channel": a.channel,
+        "referral_reason": a.reason,
+        "activity_category": _first(ActivityCategory, a.org),
+        "partner_kind": _first(PartnerKind, a.org),
+        "contact_kind": _first(ContactKind, a.org),
+        "audit_log": audit,
+        **intake_records(world),
+    }
+
+
+def intake_records(world, only=None):
+    """A form and an answer of world.a for the intake plugin's views (when it is loaded)."""
+    try:
+        from plugins.intake.models import IntakeAnswer, IntakeForm
+    except ImportError:
+        return {}
+    a = world.a
+    builders = {
+        "intake_form": lambda: IntakeForm.create(organisation=a.org, audience="staff", title="Alfa skema"),
+        "intake_answer": lambda: IntakeAnswer.create(
+            organisation=a.org, referral=a.referral, question_label="Spørgsmål", kind="short_text", value='"Godt"'
+        ),
+    }
+    return {view: build() for view, build in builders.items() if only in (None, view)}
+
+
+_dates = (datetime.date(1990, 1, 1) + datetime.timedelta(days=n) for n in itertools.count())
+
+
+def deletable_record(view, world):
+    """A fresh record of world.a that nothing refers to and the role under test may see."""
+    a = world.a
+    org = a.org
+    lookups = {
+        "referral_channel": ReferralChannel,
+        "referral_reason": ReferralReason,
+        "activity_category": ActivityCategory,
+        "partner_kind": PartnerKind,
+        "contact_kind": ContactKind,
+    }
+    if view in lookups:
+        return lookups[view].create(organisation=org, name="Slet mig")
+    if view.startswith("intake_"):
+        return intake_records(world, only=view)[view]
+    builders = {
+        "referral": lambda: factories.make_referral(
+            org, citizen=factories.make_citizen(org), assigned_to=a.users["bridge_builder"]
+        ),
+        "contact": lambda: factories.make_contact(a.referral),
+        "match": lambda: factories.make_match(a.referral, a.activity),
+        "citizen": lambda: factories.make_citizen(org),
+        "activity": lambda: factories.make_activity(org, partner=a.partner),
+        "activity_session": lambda: factories.make_session(a.activity, date=next(_dates)),
+        "attendance": lambda: factories.make_attendance(a.session, factories.make_citizen(org)),
+        "partner": lambda: factories.make_partner(org),
+        "user": lambda: factories.make_user(org, "bridge_builder"),
+        "organisation": lambda: org,  # nobody may delete an organisation
+        "audit_log": lambda: AuditLog.create(organisation=org, action="view", model="Citizen", record_id=1),
+    }
+    return builders[view]()
+
+
+@dataclass
+class Probe:
+    endpoint: str
+    method: str
+    url: str
+    data: dict = field(default_factory=dict)
+    target: object = None  # the record a delete probe tries to delete
+
+    @property
+    def order(self):
+        suffix = self.endpoint.rsplit(".", 1)[-1]
+        return (LATE.get(self.endpoint, LATE.get(suffix, 0)), self.endpoint)
+
+
+def build_probes(app, world, endpoints):
+    """One request per endpoint, on concrete URLs of world.a's records."""
+    samples = sample_records(world)
+    probes = []
+    with app.test_request_context():
+        for endpoint in endpoints:
+            if endpoint == "auth.logout":
+                probes.append(Probe(endpoint, "POST", url_for(endpoint)))
+            elif endpoint == "language.switch":
+                probes.append(Probe(endpoint, "POST", url_for(endpoint, code="da")))
+            elif endpoint in ("index", "auth.login", "admin.index", "staff_intake.index"):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint)))
+            elif endpoint == "staff_intake.link":
+                probes.append(Probe(endpoint, "POST", url_for(endpoint)))
+            elif endpoint.startswith("intake_public."):
+                probes.append(_public_intake_probe(endpoint, world))
+            elif "." in endpoint and endpoint.split(".")[0] in samples:
+                view, name = endpoint.split(".", 1)
+                probes.append(_model_view_probe(view, name, samples[view], world))
+            else:
+                probes.append(Probe(endpoint, "GET", ""))  # unknown: reported as a mismatch
+    return sorted(probes, key=lambda p: p.order)
+
+
+def _public_intake_probe(endpoint, world):
+    from plugins.intake.models import IntakeSubmission
+
+    slug = world.a.org.slug
+    if endpoint == "intake_public.choose":
+        return Probe(endpoint, "GET", url_for(endpoint, slug=slug))
+    if endpoint == "intake_public.referral_form":
+        return Probe(endpoint, "GET", url_for(endpoint, slug=slug, audience_slug="laege"))
+    if endpoint == "intake_public.receipt":
+        submission = IntakeSubmission.create(
+            organisation=world.a.org, token="matrix-token", reference="BRO-TEST-0001", source="public_form"
+        )
+        return Probe(endpoint, "GET", url_for(endpoint, slug=slug, reference=submission.reference))
+    return Probe(endpoint, "GET", "")
+
+
+def _model_view_probe(view, name, sample, world):
+    endpoint = f"{view}.{name}"
+    if name == "index_view":
+        return Probe(endpoint, "GET", url_for(endpoint))
+    if name in ("details_view", "edit_view", "preview_view"):
+        return Probe(endpoint, "GET", url_for(endpoint, id=sample.id))
+    if name == "create_view":
+        return Probe(endpoint, "GET", url_for(endpoint))
+    if name == "export":
+        return Probe(endpoint, "GET", url_for(endpoint, export_type="csv"))
+    if name == "ajax_lookup":
+        return Probe(endpoint, "GET", url_for(endpoint, name=AJAX_LOOKUPS.get(view, "partner"), query="alfa"))
+    if name == "ajax_update":
+        return Probe(endpoint, "POST", url_for(endpoint), {"list_form_pk": sample.id, "name": "Ændret"})
+    if name == "delete_view":
+        target = deletable_record(view, world)
+        return Probe(endpoint, "POST", url_for(endpoint), {"id": target.id}, target)
+    if name == "action_view":
+        target = deletable_record(view, world)
+        return Probe(endpoint, "POST", url_for(endpoint), {"action": "delete", "rowid": [target.id]}, target)
+    return Probe(endpoint, "GET", "")
+
+
+def _exists(record):
+    model = type(record)
+    return model.select().where(model.id == record.id).exists()
+
+
+def observe(client, probe):
+    """The outcome of one probe, as one of the MATRIX values, plus anything else wrong with it."""
+    if not probe.url:
+        return "no probe for this endpoint: teach build_probes its URL", []
+    response = client.open(probe.url, method=probe.method, data=probe.data)
+    body = response.get_data(as_text=True)
+    problems = []
+    if "Traceback" in body or re.search(r'File "[^"]+\.py", line \d+', body):
+        problems.append(f"the {response.status_code} page shows a Python traceback")
+    status = response.status_code
+    if status == 302:
+        location = urlsplit(response.headers["Location"])
+        if location.path == "/login" and "next" in parse_qs(location.query):
+            wanted = urlsplit(probe.url).path
+            if not parse_qs(location.query)["next"][0].startswith(wanted):
+                problems.append(f"login redirect's next= is not {wanted}: {response.headers['Location']}")
+            return LOGIN, problems
+        if probe.target is not None:
+            return (DENIED if _exists(probe.target) else DELETED), problems
+        if location.path.startswith("/admin/") and location.path != "/admin/":
+            return DENIED, problems
+        return f"302 to {location.path}", problems
+    if probe.target is not None and not _exists(probe.target):
+        problems.append(f"answered {status} but deleted the record")
+    if status == 200 and probe.endpoint.endswith(".export") and response.mimetype != "text/csv":
+        return f"200 with {response.mimetype} instead of CSV", problems
+    is_lookup = status == 200 and probe.endpoint.endswith(".ajax_lookup")
+    if is_lookup and (response.mimetype != "application/json" or not isinstance(json.loads(body), list)):
+        return f"200 with {response.mimetype} instead of a JSON list", problems
+    return str(status), problems
+
+
+def app_endpoints(app):
+    return {rule.endpoint for rule in app.url_map.iter_rules()} - EXCLUDED_ENDPOINTS
+
+
+def test_every_url_rule_is_in_the_matrix(app):
+    endpoints = app_endpoints(app)
+    missing = sorted(endpoints - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - endpoints)
+    assert not missing, f"URL rules without a row in MATRIX (decide who may reach them): {missing}"
+    assert not stale, f"MATRIX rows for endpoints that no longer exist: {stale}"
+
+
+def test_matrix_rows_are_complete_and_send_anonymous_users_to_login(app):
+    for endpoint, row in MATRIX.items():
+        assert len(row) == len(ROLES), endpoint
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin") and rule.endpoint in MATRIX:
+            assert MATRIX[rule.endpoint][0] == LOGIN, f"{rule.endpoint}: anonymous users must be sent to /login"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, world, login, role):
+    client = app.test_client() if role == "anonymous" else login(world.a.users[role])
+    column = ROLES.index(role)
+    endpoints = sorted(app_endpoints(app) & MATRIX.keys())
+    mismatches = []
+    for probe in build_probes(app, world, endpoints):
+        expected = MATRIX[probe.endpoint][column]
+        actual, problems = observe(client, probe)
+        if actual != expected:
+            problems.insert(0, f"expected {expected}, got {actual}")
+        for problem in problems:
+            mismatches.append(f"{probe.method} {probe.url or probe.endpoint} [{probe.endpoint}]: {problem}")
+    assert not mismatches, f"{len(mismatches)} access mismatch(es) for {role}:\n" + "\n".join(mismatches)
+
+
+@pytest.mark.parametrize("role", ("anonymous", "admin"))
+def test_post_only_rules_refuse_get(app, world, login, role):
+    client = app.test_client() if role == "anonymous" else login(world.a.users[role])
+    wrong = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if "GET" in rule.methods or rule.endpoint in EXCLUDED_ENDPOINTS:
+                continue
+            url = url_for(rule.endpoint, code="da") if "<code>" in rule.rule else url_for(rule.endpoint)
+            response = client.get(url)
+            if response.status_code != 405:
+                wrong.append(f"GET {url}: {response.status_code}")
+    assert not wrong, "POST-only rules must answer GET with 405:\n" + "\n".join(wrong)
+
+
+def test_rights_follow_the_user_record_at_once(app, world, login):
+    """A role change or deactivation applies on the user's next request, not at their next login."""
+    bridge_builder = world.a.users["bridge_builder"]
+    client = login(bridge_builder)
+    assert client.get("/admin/referral/").status_code == 200
+    User.update(role="evaluator").where(User.id == bridge_builder.id).execute()
+    assert client.get("/admin/referral/").status_code == 403
+    User.update(role="bridge_builder", active=False).where(User.id == bridge_builder.id).execute()
+    response = client.get("/admin/referral/")
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/login"
