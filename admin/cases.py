@@ -1,16 +1,20 @@
 """Cases: referrals, contacts and matches."""
 
-from flask import request
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
 from flask_login import current_user
+from peewee import JOIN
 from wtforms import SelectMultipleField
 from wtforms.validators import NumberRange, Optional
 
 from admin.base import BrobyggerModelView, lookup_filter, to_int
-from i18n import _l
+from i18n import _, _l
 from models import ReferralReason, ReferralReasonLink, User
+from models.base import StaleRecordError
 from models.lookups import ReferralChannel
 from models.referral import MATCH_STATUSES, STATUSES, Contact, Match, Referral
+from models.workflow import StatusChange, TransitionError, allowed_transitions, change_status, contact_recorded
 from plugins import hook
 
 CASE_WORKERS = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
@@ -31,6 +35,7 @@ class ReferralAdmin(BrobyggerModelView):
         DateBetweenFilter(Referral.received_on, _l("Received")),
     )
     form_ajax_refs = {"citizen": {"fields": ("search_key",), "placeholder": _l("Search by name or initials")}}
+    # Status and first-contact date are not edited here: the case workflow sets them.
     form_columns = (
         "citizen",
         "channel",
@@ -39,8 +44,7 @@ class ReferralAdmin(BrobyggerModelView):
         "referrer_phone",
         "received_on",
         "assigned_to",
-        "status",
-        "first_contact_on",
+        "review_on",
         "shared",
         "note",
     )
@@ -104,6 +108,16 @@ class ReferralAdmin(BrobyggerModelView):
                 .order_by(Match.created_at)
                 .limit(200)
             ),
+            "transitions": [(code, dict(STATUSES)[code]) for code in allowed_transitions(referral, current_user)]
+            if self.can_edit
+            else [],
+            "history": list(
+                StatusChange.select(StatusChange, User)
+                .join(User, JOIN.LEFT_OUTER, on=(StatusChange.by == User.id))
+                .where(StatusChange.referral == referral.id)
+                .order_by(StatusChange.at.desc())
+                .limit(50)
+            ),
             "panels": [p for p in hook().brobygger_case_panels(referral=referral, user=current_user) if p],
             "reasons": [
                 link.reason.name
@@ -117,6 +131,24 @@ class ReferralAdmin(BrobyggerModelView):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_extra(kwargs["model"]))
         return super().render(template, **kwargs)
+
+    @expose("/status/", methods=("POST",))
+    def status_view(self):
+        """Move a case to another status through the workflow (which checks the transition)."""
+        referral = self.get_one(request.form.get("id"))
+        if referral is None or not self.can_edit:
+            abort(404)
+        try:
+            change_status(
+                referral, request.form.get("to", ""), current_user, expected_version=to_int(request.form.get("version"))
+            )
+        except TransitionError as exc:
+            flash(str(exc.message), "error")
+        except StaleRecordError as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("The case is now “%(status)s”.", status=referral.label_of("status")), "success")
+        return redirect(url_for(".details_view", id=referral.id))
 
 
 def save_reasons(referral, reason_ids, allowed):
@@ -150,6 +182,9 @@ class ContactAdmin(_CaseChildAdmin):
     column_filters = (DateBetweenFilter(Contact.date, _l("Date")),)
     form_columns = ("referral", "date", "kind", "minutes", "note", "by")
     form_args = {"minutes": {"validators": [Optional(), NumberRange(min=0, max=24 * 60)]}}
+
+    def after_save(self, form, model, is_created):
+        contact_recorded(model, current_user)  # the first contact sets the case's first-contact date
 
     def _scope_form(self, form):
         form = super()._scope_form(form)

@@ -15,6 +15,7 @@ from models.citizen import Citizen
 from models.activity import Activity, ActivitySession, Attendance
 from models.referral import Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog
+from models.workflow import StatusChange
 from models.base import StaleRecordError
 
 MODELS = (
@@ -31,6 +32,7 @@ MODELS = (
     Contact,
     Match,
     AuditLog,
+    StatusChange,
 )
 
 __all__ = [
@@ -52,5 +54,6 @@ __all__ = [
     "ReferralReason",
     "ReferralReasonLink",
     "StaleRecordError",
+    "StatusChange",
     "User",
 ]

@@ -49,6 +49,11 @@ class Referral(VersionedModel):
         help_text=_l("Every bridge builder of the organisation may work on it."),
     )
     note = TextField(null=True, verbose_name=_l("Note"))
+    review_on = DateField(
+        null=True,
+        verbose_name=_l("Review date"),
+        help_text=_l("When to look at the case again, e.g. against the agreed end criteria."),
+    )
     # Case number and the citizen's name, folded, so cases are found by who they are about.
     search_key = CharField(max_length=500, default="")
 

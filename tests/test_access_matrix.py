@@ -51,6 +51,7 @@ DELETED = "deleted"
 TO_ADMIN = "302 to /admin/"
 TO_LOGIN = "302 to /login"
 TO_FRONT = "302 to /"
+MOVED = "moved"  # a workflow POST that did change the case
 
 # fmt: off
 MATRIX = {
@@ -71,6 +72,7 @@ MATRIX = {
     "referral.export":             (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
     "referral.ajax_lookup":        (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "referral.ajax_update":        (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "referral.status_view":        (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
     # contact: admin rcedx, coordinator rcex, bridge_builder rce
     "contact.index_view":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "contact.details_view":        (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -349,6 +351,7 @@ class Probe:
     url: str
     data: dict = field(default_factory=dict)
     target: object = None  # the record a delete probe tries to delete
+    changed: object = None  # for workflow POSTs: a function telling whether the change happened
 
     @property
     def order(self):
@@ -408,6 +411,14 @@ def _model_view_probe(view, name, sample, world):
         return Probe(endpoint, "GET", url_for(endpoint, export_type="csv"))
     if name == "ajax_lookup":
         return Probe(endpoint, "GET", url_for(endpoint, name=AJAX_LOOKUPS.get(view, "partner"), query="alfa"))
+    if name == "status_view":
+        from models import Referral
+
+        def moved():
+            return Referral.get_by_id(sample.id).status == "contacted"
+
+        data = {"id": sample.id, "to": "contacted", "version": Referral.get_by_id(sample.id).version}
+        return Probe(endpoint, "POST", url_for(endpoint), data, changed=moved)
     if name == "ajax_update":
         return Probe(endpoint, "POST", url_for(endpoint), {"list_form_pk": sample.id, "name": "Ændret"})
     if name == "delete_view":
@@ -443,6 +454,8 @@ def observe(client, probe):
             return LOGIN, problems
         if probe.target is not None:
             return (DENIED if _exists(probe.target) else DELETED), problems
+        if probe.changed is not None:
+            return (MOVED if probe.changed() else DENIED), problems
         if location.path.startswith("/admin/") and location.path != "/admin/":
             return DENIED, problems
         return f"302 to {location.path}", problems
