@@ -11,8 +11,10 @@ from models import (
     ActivitySession,
     Attendance,
     Citizen,
+    ClosureReason,
     Contact,
     ContactKind,
+    Instrument,
     Match,
     Organisation,
     Partner,
@@ -93,8 +95,49 @@ LAST_NAMES = ["Hansen", "Jensen", "Nielsen", "Pedersen", "Mørk", "Sørensen", "
 POSTAL_CODES = ["1620", "1650", "1720", "1799", "2450", "2500"]
 
 
+CLOSURE_REASONS = (
+    ("Brobygget til varigt fællesskab", "bridged"),
+    ("Blevet frivillig", "volunteer"),
+    ("Henvist til professionel hjælp", "professional_help"),
+    ("Flyttet / plejehjem", "moved"),
+    ("Død", "died"),
+    ("Takket nej", "declined"),
+    ("Mistet kontakt efter flere forsøg", "lost_contact"),
+    ("Andet", "other"),
+)
+INSTRUMENTS = (
+    {
+        "name": "UCLA ensomhedsskala (3 spørgsmål)",
+        "code": "ucla3",
+        "items": "Hvor ofte føler du, at du mangler nogen at være sammen med?\n"
+        "Hvor ofte føler du dig udenfor?\nHvor ofte føler du dig isoleret fra andre?",
+        "item_min": 1,
+        "item_max": 3,
+        "factor": 1,
+        "higher_is_better": "no",
+    },
+    {
+        "name": "WHO-5 trivselsindeks",
+        "code": "who5",
+        "items": "I de sidste 2 uger har jeg været glad og i godt humør\n"
+        "I de sidste 2 uger har jeg følt mig rolig og afslappet\n"
+        "I de sidste 2 uger har jeg følt mig aktiv og energisk\n"
+        "I de sidste 2 uger er jeg vågnet frisk og udhvilet\n"
+        "I de sidste 2 uger har min dagligdag været fyldt med ting, der interesserer mig",
+        "item_min": 0,
+        "item_max": 5,
+        "factor": 4,
+        "higher_is_better": "yes",
+    },
+)
+
+
 def ensure_lists(org):
-    """Give an organisation the default lists (idempotent)."""
+    """Give an organisation the default lists, closure reasons and instruments (idempotent)."""
+    for position, (name, code) in enumerate(CLOSURE_REASONS):
+        ClosureReason.get_or_create(organisation=org, code=code, defaults={"name": name, "position": position})
+    for position, spec in enumerate(INSTRUMENTS):
+        Instrument.get_or_create(organisation=org, code=spec["code"], defaults={**spec, "position": position})
     for model, names in DEFAULT_LISTS.items():
         existing = {name for (name,) in model.select(model.name).where(model.organisation == org).tuples()}
         rows = [

@@ -9,12 +9,23 @@ from wtforms import SelectMultipleField
 from wtforms.validators import NumberRange, Optional
 
 from admin.base import BrobyggerModelView, lookup_filter, to_int
+from extensions import db
+from forms.case import CloseCaseForm, MeasurementForm, answers_for, with_instruments
 from i18n import _, _l
 from models import ReferralReason, ReferralReasonLink, User
 from models.base import StaleRecordError
 from models.lookups import ReferralChannel
-from models.referral import MATCH_STATUSES, STATUSES, Contact, Match, Referral
-from models.workflow import StatusChange, TransitionError, allowed_transitions, change_status, contact_recorded
+from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
+from models.referral import MATCH_STATUSES, OPEN_STATUSES, STATUSES, Contact, Match, Referral
+from models.workflow import (
+    StatusChange,
+    TransitionError,
+    allowed_transitions,
+    change_status,
+    close_case,
+    contact_recorded,
+    record_measurement,
+)
 from plugins import hook
 
 CASE_WORKERS = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
@@ -118,6 +129,14 @@ class ReferralAdmin(BrobyggerModelView):
                 .order_by(StatusChange.at.desc())
                 .limit(50)
             ),
+            "outcomes": outcome_summary(referral),
+            "closures": list(
+                CaseClosure.select(CaseClosure, ClosureReason)
+                .join(ClosureReason)
+                .where(CaseClosure.referral == referral.id)
+                .order_by(CaseClosure.id.desc())
+            ),
+            "can_close": self.can_edit and referral.status in OPEN_STATUSES,
             "panels": [p for p in hook().brobygger_case_panels(referral=referral, user=current_user) if p],
             "reasons": [
                 link.reason.name
@@ -131,6 +150,95 @@ class ReferralAdmin(BrobyggerModelView):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_extra(kwargs["model"]))
         return super().render(template, **kwargs)
+
+    @expose("/close/", methods=("GET", "POST"))
+    def close_view(self):
+        """The closing form: reason, date, note, closing measurements and the plugins' sections."""
+        referral = self.get_one(request.args.get("id"))
+        if referral is None or not self.can_edit:
+            abort(404)
+        if referral.status not in OPEN_STATUSES:
+            flash(_("The case is already closed or declined."), "error")
+            return redirect(url_for(".details_view", id=referral.id))
+        instruments = list(Instrument.choices_for(current_user))
+        form = with_instruments(CloseCaseForm, instruments)()
+        form.reason.choices = [(r.id, r.name) for r in ClosureReason.choices_for(current_user)]
+        if current_user.organisation.minimal_records:
+            del form.note
+        if request.method == "GET":
+            form.version.data = referral.version
+        elif form.validate():
+            reason = ClosureReason.visible_to(current_user).where(ClosureReason.id == form.reason.data).first()
+            measurements = [(i, answers_for(form, i)) for i in instruments if answers_for(form, i)]
+            try:
+                close_case(
+                    referral,
+                    current_user,
+                    reason,
+                    form.closed_on.data,
+                    note=form.note.data if "note" in form else None,
+                    expected_version=to_int(form.version.data),
+                    form=request.form,
+                    measurements=measurements,
+                )
+            except (TransitionError, StaleRecordError) as exc:
+                flash(str(exc.message), "error")
+            else:
+                flash(_("The case is closed."), "success")
+                return redirect(url_for(".details_view", id=referral.id))
+        sections = [
+            s
+            for s in hook().brobygger_close_form_sections(referral=referral, user=current_user, form=request.form)
+            if s
+        ]
+        return self.render(
+            "admin/referral_close.html", model=referral, form=form, instruments=instruments, sections=sections
+        )
+
+    @expose("/measure/", methods=("GET", "POST"))
+    def measure_view(self):
+        """Record an outcome measurement (UCLA-3, WHO-5 or an instrument an admin added)."""
+        referral = self.get_one(request.args.get("id"))
+        if referral is None or not self.can_edit:
+            abort(404)
+        instrument = (
+            Instrument.visible_to(current_user).where(Instrument.id == to_int(request.values.get("instrument"))).first()
+        )
+        if instrument is None:
+            instrument = Instrument.choices_for(current_user).first()
+        if instrument is None:
+            abort(404)
+        form = with_instruments(MeasurementForm, [instrument], required=True)()
+        if request.method == "GET":
+            form.instrument.data = instrument.id
+            form.phase.data = (
+                "closure"
+                if referral.status == "closed"
+                else ("intake" if not referral.measurements.exists() else "during")
+            )
+        elif form.validate():
+            try:
+                with db.atomic():
+                    record_measurement(
+                        referral,
+                        instrument,
+                        form.phase.data,
+                        form.taken_on.data,
+                        answers_for(form, instrument),
+                        current_user,
+                    )
+            except TransitionError as exc:
+                flash(str(exc.message), "error")
+            else:
+                flash(_("The measurement is saved."), "success")
+                return redirect(url_for(".details_view", id=referral.id))
+        return self.render(
+            "admin/referral_measure.html",
+            model=referral,
+            form=form,
+            instrument=instrument,
+            instruments=list(Instrument.choices_for(current_user)),
+        )
 
     @expose("/status/", methods=("POST",))
     def status_view(self):
@@ -149,6 +257,23 @@ class ReferralAdmin(BrobyggerModelView):
         else:
             flash(_("The case is now “%(status)s”.", status=referral.label_of("status")), "success")
         return redirect(url_for(".details_view", id=referral.id))
+
+
+def outcome_summary(referral):
+    """Per instrument: the measurements of a case in order, and the change from first to last."""
+    rows = list(
+        Measurement.select(Measurement, Instrument)
+        .join(Instrument)
+        .where(Measurement.referral == referral.id)
+        .order_by(Measurement.taken_on, Measurement.id)
+    )
+    summary = {}
+    for m in rows:
+        summary.setdefault(m.instrument_id, {"instrument": m.instrument, "measurements": []})["measurements"].append(m)
+    for entry in summary.values():
+        first, last = entry["measurements"][0], entry["measurements"][-1]
+        entry["change"] = round(last.score - first.score, 1) if len(entry["measurements"]) > 1 else None
+    return list(summary.values())
 
 
 def save_reasons(referral, reason_ids, allowed):

@@ -16,6 +16,7 @@ from models.activity import Activity, ActivitySession, Attendance
 from models.referral import Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog
 from models.workflow import StatusChange
+from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
 from models.base import StaleRecordError
 
 MODELS = (
@@ -33,6 +34,10 @@ MODELS = (
     Match,
     AuditLog,
     StatusChange,
+    ClosureReason,
+    CaseClosure,
+    Instrument,
+    Measurement,
 )
 
 __all__ = [
@@ -42,6 +47,10 @@ __all__ = [
     "ActivitySession",
     "Attendance",
     "AuditLog",
+    "CaseClosure",
+    "ClosureReason",
+    "Instrument",
+    "Measurement",
     "Citizen",
     "Contact",
     "ContactKind",

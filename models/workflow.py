@@ -95,6 +95,12 @@ def change_status(referral, to_status, user, expected_version=None, note=None):
         if to_status == CONTACTED and referral.first_contact_on is None:
             referral.first_contact_on = datetime.date.today()
         referral.save()
+        if reopening:  # the closing history stays; the last closing is marked as undone
+            from models.outcomes import CaseClosure
+
+            CaseClosure.update(reopened_at=utcnow()).where(
+                (CaseClosure.referral == referral.id) & CaseClosure.reopened_at.is_null()
+            ).execute()
         _record(referral, from_status, to_status, user, note=note or ("reopened" if reopening else None))
     return referral
 
@@ -110,3 +116,84 @@ def contact_recorded(contact, user):
             _record(referral, from_status, CONTACTED, user)
         else:
             referral.save()
+
+
+def record_measurement(referral, instrument, phase, taken_on, answers, user):
+    """Store one filling-in of an instrument with its computed score; refuses out-of-range answers."""
+    from models.outcomes import PHASES, Instrument, Measurement
+
+    if not isinstance(instrument, Instrument) or instrument.organisation_id != referral.organisation_id:
+        raise TransitionError(_l("Unknown instrument."))
+    if phase not in dict(PHASES):
+        raise TransitionError(_l("Unknown phase."))
+    items = instrument.item_list
+    if len(answers) != len(items) or any(a is None for a in answers):
+        raise TransitionError(_l("Answer every item of %(instrument)s.", instrument=instrument.name))
+    if any(not instrument.item_min <= a <= instrument.item_max for a in answers):
+        raise TransitionError(
+            _l("Each answer must be between %(min)s and %(max)s.", min=instrument.item_min, max=instrument.item_max)
+        )
+    if taken_on > datetime.date.today():
+        raise TransitionError(_l("The date cannot be in the future."))
+    import json
+
+    measurement = Measurement.create(
+        organisation=referral.organisation_id,
+        referral=referral.id,
+        instrument=instrument.id,
+        phase=phase,
+        taken_on=taken_on,
+        answers=json.dumps(list(answers)),
+        score=instrument.score(answers),
+        by=user.id,
+    )
+    AuditLog.record("create", measurement, measurement.id, user=user)
+    return measurement
+
+
+def close_case(referral, user, reason, closed_on, note=None, expected_version=None, form=None, measurements=()):
+    """Close `referral`: status, closure record, status history, match end dates, closing outcome
+    measurements and whatever plugins store — all in one transaction, or nothing.
+
+    Plugins are asked first (hook brobygger_case_may_close); the first objection stops the closing.
+    `form` is the submitted closing form (plugins read their own fields from it). `measurements`
+    are (instrument, answers) pairs taken at closure. Raises TransitionError with a message, or
+    StaleRecordError when the case changed since the user opened the closing form.
+    """
+    from models.base import StaleRecordError
+    from models.outcomes import CaseClosure, ClosureReason
+    from models.referral import OPEN_STATUSES, Match
+    from plugins import hook
+
+    if referral.status not in OPEN_STATUSES:
+        raise TransitionError(_l("The case is already closed or declined."))
+    if not isinstance(reason, ClosureReason) or reason.organisation_id != referral.organisation_id or not reason.active:
+        raise TransitionError(_l("Choose a closure reason."))
+    if closed_on is None or closed_on > datetime.date.today():
+        raise TransitionError(_l("The closing date cannot be in the future."))
+    if closed_on < referral.received_on:
+        raise TransitionError(_l("The closing date cannot be before the referral was received."))
+    if expected_version is not None and expected_version != referral.version:
+        raise StaleRecordError()
+    closure = {"reason": reason, "closed_on": closed_on, "note": note, "user": user, "form": form or {}}
+    objection = hook().brobygger_case_may_close(referral=referral, closure=closure)
+    if objection:
+        raise TransitionError(objection)
+    with db.atomic():
+        from_status = referral.status
+        referral.status = CLOSED
+        referral.save()  # optimistic lock: a concurrent close or edit makes this raise
+        record = CaseClosure.create(
+            organisation=referral.organisation_id,
+            referral=referral.id,
+            closed_on=closed_on,
+            reason=reason.id,
+            note=note,
+            by=user.id,
+        )
+        Match.update(ended_on=closed_on).where((Match.referral == referral.id) & Match.ended_on.is_null()).execute()
+        for instrument, answers in measurements:
+            record_measurement(referral, instrument, "closure", closed_on, answers, user)
+        _record(referral, from_status, CLOSED, user)
+        hook().brobygger_case_closed(referral=referral, closure=record, form=form or {}, user=user)
+    return record

@@ -67,6 +67,18 @@ def brobygger_seed_demo(organisation):
     """
 
 
+@hookspec
+def brobygger_case_closed(referral, closure, form, user):
+    """A case was closed. Called inside the closing transaction: raising undoes the whole closing.
+
+    :param referral: the closed ``models.Referral``.
+    :param closure: the new ``models.CaseClosure``.
+    :param form: the submitted closing form's data.
+    :param user: who closed it.
+    :return: nothing.
+    """
+
+
 # -- what the core asks plugins ------------------------------------------------------------
 @hookspec
 def brobygger_case_panels(referral, user):
@@ -84,7 +96,19 @@ def brobygger_case_may_close(referral, closure):
     """May this case close now? First answer wins: the first plugin that objects decides.
 
     :param referral: the ``models.Referral`` to close.
-    :param closure: what the closing form gave (a dict).
+    :param closure: a dict: ``reason`` (ClosureReason), ``closed_on`` (date), ``note``, ``user``
+        and ``form`` (the submitted closing form's data, with the plugin's own fields).
     :return: None if the plugin has no objection, or a message (str) saying why the case may not
         close yet.
+    """
+
+
+@hookspec
+def brobygger_close_form_sections(referral, user, form):
+    """Sections a plugin adds to the closing form (its own fields, read back from ``form``).
+
+    :param referral: the case being closed.
+    :param user: the logged-in user.
+    :param form: the submitted data when the form is shown again after an error, else empty.
+    :return: a dict ``{"title", "template", "context"}`` like brobygger_case_panels, or None.
     """

@@ -73,6 +73,8 @@ MATRIX = {
     "referral.ajax_lookup":        (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "referral.ajax_update":        (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
     "referral.status_view":        (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    "referral.close_view":         (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "referral.measure_view":       (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     # contact: admin rcedx, coordinator rcex, bridge_builder rce
     "contact.index_view":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "contact.details_view":        (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -403,7 +405,7 @@ def _model_view_probe(view, name, sample, world):
     endpoint = f"{view}.{name}"
     if name == "index_view":
         return Probe(endpoint, "GET", url_for(endpoint))
-    if name in ("details_view", "edit_view", "preview_view"):
+    if name in ("details_view", "edit_view", "preview_view", "close_view", "measure_view"):
         return Probe(endpoint, "GET", url_for(endpoint, id=sample.id))
     if name == "create_view":
         return Probe(endpoint, "GET", url_for(endpoint))
