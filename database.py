@@ -39,6 +39,14 @@ def open_database(url, max_connections=20):
     raise ValueError(f"Unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
 
+def core_table(name):
+    """A stand-in model for a core table, for plugin migrations whose tables refer to it
+    (core migrations always run first)."""
+    import peewee
+
+    return type(name, (peewee.Model,), {"Meta": type("Meta", (), {"table_name": name})})
+
+
 class MigrationSet:
     """A folder of migrations with its own history table: the core's, or one plugin's."""
 

@@ -243,6 +243,19 @@ MATRIX = {
     "intake_form.export":          (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "intake_form.ajax_lookup":     (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "intake_form.ajax_update":     (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # end_criteria plugin: criteria (admin rcedx, coordinator r), agreeing (case workers), closures
+    "ec_criterion.index_view":     (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "ec_criterion.details_view":   (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "ec_criterion.create_view":    (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "ec_criterion.edit_view":      (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "ec_criterion.delete_view":    (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "ec_criterion.action_view":    (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "ec_criterion.export":         (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "ec_criterion.ajax_lookup":    (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "ec_criterion.ajax_update":    (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "ec_agree.index":              (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    "closures.index":              (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "closures.export":             (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # intake_answer (part of a case, kept as answered): admin rx, coordinator rx, bridge_builder r
     "intake_answer.index_view":    (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "intake_answer.details_view":  (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -291,6 +304,7 @@ def sample_records(world):
         "contact_kind": _first(ContactKind, a.org),
         "audit_log": audit,
         **intake_records(world),
+        **end_criteria_records(world),
     }
 
 
@@ -308,6 +322,15 @@ def intake_records(world, only=None):
         ),
     }
     return {view: build() for view, build in builders.items() if only in (None, view)}
+
+
+def end_criteria_records(world, only=None):
+    """A criterion of world.a for the end_criteria plugin's views."""
+    from plugins.end_criteria.models import EndCriterion
+
+    if only not in (None, "ec_criterion"):
+        return {}
+    return {"ec_criterion": EndCriterion.create(organisation=world.a.org, name="Alfa kriterium", required=True)}
 
 
 _dates = (datetime.date(1990, 1, 1) + datetime.timedelta(days=n) for n in itertools.count())
@@ -328,6 +351,8 @@ def deletable_record(view, world):
         return lookups[view].create(organisation=org, name="Slet mig")
     if view.startswith("intake_"):
         return intake_records(world, only=view)[view]
+    if view == "ec_criterion":
+        return end_criteria_records(world, only=view)[view]
     builders = {
         "referral": lambda: factories.make_referral(
             org, citizen=factories.make_citizen(org), assigned_to=a.users["bridge_builder"]
@@ -375,6 +400,12 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "staff_intake.link":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
+            elif endpoint == "closures.index":
+                probes.append(Probe(endpoint, "GET", url_for(endpoint)))
+            elif endpoint == "closures.export":
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
+            elif endpoint == "ec_agree.index":
+                probes.append(_agree_probe(endpoint, samples["ec_criterion"], world))
             elif endpoint.startswith("intake_public."):
                 probes.append(_public_intake_probe(endpoint, world))
             elif "." in endpoint and endpoint.split(".")[0] in samples:
@@ -383,6 +414,21 @@ def build_probes(app, world, endpoints):
             else:
                 probes.append(Probe(endpoint, "GET", ""))  # unknown: reported as a mismatch
     return sorted(probes, key=lambda p: p.order)
+
+
+def _agree_probe(endpoint, criterion, world):
+    from plugins.end_criteria.models import AgreedCriterion
+
+    def agreed():
+        return AgreedCriterion.select().where(AgreedCriterion.referral == world.a.referral.id).exists()
+
+    return Probe(
+        endpoint,
+        "POST",
+        url_for(endpoint),
+        {"referral": world.a.referral.id, "criteria": [criterion.id]},
+        changed=agreed,
+    )
 
 
 def _public_intake_probe(endpoint, world):

@@ -39,6 +39,7 @@ from models import (
     ReferralReasonLink,
     User,
 )
+from plugins.end_criteria.models import EndCriterion
 from plugins.intake.models import IntakeAnswer, IntakeForm
 from tests import factories
 from tests.test_access_matrix import DELETED, MATRIX, OK, ROLES
@@ -90,6 +91,7 @@ def named_world(world):
         )
         side.intake_form = IntakeForm.create(organisation=side.org, audience="staff", title=f"{label} skema")
         side.intake_answer = _answer(side, f"{label} svar")
+        side.ec_criterion = EndCriterion.create(organisation=side.org, name=f"{label} kriterium", required=True)
     return world
 
 
@@ -305,6 +307,13 @@ VIEW_CASES = [
         lambda s: s.intake_form.title,
         lambda w, s: IntakeForm.create(organisation=s.org, audience="staff", title="Slet mig"),
         lambda w, r: {"title": "Ændret skema", "audience": "staff", "active": "y", **_version(r)},
+    ),
+    ViewCase(
+        "ec_criterion",
+        lambda s: s.ec_criterion,
+        lambda s: s.ec_criterion.name,
+        lambda w, s: EndCriterion.create(organisation=s.org, name="Slet mig"),
+        lambda w, r: {"name": "Ændret kriterium", "position": "1", "active": "y"},
     ),
     ViewCase(
         "intake_answer",

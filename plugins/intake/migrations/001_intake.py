@@ -34,13 +34,10 @@ with suppress(ImportError):
     import playhouse.postgres_ext as pw_pext
 
 
-def _core_table(name):
-    """A stand-in for a core table this plugin refers to (core migrations run first)."""
-    return type(name, (pw.Model,), {"Meta": type("Meta", (), {"table_name": name})})
+from database import core_table
 
-
-organisation = _core_table("organisation")
-referral = _core_table("referral")
+organisation = core_table("organisation")
+referral = core_table("referral")
 
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):

@@ -1,0 +1,162 @@
+"""The end_criteria plugin's pages: the criteria list, agreeing criteria, the closures summary."""
+
+import datetime
+
+import tablib
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+
+from admin.base import BrobyggerModelView, to_int
+from i18n import _, _l
+from models import AuditLog, Referral
+from plugins.end_criteria import service
+
+COORDINATING = ("admin", "coordinator")
+CASE_WORKERS = ("admin", "coordinator", "bridge_builder")
+
+
+class EndCriterionAdmin(BrobyggerModelView):
+    """The organisation's end criteria, in order; required ones need a justification when unmet."""
+
+    access = {"admin": "rcedx", "coordinator": "r"}
+    column_list = ("name", "required", "position", "active")
+    column_default_sort = [("position", False), ("name", False)]
+    form_columns = ("name", "required", "position", "active")
+    form_args = {"name": {"label": _l("Criterion")}}
+
+
+class AgreeView(BaseView):
+    """Set the criteria agreed with the citizen for a case (from the case page)."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.role in CASE_WORKERS
+
+    def is_visible(self):
+        return False
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @expose("/", methods=("POST",))
+    def index(self):
+        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.form.get("referral"))).first()
+        if referral is None:
+            abort(404)
+        ids = [to_int(v) for v in request.form.getlist("criteria")]
+        try:
+            if None in ids:
+                raise ValueError(_l("Unknown end criterion."))
+            service.set_agreed(referral, ids, current_user)
+        except ValueError as exc:
+            flash(str(exc.args[0]), "error")
+        else:
+            flash(_("The agreed end criteria are saved."), "success")
+        return redirect(url_for("referral.details_view", id=referral.id))
+
+
+def _period():
+    """The chosen period (defaults to the last 12 months), or None when the dates are not valid."""
+    today = datetime.date.today()
+    try:
+        start = request.args.get("start") or (today - datetime.timedelta(days=365)).isoformat()
+        end = request.args.get("end") or today.isoformat()
+        start, end = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
+    except ValueError:
+        return None
+    return (start, end) if start <= end else None
+
+
+class ClosuresView(BaseView):
+    """Closure tracking for coordinators: per period, bridge builder and reason, with exports."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.role in COORDINATING
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @expose("/")
+    def index(self):
+        period = _period()
+        if period is None:
+            flash(_("Choose a valid period: two dates, the first not after the second."), "error")
+            today = datetime.date.today()
+            period = (today - datetime.timedelta(days=365), today)
+        data = service.summary(current_user, *period)
+        return self.render("end_criteria/closures.html", start=period[0], end=period[1], **data)
+
+    @expose("/export/<fmt>/")
+    def export(self, fmt):
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        period = _period()
+        if period is None:
+            abort(404)
+        rows = service.closure_rows(current_user, *period)
+        dataset = tablib.Dataset(
+            headers=[
+                str(_l("Case")),
+                str(_l("Received")),
+                str(_l("Closed")),
+                str(_l("Days")),
+                str(_l("Bridge builder")),
+                str(_l("Closure reason")),
+                str(_l("Required criteria unmet")),
+            ]
+        )
+        for r in rows:
+            dataset.append(
+                [
+                    r["case_id"],
+                    r["received_on"].isoformat(),
+                    r["closed_on"].isoformat(),
+                    (r["closed_on"] - r["received_on"]).days,
+                    r["builder"] or "",
+                    r["reason"],
+                    "" if r["unmet_required"] is None else r["unmet_required"],
+                ]
+            )
+        AuditLog.record("export", "CaseClosure", None)
+        name = f"afslutninger-{period[0]}-{period[1]}.{fmt}"
+        mimetype = "text/csv" if fmt == "csv" else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        body = dataset.export(fmt)
+        return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def case_panel(referral, user):
+    criteria = service.criteria_for(user.organisation_id)
+    if not criteria:
+        return None
+    return {
+        "title": _("End criteria"),
+        "template": "end_criteria/case_panel.html",
+        "context": {
+            "criteria": criteria,
+            "agreed": service.agreed_ids(referral),
+            "referral": referral,
+            "can_edit": user.role in CASE_WORKERS,
+        },
+    }
+
+
+def close_section(referral, user, form):
+    criteria = service.criteria_for(user.organisation_id)
+    if not criteria:
+        return None
+    agreed = service.agreed_ids(referral)
+    checked = {to_int(v) for v in form.getlist("criteria_met")} if form else set()
+    return {
+        "title": _("End criteria"),
+        "template": "end_criteria/close_section.html",
+        "context": {
+            "criteria": criteria,
+            "agreed": agreed,
+            "checked": checked,
+            "justification": form.get("justification", "") if form else "",
+        },
+    }
