@@ -1,5 +1,7 @@
 """Cases: referrals, contacts and matches."""
 
+import datetime
+
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
@@ -8,23 +10,28 @@ from peewee import JOIN
 from wtforms import SelectMultipleField
 from wtforms.validators import NumberRange, Optional
 
-from admin.base import BrobyggerModelView, lookup_filter, to_int
+from admin.base import BrobyggerModelView, batch_load, lookup_filter, to_int
 from extensions import db
 from forms.case import CloseCaseForm, MeasurementForm, answers_for, with_instruments
 from i18n import _, _l
-from models import ReferralReason, ReferralReasonLink, User
+from models import Activity, ActivityCategory, ReferralReason, ReferralReasonLink, User
+from models.activity import WEEKDAYS
 from models.base import StaleRecordError
 from models.lookups import ReferralChannel
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
 from models.referral import MATCH_STATUSES, OPEN_STATUSES, STATUSES, Contact, Match, Referral
+from models.search import fold
 from models.workflow import (
+    MATCH_FLOW,
     StatusChange,
     TransitionError,
     allowed_transitions,
     change_status,
     close_case,
     contact_recorded,
+    move_match,
     record_measurement,
+    suggest_activity,
 )
 from plugins import hook
 
@@ -113,12 +120,8 @@ class ReferralAdmin(BrobyggerModelView):
                 .order_by(Contact.date.desc())
                 .limit(200)
             ),
-            "matches": list(
-                Match.visible_to(current_user)
-                .where(Match.referral == referral.id)
-                .order_by(Match.created_at)
-                .limit(200)
-            ),
+            "matches": case_matches(referral),
+            "match_flow": MATCH_FLOW if self.can_edit else {},
             "transitions": [(code, dict(STATUSES)[code]) for code in allowed_transitions(referral, current_user)]
             if self.can_edit
             else [],
@@ -240,6 +243,58 @@ class ReferralAdmin(BrobyggerModelView):
             instruments=list(Instrument.choices_for(current_user)),
         )
 
+    @expose("/suggest/", methods=("GET", "POST"))
+    def suggest_view(self):
+        """Find activities for the citizen (category, place, weekday, age) and suggest them."""
+        referral = self.get_one(request.values.get("id"))
+        if referral is None or not self.can_edit:
+            abort(404)
+        if request.method == "POST":
+            activity = (
+                Activity.visible_to(current_user).where(Activity.id == to_int(request.form.get("activity"))).first()
+            )
+            try:
+                if activity is None:
+                    raise TransitionError(_l("Unknown activity."))
+                suggest_activity(
+                    referral,
+                    activity,
+                    current_user,
+                    role=request.form.get("role", "participant"),
+                    accompanied=request.form.get("accompanied") == "y",
+                )
+            except TransitionError as exc:
+                flash(str(exc.message), "error")
+            else:
+                flash(_("“%(activity)s” is suggested.", activity=activity.name), "success")
+                return redirect(url_for(".details_view", id=referral.id))
+        criteria = {
+            "category": to_int(request.args.get("category")),
+            "weekday": to_int(request.args.get("weekday")),
+            "place": (request.args.get("place") or "")[:100],
+            "age": referral.citizen.age,
+        }
+        return self.render(
+            "admin/referral_suggest.html",
+            model=referral,
+            criteria=criteria,
+            activities=find_activities(current_user, **criteria),
+            categories=list(ActivityCategory.choices_for(current_user)),
+            weekdays=WEEKDAYS,
+        )
+
+    @expose("/match/", methods=("POST",))
+    def match_view(self):
+        """Mark one of the case's matches tried, joined or stopped."""
+        match = Match.visible_to(current_user).where(Match.id == to_int(request.form.get("match"))).first()
+        if match is None or not self.can_edit:
+            abort(404)
+        try:
+            move_match(match, request.form.get("to", ""), current_user)
+        except TransitionError as exc:
+            flash(str(exc.message), "error")
+        return redirect(url_for(".details_view", id=match.referral_id))
+
     @expose("/status/", methods=("POST",))
     def status_view(self):
         """Move a case to another status through the workflow (which checks the transition)."""
@@ -257,6 +312,33 @@ class ReferralAdmin(BrobyggerModelView):
         else:
             flash(_("The case is now “%(status)s”.", status=referral.label_of("status")), "success")
         return redirect(url_for(".details_view", id=referral.id))
+
+
+def case_matches(referral):
+    """The case's matches with their activities and what each practice community leads to."""
+    matches = list(Match.visible_to(current_user).where(Match.referral == referral.id).order_by(Match.created_at))
+    batch_load(matches, Match, ["activity", "activity.leads_to"])
+    return matches
+
+
+def find_activities(user, category=None, weekday=None, place="", age=None, limit=100):
+    """Active activities the user may see, narrowed by category, weekday, place and the citizen's age."""
+    today = datetime.date.today()
+    query = Activity.visible_to(user).where(Activity.active_until.is_null() | (Activity.active_until >= today))
+    if category:
+        query = query.where(Activity.category == category)
+    if weekday is not None:
+        query = query.where(Activity.weekday == weekday)
+    if place:
+        query = query.where(Activity.search_key.contains(fold(place)))
+    if age is not None:
+        query = query.where(
+            (Activity.age_min.is_null() | (Activity.age_min <= age))
+            & (Activity.age_max.is_null() | (Activity.age_max >= age))
+        )
+    rows = list(query.order_by(Activity.is_practice.desc(), Activity.name).limit(limit))
+    batch_load(rows, Activity, ["partner", "category", "leads_to"])
+    return rows
 
 
 def outcome_summary(referral):

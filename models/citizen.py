@@ -88,6 +88,12 @@ class Citizen(VersionedModel):
         return self.name.split()[0]
 
     @property
+    def age(self):
+        import datetime
+
+        return datetime.date.today().year - self.birth_year if self.birth_year else None
+
+    @property
     def age_band(self):
         import datetime
 

@@ -197,3 +197,56 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
         _record(referral, from_status, CLOSED, user)
         hook().brobygger_case_closed(referral=referral, closure=record, form=form or {}, user=user)
     return record
+
+
+MATCH_FLOW = {
+    "suggested": ("tried", "joined", "stopped"),
+    "tried": ("joined", "stopped"),
+    "joined": ("stopped",),
+    "stopped": (),
+}
+
+
+def suggest_activity(referral, activity, user, role="participant", accompanied=False):
+    """Suggest an activity to the citizen of a case (a new match, status suggested)."""
+    from models.referral import MATCH_ROLES, OPEN_STATUSES, Match
+
+    if activity.organisation_id != referral.organisation_id:
+        raise TransitionError(_l("Unknown activity."))
+    if referral.status not in OPEN_STATUSES:
+        raise TransitionError(_l("The case is closed; reopen it first."))
+    if role not in dict(MATCH_ROLES):
+        raise TransitionError(_l("Unknown role."))
+    with db.atomic():
+        match = Match.create(
+            organisation=referral.organisation_id,
+            referral=referral.id,
+            activity=activity.id,
+            status="suggested",
+            role=role,
+            accompanied=bool(accompanied),
+        )
+        AuditLog.record("create", match, match.id, user=user)
+    return match
+
+
+def move_match(match, to_status, user, on=None):
+    """Mark a match tried, joined or stopped; the start date is set on the first try or join, the
+    end date when it stops."""
+    on = on or datetime.date.today()
+    if to_status not in MATCH_FLOW.get(match.status, ()):
+        raise TransitionError(
+            _l(
+                "An activity cannot go from “%(from)s” to “%(to)s”.",
+                **{"from": match.label_of("status"), "to": to_status},
+            )
+        )
+    with db.atomic():
+        match.status = to_status
+        if to_status in ("tried", "joined") and match.started_on is None:
+            match.started_on = on
+        if to_status == "stopped":
+            match.ended_on = on
+        match.save()
+        AuditLog.record("update", match, match.id, user=user)
+    return match

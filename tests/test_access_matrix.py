@@ -74,6 +74,8 @@ MATRIX = {
     "referral.ajax_update":        (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
     "referral.status_view":        (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
     "referral.close_view":         (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "referral.suggest_view":       (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "referral.match_view":         (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
     "referral.measure_view":       (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     # contact: admin rcedx, coordinator rcex, bridge_builder rce
     "contact.index_view":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -451,7 +453,7 @@ def _model_view_probe(view, name, sample, world):
     endpoint = f"{view}.{name}"
     if name == "index_view":
         return Probe(endpoint, "GET", url_for(endpoint))
-    if name in ("details_view", "edit_view", "preview_view", "close_view", "measure_view"):
+    if name in ("details_view", "edit_view", "preview_view", "close_view", "measure_view", "suggest_view"):
         return Probe(endpoint, "GET", url_for(endpoint, id=sample.id))
     if name == "create_view":
         return Probe(endpoint, "GET", url_for(endpoint))
@@ -467,6 +469,15 @@ def _model_view_probe(view, name, sample, world):
 
         data = {"id": sample.id, "to": "contacted", "version": Referral.get_by_id(sample.id).version}
         return Probe(endpoint, "POST", url_for(endpoint), data, changed=moved)
+    if name == "match_view":
+        from models import Match
+
+        match = world.a.match
+
+        def stopped():
+            return Match.get_by_id(match.id).status == "stopped"
+
+        return Probe(endpoint, "POST", url_for(endpoint), {"match": match.id, "to": "stopped"}, changed=stopped)
     if name == "ajax_update":
         return Probe(endpoint, "POST", url_for(endpoint), {"list_form_pk": sample.id, "name": "Ændret"})
     if name == "delete_view":

@@ -94,3 +94,45 @@ def test_the_first_contact_sets_the_first_contact_date(login, world):
     assert referral.status == "contacted"
     client.post("/admin/contact/new/", data={"referral": str(referral.id), "date": "2025-03-10", "minutes": "20"})
     assert Referral.get_by_id(referral.id).first_contact_on == datetime.date(2025, 3, 4)
+
+
+def test_bridge_builder_suggests_activities_and_follows_the_path(login, world):
+    from models import Match
+
+    a = world.a
+    lasting = factories.make_activity(a.org, partner=a.partner, name="Spisegruppe i medborgerhuset", weekday=1)
+    cafe = factories.make_activity(a.org, partner=a.partner, name="Netværkscafé", is_practice=True,
+                                   leads_to=lasting, weekday=2, place="Frivilligcenter Østerbro")
+    factories.make_activity(a.org, partner=a.partner, name="Ungdomsklub", age_min=13, age_max=25)
+    referral = factories.make_referral(a.org, status="active", assigned_to=a.users["bridge_builder"],
+                                       citizen=factories.make_citizen(a.org, birth_year=1933))
+    client = login(a.users["bridge_builder"])
+    page = client.get(f"/admin/referral/suggest/?id={referral.id}&place=osterbro").get_data(as_text=True)
+    assert "<td>Netværkscafé" in page and "<td>Spisegruppe" not in page
+    assert "Ungdomsklub" not in client.get(f"/admin/referral/suggest/?id={referral.id}").get_data(as_text=True)
+    assert "Spisegruppe" in client.get(f"/admin/referral/suggest/?id={referral.id}&weekday=1").get_data(as_text=True)
+    client.post("/admin/referral/suggest/", data={"id": referral.id, "activity": cafe.id, "accompanied": "y"})
+    match = Match.get(Match.referral == referral.id)
+    assert (match.status, match.accompanied, match.organisation_id) == ("suggested", True, a.org.id)
+    client.post("/admin/referral/match/", data={"match": match.id, "to": "joined"})
+    assert Match.get_by_id(match.id).status == "joined" and Match.get_by_id(match.id).started_on is not None
+    page = client.get(f"/admin/referral/details/?id={referral.id}").get_data(as_text=True)
+    assert "Spisegruppe i medborgerhuset" in page  # the path from the café to the lasting activity
+    client.post("/admin/referral/suggest/", data={"id": referral.id, "activity": lasting.id, "role": "volunteer"})
+    onward = Match.get((Match.referral == referral.id) & (Match.activity == lasting.id))
+    assert onward.role == "volunteer"
+    client.post("/admin/referral/match/", data={"match": match.id, "to": "suggested"})  # backwards: refused
+    assert Match.get_by_id(match.id).status == "joined"
+    client.post("/admin/referral/match/", data={"match": match.id, "to": "stopped"})
+    assert Match.get_by_id(match.id).ended_on is not None
+
+
+def test_another_organisations_activity_cannot_be_suggested(login, world):
+    from models import Match
+
+    client = login(world.a.users["bridge_builder"])
+    client.post("/admin/referral/suggest/", data={"id": world.a.referral.id, "activity": world.b.activity.id})
+    client.post("/admin/referral/suggest/", data={"id": world.a.referral.id, "activity": "x"})
+    assert Match.select().where(Match.referral == world.a.referral.id).count() == 1  # the world's own
+    client.post("/admin/referral/match/", data={"match": world.b.match.id, "to": "stopped"})
+    assert Match.get_by_id(world.b.match.id).status == "joined"
