@@ -28,6 +28,10 @@ class Config:
     # The app refuses to start on a schema it does not know; the CLI's db commands skip the check.
     CHECK_SCHEMA = True
     POOL_MAX_CONNECTIONS = 20
+    # The caseload flags a case with no first contact after this many days, or no contact for
+    # this many weeks.
+    CASE_FIRST_CONTACT_DAYS = 7
+    CASE_IDLE_WEEKS = 4
 
 
 def from_environment():

@@ -43,6 +43,7 @@ def init_admin(app):
         UserAdmin,
     )
     from admin.base import BrobyggerIndexView
+    from admin.caseload import CaseloadView
     from admin.cases import ContactAdmin, MatchAdmin, ReferralAdmin
     from admin.citizens import CitizenAdmin
     from models import (
@@ -75,6 +76,7 @@ def init_admin(app):
         translations_path=str(BASE_DIR / "translations"),
     )
     admin.add_view(ReferralAdmin(Referral, name=_l("Referrals"), category=CASES, endpoint="referral"))
+    admin.add_view(CaseloadView(name=_l("Caseload"), category=CASES, endpoint="caseload", url="/admin/caseload"))
     admin.add_view(ContactAdmin(Contact, name=_l("Contacts"), category=CASES, endpoint="contact"))
     admin.add_view(MatchAdmin(Match, name=_l("Matches"), category=CASES, endpoint="match"))
     admin.add_view(CitizenAdmin(Citizen, name=_l("Citizens"), category=CITIZENS, endpoint="citizen"))

@@ -257,6 +257,7 @@ MATRIX = {
     "ec_criterion.ajax_update":    (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "ec_agree.index":              (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
     "closures.index":              (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "caseload.index":              (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "closures.export":             (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # intake_answer (part of a case, kept as answered): admin rx, coordinator rx, bridge_builder r
     "intake_answer.index_view":    (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -402,7 +403,7 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "staff_intake.link":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
-            elif endpoint == "closures.index":
+            elif endpoint in ("closures.index", "caseload.index"):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "closures.export":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))

@@ -101,11 +101,22 @@ def test_bridge_builder_suggests_activities_and_follows_the_path(login, world):
 
     a = world.a
     lasting = factories.make_activity(a.org, partner=a.partner, name="Spisegruppe i medborgerhuset", weekday=1)
-    cafe = factories.make_activity(a.org, partner=a.partner, name="Netværkscafé", is_practice=True,
-                                   leads_to=lasting, weekday=2, place="Frivilligcenter Østerbro")
+    cafe = factories.make_activity(
+        a.org,
+        partner=a.partner,
+        name="Netværkscafé",
+        is_practice=True,
+        leads_to=lasting,
+        weekday=2,
+        place="Frivilligcenter Østerbro",
+    )
     factories.make_activity(a.org, partner=a.partner, name="Ungdomsklub", age_min=13, age_max=25)
-    referral = factories.make_referral(a.org, status="active", assigned_to=a.users["bridge_builder"],
-                                       citizen=factories.make_citizen(a.org, birth_year=1933))
+    referral = factories.make_referral(
+        a.org,
+        status="active",
+        assigned_to=a.users["bridge_builder"],
+        citizen=factories.make_citizen(a.org, birth_year=1933),
+    )
     client = login(a.users["bridge_builder"])
     page = client.get(f"/admin/referral/suggest/?id={referral.id}&place=osterbro").get_data(as_text=True)
     assert "<td>Netværkscafé" in page and "<td>Spisegruppe" not in page
@@ -136,3 +147,37 @@ def test_another_organisations_activity_cannot_be_suggested(login, world):
     assert Match.select().where(Match.referral == world.a.referral.id).count() == 1  # the world's own
     client.post("/admin/referral/match/", data={"match": world.b.match.id, "to": "stopped"})
     assert Match.get_by_id(world.b.match.id).status == "joined"
+
+
+def test_caseload_shows_what_needs_action(login, world):
+    a = world.a
+    builder = a.users["bridge_builder"]
+    today = datetime.date.today()
+    late = factories.make_referral(a.org, assigned_to=builder, received_on=today - datetime.timedelta(days=20))
+    idle = factories.make_referral(
+        a.org,
+        status="active",
+        assigned_to=builder,
+        received_on=today - datetime.timedelta(days=90),
+        first_contact_on=today - datetime.timedelta(days=85),
+    )
+    factories.make_contact(idle, date=today - datetime.timedelta(days=60))
+    review = factories.make_referral(
+        a.org,
+        status="active",
+        assigned_to=builder,
+        first_contact_on=today,
+        review_on=today - datetime.timedelta(days=1),
+    )
+    factories.make_contact(review, date=today)
+    fine = factories.make_referral(a.org, status="active", assigned_to=builder, first_contact_on=today)
+    factories.make_contact(fine, date=today)
+    other_builder = factories.make_user(a.org, "bridge_builder")
+    theirs = factories.make_referral(a.org, assigned_to=other_builder, received_on=today - datetime.timedelta(days=30))
+    page = login(builder).get("/admin/caseload/").get_data(as_text=True)
+    assert f"#{late.id}<" in page and f"#{idle.id}<" in page and f"#{fine.id}<" in page
+    assert f"#{theirs.id}<" not in page
+    assert page.count("flag-no_first_contact") == 1 and page.count("flag-idle") == 1 and page.count("flag-review") == 1
+    team = login(a.users["coordinator"]).get("/admin/caseload/").get_data(as_text=True)
+    assert f"#{theirs.id}<" in team and other_builder.name in team
+    assert login(a.users["partner"]).get("/admin/caseload/").status_code == 403
