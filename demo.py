@@ -2,6 +2,7 @@
 referrals across every channel and status, and Kirsten's journey (92, GP referral → network café)."""
 
 import datetime
+import json
 import random
 
 from extensions import db
@@ -10,12 +11,14 @@ from models import (
     ActivityCategory,
     ActivitySession,
     Attendance,
+    CaseClosure,
     Citizen,
     ClosureReason,
     Contact,
     ContactKind,
     Instrument,
     Match,
+    Measurement,
     Organisation,
     Partner,
     PartnerKind,
@@ -228,6 +231,24 @@ def seed(referrals=300, rng_seed=2021):
 
         statuses = ["received"] * 3 + ["contacted"] * 3 + ["active"] * 8 + ["waiting"] + ["declined"] + ["closed"] * 6
         channel_list, reason_list = list(channels.values()), list(reasons.values())
+        closure_reasons = {r.code: r for r in ClosureReason.select().where(ClosureReason.organisation == org)}
+        # Fredericia: cases end mostly through death, a move to a nursing home or severe illness.
+        closure_weights = [
+            closure_reasons[code]
+            for code in (
+                "bridged",
+                "bridged",
+                "bridged",
+                "volunteer",
+                "moved",
+                "moved",
+                "died",
+                "died",
+                "professional_help",
+                "lost_contact",
+                "declined",
+            )
+        ]
         activity_list = list(activities.values())
         for _i in range(referrals):
             female = rng.random() < 0.65
@@ -284,6 +305,16 @@ def seed(referrals=300, rng_seed=2021):
                     accompanied=rng.random() < 0.3,
                     started_on=first_contact,
                 )
+            if status == "closed":
+                closed_on = min(received + datetime.timedelta(days=rng.randint(60, 420)), today)
+                CaseClosure.create(
+                    organisation=org,
+                    referral=referral,
+                    closed_on=max(closed_on, received),
+                    reason=rng.choice(closure_weights),
+                    by=referral.assigned_to,
+                )
+                Match.update(ended_on=max(closed_on, received)).where(Match.referral == referral.id).execute()
         hook().brobygger_seed_demo(organisation=org)
         for weeks_ago in range(12):
             ActivitySession.create(
@@ -355,6 +386,21 @@ def _kirsten(org, builder, channels, reasons, contact_kinds, cafe, lasting, toda
         started_on=today - datetime.timedelta(days=100),
     )
     Match.create(organisation=org, referral=referral, activity=lasting, status="suggested")
+    referral.review_on = today + datetime.timedelta(days=30)
+    referral.save()
+    instruments = {i.code: i for i in Instrument.select().where(Instrument.organisation == org)}
+    for code, answers in (("ucla3", [3, 3, 2]), ("who5", [2, 2, 1, 2, 2])):
+        instrument = instruments[code]
+        Measurement.create(
+            organisation=org,
+            referral=referral,
+            instrument=instrument,
+            phase="intake",
+            taken_on=today - datetime.timedelta(days=108),
+            answers=json.dumps(answers),
+            score=instrument.score(answers),
+            by=builder,
+        )
     session = ActivitySession.create(
         organisation=org, activity=cafe, date=today - datetime.timedelta(days=93), head_count=9
     )
