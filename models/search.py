@@ -2,8 +2,8 @@
 
 SQLite's LIKE folds ASCII only ("SØREN" would not match "søren"), so searchable models keep a
 `search_key` column holding a folded copy of their searchable text, and queries fold the term the
-same way. Folding is casefold + Danish letters spelled out (æ→ae, ø→o, å→aa... see below) + accents
-stripped, so "Søren", "SØREN" and "Soren" share one key.
+same way. Folding is casefold + Danish letters spelled out (æ→ae, ø→o, å and aa→a) + accents
+stripped, so "Søren", "SØREN" and "Soren" share one key, as do "Østergård" and "Østergaard".
 """
 
 import unicodedata
@@ -18,10 +18,5 @@ def fold(text):
         return ""
     text = unicodedata.normalize("NFKD", str(text).casefold().translate(_DANISH))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.split())
-
-
-def like_contains(term):
-    """A LIKE pattern for `term` folded, with LIKE wildcards in the term escaped."""
-    term = fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{term}%"
+    # "aa" is the old spelling of å (Aase, Østergaard): Åse, Aase and Ase all fold to "ase".
+    return " ".join(text.replace("aa", "a").split())

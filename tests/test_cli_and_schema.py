@@ -98,3 +98,22 @@ def test_unknown_migration_in_the_database_is_refused(tmp_path):
     with pytest.raises(SchemaError, match="does not know"):
         check_schema(database)
     database.close()
+
+
+def test_refold_migration_recomputes_old_search_keys(tmp_path):
+    from database import CORE
+    from extensions import db
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
+    with app.app_context():
+        CORE.router(db.obj).run("004_closing_and_outcomes")
+        org = Organisation.create(name="Gammel", slug="gammel")
+        citizen = Citizen.create(organisation=org, name="Aase Østergaard", initials="AØ")
+        referral = Referral.create(organisation=org, citizen=citizen)
+        old = "aase ostergaard ao"  # before the change "aa" stayed "aa"
+        Citizen.update(search_key=old).where(Citizen.id == citizen.id).execute()
+        Referral.update(search_key=f"{referral.id} {old}").where(Referral.id == referral.id).execute()
+        CORE.router(db.obj).run()
+        assert Citizen.get_by_id(citizen.id).search_key == "ase ostergard ao"
+        assert Referral.get_by_id(referral.id).search_key == f"{referral.id} ase ostergard ao"

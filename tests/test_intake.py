@@ -326,7 +326,9 @@ def test_another_organisations_citizen_is_never_a_candidate(login, world, forms)
 
 
 def test_public_duplicate_is_shown_on_the_case_and_can_be_linked(client, world, forms, login):
-    known = factories.make_citizen(world.a.org, name="Søren Ærø", initials="SÆ", birth_year=1941, postal_code="2450")
+    known = factories.make_citizen(
+        world.a.org, name="Søren Ærø", initials="SÆ", birth_year=1941, postal_code="2450", consent_on=None
+    )
     client.post(f"/henvis/{world.a.org.slug}/laege", data=_public_data(client, world, forms, name="SØREN ÆRØ"))
     referral = Referral.select().order_by(Referral.id.desc()).get()
     new_citizen = referral.citizen
@@ -338,6 +340,9 @@ def test_public_duplicate_is_shown_on_the_case_and_can_be_linked(client, world, 
     assert response.status_code == 302
     assert Referral.get_by_id(referral.id).citizen_id == known.id
     assert Citizen.get_or_none(Citizen.id == new_citizen.id) is None
+    kept = Citizen.get_by_id(known.id)
+    assert kept.phone == "12345678"  # what the GP gave moves to the kept citizen
+    assert kept.consent_on is not None
 
 
 # -- the form builder --------------------------------------------------------------------------

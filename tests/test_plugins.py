@@ -54,7 +54,7 @@ def test_case_may_close_first_objection_wins(make_app):
         def brobygger_case_may_close(self, referral, closure):
             return "ikke endnu"
 
-    app = make_app()
+    app = make_app(BROBYGGER_PLUGINS="")
     pm = app.extensions["plugin_manager"]
     pm.register(Fine())
     assert pm.hook.brobygger_case_may_close(referral=None, closure={}) is None

@@ -68,6 +68,26 @@ def find_similar_citizens(organisation_id, name, initials, birth_year, postal_co
     return [c for c in candidates.limit(200) if looks_alike(c)][:limit]
 
 
+CONTACT_FIELDS = ("phone", "email", "gp_practice")
+
+
+def _complete(citizen, data, today):
+    """Fill what a known citizen lacks from a new intake: consent, and contact details in empty
+    fields (never for anonymous citizens). Nothing already recorded is overwritten."""
+    changed = False
+    if data.get("consent") and citizen.consent_on is None:
+        citizen.consent_on, citizen.consent_scope = today, "Kontakt fra brobygger"
+        changed = True
+    if not citizen.anonymous and not data.get("anonymous"):
+        for name in CONTACT_FIELDS:
+            value = (data.get(name) or "").strip()
+            if value and not getattr(citizen, name):
+                setattr(citizen, name, value)
+                changed = True
+    if changed:
+        citizen.save()
+
+
 def _initials_from(name):
     return "".join(part[0] for part in name.split() if part)[:20].upper()
 
@@ -118,6 +138,7 @@ def register_intake(
             )
         else:
             citizen = existing_citizen
+            _complete(citizen, data, today)
         channel = ReferralChannel.get_or_none(
             (ReferralChannel.id == data.get("channel")) & (ReferralChannel.organisation == organisation_id)
         )
@@ -165,6 +186,12 @@ def link_to_citizen(referral, citizen, user):
     when nothing else refers to it; otherwise it stays."""
     old = referral.citizen
     with db.atomic():
+        # What the duplicate knew (a GP's consent date, a phone number) moves to the kept citizen.
+        _complete(
+            citizen,
+            {"consent": old.consent_on is not None, **{name: getattr(old, name) for name in CONTACT_FIELDS}},
+            old.consent_on,
+        )
         Referral.update(citizen=citizen.id).where(Referral.id == referral.id).execute()
         referral.citizen = citizen
         Referral.refresh_search_keys(citizen)
