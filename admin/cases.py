@@ -8,7 +8,7 @@ from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
 from flask_login import current_user
 from peewee import JOIN
 from wtforms import SelectMultipleField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView, batch_load, lookup_filter, to_int
 from extensions import db
@@ -121,7 +121,7 @@ class ReferralAdmin(BrobyggerModelView):
                 .limit(200)
             ),
             "matches": case_matches(referral),
-            "match_flow": MATCH_FLOW if self.can_edit else {},
+            "match_flow": MATCH_FLOW if self.can_edit and referral.status in OPEN_STATUSES else {},
             "transitions": [(code, dict(STATUSES)[code]) for code in allowed_transitions(referral, current_user)]
             if self.can_edit
             else [],
@@ -214,11 +214,8 @@ class ReferralAdmin(BrobyggerModelView):
         form = with_instruments(MeasurementForm, [instrument], required=True)()
         if request.method == "GET":
             form.instrument.data = instrument.id
-            form.phase.data = (
-                "closure"
-                if referral.status == "closed"
-                else ("intake" if not referral.measurements.exists() else "during")
-            )
+            taken = referral.measurements.where(Measurement.instrument == instrument.id).exists()
+            form.phase.data = "closure" if referral.status == "closed" else ("during" if taken else "intake")
         elif form.validate():
             try:
                 with db.atomic():
@@ -390,6 +387,11 @@ class ContactAdmin(_CaseChildAdmin):
     form_columns = ("referral", "date", "kind", "minutes", "note", "by")
     form_args = {"minutes": {"validators": [Optional(), NumberRange(min=0, max=24 * 60)]}}
 
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if model.date and model.date > datetime.date.today():
+            raise ValidationError(_l("The date cannot be in the future."))
+
     def after_save(self, form, model, is_created):
         contact_recorded(model, current_user)  # the first contact sets the case's first-contact date
 
@@ -411,7 +413,6 @@ class MatchAdmin(_CaseChildAdmin):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        from wtforms.validators import ValidationError
 
         if model.started_on and model.ended_on and model.ended_on < model.started_on:
             raise ValidationError(_l("The end date cannot be before the start date."))

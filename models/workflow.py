@@ -233,7 +233,11 @@ def suggest_activity(referral, activity, user, role="participant", accompanied=F
 def move_match(match, to_status, user, on=None):
     """Mark a match tried, joined or stopped; the start date is set on the first try or join, the
     end date when it stops."""
+    from models.referral import OPEN_STATUSES
+
     on = on or datetime.date.today()
+    if Referral.get_by_id(match.referral_id).status not in OPEN_STATUSES:
+        raise TransitionError(_l("The case is closed; reopen it first."))
     if to_status not in MATCH_FLOW.get(match.status, ()):
         raise TransitionError(
             _l(
