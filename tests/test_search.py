@@ -8,8 +8,15 @@ from tests import factories
 
 @pytest.mark.parametrize(
     "a, b",
-    [("Søren", "SØREN"), ("Søren", "Soren"), ("Ærø", "AERO"), ("Åse", "Aase"), ("Østergård", "Østergaard"),
-     ("José", "JOSE"), ("  Bo   Ib ", "bo ib")],
+    [
+        ("Søren", "SØREN"),
+        ("Søren", "Soren"),
+        ("Ærø", "AERO"),
+        ("Åse", "Aase"),
+        ("Østergård", "Østergaard"),
+        ("José", "JOSE"),
+        ("  Bo   Ib ", "bo ib"),
+    ],
 )
 def test_spellings_fold_alike(a, b):
     assert fold(a) == fold(b)
