@@ -114,12 +114,7 @@ class ReferralAdmin(BrobyggerModelView):
     def details_extra(self, referral):
         """What the case page shows beyond the referral's own fields."""
         return {
-            "contacts": list(
-                Contact.visible_to(current_user)
-                .where(Contact.referral == referral.id)
-                .order_by(Contact.date.desc())
-                .limit(200)
-            ),
+            "contacts": case_contacts(referral),
             "matches": case_matches(referral),
             "match_flow": MATCH_FLOW if self.can_edit and referral.status in OPEN_STATUSES else {},
             "transitions": [(code, dict(STATUSES)[code]) for code in allowed_transitions(referral, current_user)]
@@ -309,6 +304,14 @@ class ReferralAdmin(BrobyggerModelView):
         else:
             flash(_("The case is now “%(status)s”.", status=referral.label_of("status")), "success")
         return redirect(url_for(".details_view", id=referral.id))
+
+
+def case_contacts(referral):
+    contacts = list(
+        Contact.visible_to(current_user).where(Contact.referral == referral.id).order_by(Contact.date.desc()).limit(200)
+    )
+    batch_load(contacts, Contact, ["kind"])
+    return contacts
 
 
 def case_matches(referral):

@@ -6,7 +6,7 @@ import itertools
 import pytest
 from playhouse.test_utils import count_queries
 
-from models import AuditLog
+from models import AuditLog, Contact, ContactKind
 from tests import factories
 
 LIST_PAGES = [
@@ -66,3 +66,17 @@ def test_big_lists_do_not_count_every_row(login, world):
             client.get(url)
         sql = [record.msg[0].upper() for record in counter.get_queries()]
         assert not any("COUNT(" in q for q in sql), (url, [q for q in sql if "COUNT(" in q])
+
+
+def test_case_page_query_count_does_not_grow_with_contacts_and_matches(login, world):
+    a = world.a
+    client = login(a.users["bridge_builder"])
+    url = f"/admin/referral/details/?id={a.referral.id}"
+    kinds = list(ContactKind.select().where(ContactKind.organisation == a.org.id))
+    Contact.update(kind=kinds[0]).where(Contact.id == a.contact.id).execute()
+    few = _queries(client, url)
+    for n in range(12):
+        factories.make_contact(a.referral, minutes=n, date=datetime.date(2025, 1, 1 + n), kind=kinds[n % len(kinds)])
+        factories.make_match(a.referral, factories.make_activity(a.org, partner=a.partner))
+    many = _queries(client, url)
+    assert many == few, f"case page: {few} queries with 1 contact, {many} with 13 contacts and matches"
