@@ -11,7 +11,7 @@ class Config:
     SECRET_KEY = None
     DATABASE_URL = f"sqlite:///{BASE_DIR / 'instance' / 'brobygger.db'}"
     # Comma-separated plugin names (built-in ones by folder name under plugins/).
-    BROBYGGER_PLUGINS = "intake,end_criteria"
+    BROBYGGER_PLUGINS = "intake,end_criteria,collaboration"
     BROBYGGER_SAFE_MODE = False
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"

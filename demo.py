@@ -135,6 +135,9 @@ INSTRUMENTS = (
 )
 
 
+SERVICE_KINDS = ("Kommunal tjeneste", "Lægepraksis")
+
+
 def ensure_lists(org):
     """Give an organisation the default lists, closure reasons and instruments (idempotent)."""
     for position, (name, code) in enumerate(CLOSURE_REASONS):
@@ -150,6 +153,9 @@ def ensure_lists(org):
         ]
         if rows:
             model.insert_many(rows).execute()
+    PartnerKind.update(service=True).where(
+        (PartnerKind.organisation == org) & PartnerKind.name.in_(SERVICE_KINDS)
+    ).execute()
 
 
 def _lookup(model, org):

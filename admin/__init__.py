@@ -40,6 +40,7 @@ def init_admin(app):
         AuditLogAdmin,
         LookupAdmin,
         OrganisationAdmin,
+        PartnerKindAdmin,
         UserAdmin,
     )
     from admin.base import BrobyggerIndexView
@@ -90,14 +91,14 @@ def init_admin(app):
     admin.add_view(
         OrganisationAdmin(Organisation, name=_l("Organisation"), category=ADMINISTRATION, endpoint="organisation")
     )
-    for model, label in (
-        (ReferralChannel, _l("Referral channels")),
-        (ReferralReason, _l("Referral reasons")),
-        (ActivityCategory, _l("Activity categories")),
-        (PartnerKind, _l("Partner kinds")),
-        (ContactKind, _l("Contact kinds")),
+    for view, model, label in (
+        (LookupAdmin, ReferralChannel, _l("Referral channels")),
+        (LookupAdmin, ReferralReason, _l("Referral reasons")),
+        (LookupAdmin, ActivityCategory, _l("Activity categories")),
+        (PartnerKindAdmin, PartnerKind, _l("Partner kinds")),
+        (LookupAdmin, ContactKind, _l("Contact kinds")),
     ):
-        admin.add_view(LookupAdmin(model, name=label, category=ADMINISTRATION, endpoint=model._meta.table_name))
+        admin.add_view(view(model, name=label, category=ADMINISTRATION, endpoint=model._meta.table_name))
     admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION, endpoint="audit_log"))
     app.extensions["brobygger_admin"] = admin
     return admin

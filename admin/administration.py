@@ -89,6 +89,11 @@ def _record_type(view, context, model, name):
     return RECORD_TYPES.get(model.model, model.model)
 
 
+class PartnerKindAdmin(LookupAdmin):
+    column_list = ("name", "service", "position", "active")
+    form_columns = ("name", "service", "position", "active")
+
+
 class AuditLogAdmin(BrobyggerModelView):
     """Read-only for admins: nobody can create, change or delete an entry."""
 

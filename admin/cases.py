@@ -366,7 +366,7 @@ def save_reasons(referral, reason_ids, allowed):
         ReferralReasonLink.insert_many(rows).execute()
 
 
-class _CaseChildAdmin(BrobyggerModelView):
+class CaseChildAdmin(BrobyggerModelView):
     """Contacts and matches: rows of a case, created from the case page."""
 
     access = CASE_WORKERS
@@ -380,7 +380,7 @@ class _CaseChildAdmin(BrobyggerModelView):
         return form
 
 
-class ContactAdmin(_CaseChildAdmin):
+class ContactAdmin(CaseChildAdmin):
     simple_list_pager = True
     free_text_fields = ("note",)
     column_list = ("date", "referral", "kind", "minutes", "by")
@@ -407,7 +407,7 @@ class ContactAdmin(_CaseChildAdmin):
         return form
 
 
-class MatchAdmin(_CaseChildAdmin):
+class MatchAdmin(CaseChildAdmin):
     column_list = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
     column_default_sort = ("created_at", True)
     column_sortable_list = ("status", "started_on", "ended_on")

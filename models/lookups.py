@@ -48,6 +48,13 @@ class ActivityCategory(Lookup):
 class PartnerKind(Lookup):
     """Association, church, community house, municipal service, GP practice..."""
 
+    service = BooleanField(
+        default=False,
+        null=True,
+        verbose_name=_l("Service we collaborate with"),
+        help_text=_l("Municipal services and GP practices: partners we hand citizens on to."),
+    )
+
 
 class ContactKind(Lookup):
     """Phone, home visit, meeting, group, accompanied visit..."""

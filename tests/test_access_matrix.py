@@ -257,6 +257,20 @@ MATRIX = {
     "ec_criterion.ajax_update":    (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "ec_agree.index":              (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
     "closures.index":              (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # collaboration plugin: staff only; partners and evaluators never see a note
+    "collab_note.index_view":      (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collab_note.details_view":    (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collab_note.create_view":     (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collab_note.edit_view":       (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collab_note.delete_view":     (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "collab_note.action_view":     (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "collab_note.export":          (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
+    "collab_note.ajax_lookup":     (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collab_note.ajax_update":     (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "followups.index":             (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "followups.done":              (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    "gp_feedback.index":           (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "gp_feedback.fhir":            (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "caseload.index":              (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "closures.export":             (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # intake_answer (part of a case, kept as answered): admin rx, coordinator rx, bridge_builder r
@@ -274,7 +288,13 @@ MATRIX = {
 
 EXCLUDED_ENDPOINTS = {"static", "admin.static"}
 # Views whose forms have ajax lookups, and the lookup's field name.
-AJAX_LOOKUPS = {"referral": "citizen", "contact": "referral", "match": "referral", "attendance": "citizen"}
+AJAX_LOOKUPS = {
+    "referral": "citizen",
+    "contact": "referral",
+    "match": "referral",
+    "attendance": "citizen",
+    "collab_note": "referral",
+}
 # Endpoint suffixes run after every GET, in this order; logging out comes last of all.
 LATE = {"ajax_update": 1, "delete_view": 2, "action_view": 2, "language.switch": 3, "auth.logout": 4}
 
@@ -308,6 +328,7 @@ def sample_records(world):
         "audit_log": audit,
         **intake_records(world),
         **end_criteria_records(world),
+        "collab_note": collaboration_note(world),
     }
 
 
@@ -325,6 +346,24 @@ def intake_records(world, only=None):
         ),
     }
     return {view: build() for view, build in builders.items() if only in (None, view)}
+
+
+def collaboration_note(world):
+    """A note of world.a with a follow-up, for the collaboration plugin's views."""
+    from models import PartnerKind
+    from plugins.collaboration.models import CollaborationNote
+
+    a = world.a
+    kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.name == "Kommunal tjeneste"))
+    service = factories.make_partner(a.org, name="Alfa psykiatri", kind=kind)
+    return CollaborationNote.create(
+        organisation=a.org,
+        referral=a.referral,
+        service=service,
+        date=datetime.date.today(),
+        followup_on=datetime.date.today(),
+        followup_owner=a.users["bridge_builder"],
+    )
 
 
 def end_criteria_records(world, only=None):
@@ -356,6 +395,8 @@ def deletable_record(view, world):
         return intake_records(world, only=view)[view]
     if view == "ec_criterion":
         return end_criteria_records(world, only=view)[view]
+    if view == "collab_note":
+        return collaboration_note(world)
     builders = {
         "referral": lambda: factories.make_referral(
             org, citizen=factories.make_citizen(org), assigned_to=a.users["bridge_builder"]
@@ -403,10 +444,14 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "staff_intake.link":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
-            elif endpoint in ("closures.index", "caseload.index"):
+            elif endpoint in ("closures.index", "caseload.index", "followups.index"):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "closures.export":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
+            elif endpoint in ("gp_feedback.index", "gp_feedback.fhir"):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, id=world.a.referral.id)))
+            elif endpoint == "followups.done":
+                probes.append(_followup_done_probe(endpoint, samples["collab_note"]))
             elif endpoint == "ec_agree.index":
                 probes.append(_agree_probe(endpoint, samples["ec_criterion"], world))
             elif endpoint.startswith("intake_public."):
@@ -417,6 +462,15 @@ def build_probes(app, world, endpoints):
             else:
                 probes.append(Probe(endpoint, "GET", ""))  # unknown: reported as a mismatch
     return sorted(probes, key=lambda p: p.order)
+
+
+def _followup_done_probe(endpoint, note):
+    from plugins.collaboration.models import CollaborationNote
+
+    def done():
+        return CollaborationNote.get_by_id(note.id).followup_done_at is not None
+
+    return Probe(endpoint, "POST", url_for(endpoint), {"note": note.id}, changed=done)
 
 
 def _agree_probe(endpoint, criterion, world):

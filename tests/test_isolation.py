@@ -39,6 +39,7 @@ from models import (
     ReferralReasonLink,
     User,
 )
+from plugins.collaboration.models import CollaborationNote
 from plugins.end_criteria.models import EndCriterion
 from plugins.intake.models import IntakeAnswer, IntakeForm
 from tests import factories
@@ -92,7 +93,16 @@ def named_world(world):
         side.intake_form = IntakeForm.create(organisation=side.org, audience="staff", title=f"{label} skema")
         side.intake_answer = _answer(side, f"{label} svar")
         side.ec_criterion = EndCriterion.create(organisation=side.org, name=f"{label} kriterium", required=True)
+        side.collab_note = _collab_note(side, f"{label} psykiatri")
     return world
+
+
+def _collab_note(side, service_name):
+    kind = PartnerKind.get((PartnerKind.organisation == side.org.id) & (PartnerKind.name == "Kommunal tjeneste"))
+    service = factories.make_partner(side.org, name=service_name, kind=kind)
+    return CollaborationNote.create(
+        organisation=side.org, referral=side.referral, service=service, date=datetime.date(2025, 5, 5)
+    )
 
 
 def _answer(side, text):
@@ -307,6 +317,21 @@ VIEW_CASES = [
         lambda s: s.intake_form.title,
         lambda w, s: IntakeForm.create(organisation=s.org, audience="staff", title="Slet mig"),
         lambda w, r: {"title": "Ændret skema", "audience": "staff", "active": "y", **_version(r)},
+    ),
+    ViewCase(
+        "collab_note",
+        lambda s: s.collab_note,
+        lambda s: s.collab_note.service.name,
+        lambda w, s: _collab_note(s, "Slet mig tjeneste"),
+        lambda w, r: {
+            "referral": str(r.referral_id),
+            "service": str(r.service_id),
+            "direction": "in",
+            "date": "2025-05-06",
+            "channel": "meeting",
+            "legal_basis": "health_act",
+            "version": str(r.version),
+        },
     ),
     ViewCase(
         "ec_criterion",

@@ -188,7 +188,9 @@ def test_a_contact_dated_in_the_future_is_refused(login, world):
 
     client = login(world.a.users["bridge_builder"])
     future = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
-    response = client.post("/admin/contact/new/", data={"referral": world.a.referral.id, "date": future, "minutes": "5"})
+    response = client.post(
+        "/admin/contact/new/", data={"referral": world.a.referral.id, "date": future, "minutes": "5"}
+    )
     assert response.status_code == 200
     assert Contact.select().where(Contact.referral == world.a.referral.id).count() == 1  # the world's own
     assert Referral.get_by_id(world.a.referral.id).first_contact_on is None

@@ -1,0 +1,18 @@
+"""Partner kinds can be services we collaborate with (municipal services, GP practices)."""
+
+import peewee as pw
+from peewee_migrate import Migrator
+
+
+def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
+    # Nullable: adding a NOT NULL column makes SQLite rebuild the table, which its foreign keys forbid.
+    migrator.add_fields("partner_kind", service=pw.BooleanField(default=False, null=True))
+    migrator.sql(
+        "UPDATE partner_kind SET service = %s WHERE name IN ('Kommunal tjeneste', 'Lægepraksis')".replace(
+            "%s", "TRUE" if isinstance(database, pw.PostgresqlDatabase) else "1"
+        )
+    )
+
+
+def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
+    migrator.remove_fields("partner_kind", "service")

@@ -1,0 +1,198 @@
+"""The collaboration plugin's pages: notes, the follow-up list, and feedback to the referring GP."""
+
+import datetime
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_admin.contrib.peewee.filters import FilterEqual
+from flask_login import current_user
+from wtforms.validators import ValidationError
+
+from admin.base import to_int
+from admin.cases import CaseChildAdmin
+from i18n import _, _l
+from models import Partner, PartnerKind, Referral, User
+from plugins.collaboration import service
+from plugins.collaboration.models import HANDOVER_STATUSES, CollaborationNote
+
+STAFF = ("admin", "coordinator", "bridge_builder")
+
+
+def service_partners(user):
+    """Partners of a "service" kind (municipal services, GP practices) in the user's organisation."""
+    return (
+        Partner.visible_to(user)
+        .join(PartnerKind, on=(Partner.kind == PartnerKind.id))
+        .where(PartnerKind.service == True)  # noqa: E712
+        .order_by(Partner.name)
+    )
+
+
+class CollaborationNoteAdmin(CaseChildAdmin):
+    access = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
+    simple_list_pager = True
+    free_text_fields = ("summary",)
+    column_list = ("date", "referral", "service", "direction", "channel", "handover_status", "followup_on")
+    column_default_sort = ("date", True)
+    column_sortable_list = ("date", "followup_on")
+    column_filters = (
+        FilterEqual(CollaborationNote.handover_status, _l("Hand-over status"), options=HANDOVER_STATUSES),
+    )
+    form_columns = (
+        "referral",
+        "service",
+        "direction",
+        "date",
+        "channel",
+        "legal_basis",
+        "consent_on",
+        "consent_scope",
+        "summary",
+        "handover",
+        "handover_status",
+        "followup_on",
+        "followup_owner",
+    )
+    column_details_exclude_list = ("search_key", "organisation", "version")
+
+    def _scope_form(self, form):
+        form = super()._scope_form(form)
+        if "service" in form:
+            form.service.query = service_partners(current_user)
+        if "followup_owner" in form:
+            form.followup_owner.query = User.visible_to(current_user).where(User.role.in_(STAFF))
+            if form.followup_owner.data is None and request.method == "GET":
+                form.followup_owner.data = current_user._get_current_object()
+        if request.method == "GET" and "date" in form and form.date.data is None:
+            form.date.data = datetime.date.today()
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        today = datetime.date.today()
+        if model.date and model.date > today:
+            raise ValidationError(_l("The date cannot be in the future."))
+        if model.consent_on and model.consent_on > today:
+            raise ValidationError(_l("The consent date cannot be in the future."))
+        if model.legal_basis == "consent" and not model.consent_on:
+            raise ValidationError(_l("Give the date of the citizen's consent, or choose another legal basis."))
+        if is_created and model.followup_on and model.followup_on < today:
+            raise ValidationError(_l("A follow-up cannot be in the past."))
+        if model.followup_on and not model.followup_owner_id:
+            model.followup_owner = current_user.id
+        if model.handover and not model.handover_status:
+            model.handover_status = "asked"
+        if not model.handover:
+            model.handover_status = None
+        if is_created:
+            model.by = current_user.id
+
+
+class FollowupView(BaseView):
+    """My follow-ups and the team's, overdue first; marking one done records who and when."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.role in STAFF
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @expose("/")
+    def index(self):
+        mine = request.args.get("team") != "1"
+        notes = list(service.followups(current_user, mine).limit(500))
+        from admin.base import batch_load
+
+        batch_load(notes, CollaborationNote, ["referral", "referral.citizen", "service", "followup_owner"])
+        return self.render("collaboration/followups.html", notes=notes, mine=mine, today=datetime.date.today())
+
+    @expose("/done/", methods=("POST",))
+    def done(self):
+        note = (
+            CollaborationNote.visible_to(current_user)
+            .where(CollaborationNote.id == to_int(request.form.get("note")))
+            .first()
+        )
+        if note is None:
+            abort(404)
+        service.complete_followup(note, current_user)
+        flash(_("The follow-up is done."), "success")
+        return redirect(
+            request.form.get("next") if (request.form.get("next") or "").startswith("/admin/") else url_for(".index")
+        )
+
+
+class FeedbackView(BaseView):
+    """A short status message for the referring GP: printable, and as a FHIR R4 message."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.role in STAFF
+
+    def is_visible(self):
+        return False
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    def _case(self):
+        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.args.get("id"))).first()
+        if referral is None:
+            abort(404)
+        return referral
+
+    @expose("/")
+    def index(self):
+        referral = self._case()
+        info = service.feedback_for(referral)
+        if not info["consented"]:
+            flash(_("The citizen has not consented; no feedback can be given to the GP."), "error")
+            return redirect(url_for("referral.details_view", id=referral.id))
+        service.record_feedback(referral, "print", current_user)
+        return self.render(
+            "collaboration/feedback_print.html",
+            info=info,
+            sentences=service.status_sentences(info),
+            org=current_user.organisation,
+            today=datetime.date.today(),
+        )
+
+    @expose("/fhir/")
+    def fhir(self):
+        referral = self._case()
+        info = service.feedback_for(referral)
+        if not info["consented"]:
+            abort(404)
+        bundle = service.fhir_bundle(referral, current_user.organisation.name, service.status_sentences(info))
+        service.record_feedback(referral, "fhir", current_user)
+        return Response(
+            bundle.json(indent=2),
+            mimetype="application/fhir+json",
+            headers={"Content-Disposition": f"attachment; filename=feedback-{referral.id}.json"},
+        )
+
+
+def case_panel(referral, user):
+    if user.role not in STAFF:
+        return None
+    notes = list(
+        CollaborationNote.visible_to(user)
+        .where(CollaborationNote.referral == referral.id)
+        .order_by(CollaborationNote.date.desc(), CollaborationNote.id.desc())
+        .limit(200)
+    )
+    from admin.base import batch_load
+
+    batch_load(notes, CollaborationNote, ["service", "followup_owner"])
+    return {
+        "title": _("Collaboration"),
+        "template": "collaboration/case_panel.html",
+        "context": {
+            "notes": notes,
+            "referral": referral,
+            "handovers": [n for n in notes if n.handover and n.handover_status in ("asked", "accepted", "ongoing")],
+        },
+    }
