@@ -14,7 +14,7 @@ import datetime
 import logging
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import AdminIndexView, expose
+from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
@@ -496,6 +496,24 @@ def lookup_filter(column, label, rel_model):
         label,
         options=lambda: [(str(obj.id), str(obj)) for obj in rel_model.visible_to(current_user).limit(500)],
     )
+
+
+class RoleView(BaseView):
+    """A plain admin page for the roles in `roles`: others get 403, anonymous users the login page."""
+
+    roles: tuple = ()
+    in_menu = True
+
+    def is_accessible(self):
+        return bool(current_user.is_authenticated and current_user.role in self.roles)
+
+    def is_visible(self):
+        return self.in_menu and self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
 
 
 class BrobyggerIndexView(AdminIndexView):

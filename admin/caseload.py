@@ -2,11 +2,12 @@
 
 import datetime
 
-from flask import abort, current_app, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask import current_app, request
+from flask_admin import expose
 from flask_login import current_user
 from peewee import JOIN, fn
 
+from admin.base import RoleView
 from i18n import _l
 from models import Contact, Referral, User
 from models.referral import OPEN_STATUSES
@@ -51,14 +52,8 @@ def flags(case, today, first_contact_days, idle_weeks):
     return found
 
 
-class CaseloadView(BaseView):
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.role in ("admin", "coordinator", "bridge_builder")
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+class CaseloadView(RoleView):
+    roles = ("admin", "coordinator", "bridge_builder")
 
     @expose("/")
     def index(self):

@@ -3,12 +3,12 @@
 import datetime
 
 from flask import Response, abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_login import current_user
 from wtforms.validators import ValidationError
 
-from admin.base import to_int
+from admin.base import RoleView, to_int
 from admin.cases import CaseChildAdmin
 from i18n import _, _l
 from models import Partner, PartnerKind, Referral, User
@@ -88,16 +88,10 @@ class CollaborationNoteAdmin(CaseChildAdmin):
             model.by = current_user.id
 
 
-class FollowupView(BaseView):
+class FollowupView(RoleView):
     """My follow-ups and the team's, overdue first; marking one done records who and when."""
 
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.role in STAFF
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+    roles = STAFF
 
     @expose("/")
     def index(self):
@@ -124,19 +118,11 @@ class FollowupView(BaseView):
         )
 
 
-class FeedbackView(BaseView):
+class FeedbackView(RoleView):
     """A short status message for the referring GP: printable, and as a FHIR R4 message."""
 
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.role in STAFF
-
-    def is_visible(self):
-        return False
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+    roles = STAFF
+    in_menu = False
 
     def _case(self):
         referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.args.get("id"))).first()

@@ -4,10 +4,10 @@ import datetime
 
 import tablib
 from flask import Response, abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 
-from admin.base import BrobyggerModelView, to_int
+from admin.base import BrobyggerModelView, RoleView, to_int
 from i18n import _, _l
 from models import AuditLog, Referral
 from plugins.end_criteria import service
@@ -26,19 +26,11 @@ class EndCriterionAdmin(BrobyggerModelView):
     form_args = {"name": {"label": _l("Criterion")}}
 
 
-class AgreeView(BaseView):
+class AgreeView(RoleView):
     """Set the criteria agreed with the citizen for a case (from the case page)."""
 
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.role in CASE_WORKERS
-
-    def is_visible(self):
-        return False
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+    roles = CASE_WORKERS
+    in_menu = False
 
     @expose("/", methods=("POST",))
     def index(self):
@@ -69,16 +61,10 @@ def _period():
     return (start, end) if start <= end else None
 
 
-class ClosuresView(BaseView):
+class ClosuresView(RoleView):
     """Closure tracking for coordinators: per period, bridge builder and reason, with exports."""
 
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.role in COORDINATING
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+    roles = COORDINATING
 
     @expose("/")
     def index(self):

@@ -1,14 +1,14 @@
 """The intake plugin's admin pages: the form builder, staff intake and the answers list."""
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
-from admin.base import BrobyggerModelView, to_int
+from admin.base import BrobyggerModelView, RoleView, to_int
 from i18n import _, _l
 from models import Citizen, Referral, ReferralChannel, ReferralReason
 from plugins.intake import service
@@ -88,16 +88,10 @@ class IntakeAnswerAdmin(BrobyggerModelView):
     column_filters = (FilterEqual(IntakeAnswer.question_label, _l("Question")),)
 
 
-class StaffIntakeView(BaseView):
+class StaffIntakeView(RoleView):
     """Register a referral taken by phone or in person, with a duplicate check."""
 
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.role in STAFF_ROLES
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+    roles = STAFF_ROLES
 
     def _form(self, intake_form):
         questions = intake_form.active_questions() if intake_form else []
