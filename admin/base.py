@@ -28,6 +28,7 @@ from flask_wtf import FlaskForm
 from peewee import DoesNotExist, ForeignKeyField, IntegrityError, PeeweeException
 from wtforms import HiddenField
 from wtforms.validators import Length
+from wtforms.widgets import DateInput
 
 from extensions import db
 from i18n import _, _l, ngettext, wtforms_translations
@@ -261,10 +262,15 @@ class BrobyggerModelView(ModelView):
         form_class = super().scaffold_form()
         if issubclass(self.model, VersionedModel):
             form_class.version = HiddenField()
-        # Every text input gets a length limit, so overlong text is a form error, not a DB error.
         for name in dir(form_class):
             unbound = getattr(form_class, name)
             field_class = getattr(unbound, "field_class", None)
+            if field_class is not None and field_class.__name__ == "DateField":
+                # The browser's own date input: Flask-Admin's date picker rewrites a date typed key
+                # by key ("2" becomes year 2), which breaks keyboard and screen-reader use.
+                unbound.kwargs["widget"] = DateInput()
+                continue
+            # Every text input gets a length limit, so overlong text is a form error, not a DB error.
             if field_class is None or field_class.__name__ not in ("StringField", "TextAreaField"):
                 continue
             validators = list(unbound.kwargs.get("validators") or [])

@@ -32,7 +32,7 @@ class CollaborationNote(VersionedModel):
     service = ForeignKeyField(Partner, backref="+", verbose_name=_l("Service"))
     direction = CharField(max_length=5, choices=DIRECTIONS, default="out", verbose_name=_l("Direction"))
     date = DateField(verbose_name=_l("Date"))
-    channel = CharField(max_length=20, choices=CHANNELS, default="phone", verbose_name=_l("Channel"))
+    channel = CharField(max_length=20, choices=CHANNELS, default="phone", verbose_name=_l("Contact channel"))
     legal_basis = CharField(max_length=20, choices=LEGAL_BASES, default="consent", verbose_name=_l("Legal basis"))
     consent_on = DateField(null=True, verbose_name=_l("Consent given"))
     consent_scope = CharField(max_length=200, null=True, verbose_name=_l("Consent scope"))

@@ -22,10 +22,13 @@ def followups(user, mine):
 
 def complete_followup(note, user):
     with db.atomic():
-        CollaborationNote.update(followup_done_at=utcnow(), followup_done_by=user.id).where(
-            CollaborationNote.id == note.id
-        ).execute()
-        AuditLog.record("update", note, note.id, user=user)
+        done = (
+            CollaborationNote.update(followup_done_at=utcnow(), followup_done_by=user.id)
+            .where((CollaborationNote.id == note.id) & CollaborationNote.followup_done_at.is_null())
+            .execute()
+        )
+        if done:  # a second click (an old tab) keeps who did it first, and when
+            AuditLog.record("update", note, note.id, user=user)
 
 
 def open_handovers(referral):
@@ -87,6 +90,15 @@ def feedback_for(referral):
 
 
 def record_feedback(referral, form, user):
+    """Record that feedback was given; a reload within the hour is the same feedback."""
+    recent = GpFeedback.select().where(
+        (GpFeedback.referral == referral.id)
+        & (GpFeedback.form == form)
+        & (GpFeedback.by == user.id)
+        & (GpFeedback.given_at > utcnow() - datetime.timedelta(hours=1))
+    )
+    if recent.exists():
+        return
     with db.atomic():
         GpFeedback.create(organisation=referral.organisation_id, referral=referral.id, form=form, by=user.id)
         AuditLog.record("export", "GpFeedback", referral.id, user=user)
