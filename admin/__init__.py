@@ -38,6 +38,8 @@ def init_admin(app):
     from admin.activities import ActivityAdmin, ActivitySessionAdmin, AttendanceAdmin, PartnerAdmin
     from admin.administration import (
         AuditLogAdmin,
+        ClosureReasonAdmin,
+        InstrumentAdmin,
         LookupAdmin,
         OrganisationAdmin,
         PartnerKindAdmin,
@@ -54,8 +56,10 @@ def init_admin(app):
         Attendance,
         AuditLog,
         Citizen,
+        ClosureReason,
         Contact,
         ContactKind,
+        Instrument,
         Match,
         Organisation,
         Partner,
@@ -97,6 +101,8 @@ def init_admin(app):
         (LookupAdmin, ActivityCategory, _l("Activity categories")),
         (PartnerKindAdmin, PartnerKind, _l("Partner kinds")),
         (LookupAdmin, ContactKind, _l("Contact kinds")),
+        (ClosureReasonAdmin, ClosureReason, _l("Closure reasons")),
+        (InstrumentAdmin, Instrument, _l("Outcome instruments")),
     ):
         admin.add_view(view(model, name=label, category=ADMINISTRATION, endpoint=model._meta.table_name))
     admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION, endpoint="audit_log"))

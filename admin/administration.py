@@ -2,7 +2,7 @@
 
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
 from wtforms import PasswordField
-from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from i18n import _l
@@ -87,6 +87,30 @@ RECORD_TYPES = {
 
 def _record_type(view, context, model, name):
     return RECORD_TYPES.get(model.model, model.model)
+
+
+class ClosureReasonAdmin(LookupAdmin):
+    column_list = ("name", "code", "position", "active")
+    form_columns = ("name", "code", "position", "active")
+
+
+class InstrumentAdmin(LookupAdmin):
+    """Outcome instruments as data: items, answer range and score factor (UCLA-3, WHO-5, ...)."""
+
+    column_list = ("name", "item_min", "item_max", "factor", "higher_is_better", "active")
+    form_columns = ("name", "code", "items", "item_min", "item_max", "factor", "higher_is_better", "position", "active")
+    form_args = {
+        "item_min": {"validators": [NumberRange(min=0, max=100)]},
+        "item_max": {"validators": [NumberRange(min=1, max=100)]},
+        "factor": {"validators": [NumberRange(min=0.01, max=100)]},
+    }
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if model.item_max <= model.item_min:
+            raise ValidationError(_l("The highest answer must be above the lowest."))
+        if not model.item_list:
+            raise ValidationError(_l("Give at least one question, one per line."))
 
 
 class PartnerKindAdmin(LookupAdmin):

@@ -32,7 +32,9 @@ from flask import url_for
 from models import (
     ActivityCategory,
     AuditLog,
+    ClosureReason,
     ContactKind,
+    Instrument,
     PartnerKind,
     ReferralChannel,
     ReferralReason,
@@ -177,6 +179,24 @@ MATRIX = {
     "referral_channel.export":     (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "referral_channel.ajax_lookup":(LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "referral_channel.ajax_update":(LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "closure_reason.index_view":   (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "closure_reason.details_view": (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "closure_reason.create_view":  (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "closure_reason.edit_view":    (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "closure_reason.delete_view":  (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "closure_reason.action_view":  (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "closure_reason.export":       (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "closure_reason.ajax_lookup":  (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "closure_reason.ajax_update":  (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "instrument.index_view":       (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "instrument.details_view":     (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "instrument.create_view":      (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "instrument.edit_view":        (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "instrument.delete_view":      (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "instrument.action_view":      (LOGIN,     DELETED,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "instrument.export":           (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "instrument.ajax_lookup":      (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "instrument.ajax_update":      (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # referral_reason: admin rcedx
     "referral_reason.index_view":  (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "referral_reason.details_view":(LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
@@ -325,6 +345,8 @@ def sample_records(world):
         "activity_category": _first(ActivityCategory, a.org),
         "partner_kind": _first(PartnerKind, a.org),
         "contact_kind": _first(ContactKind, a.org),
+        "closure_reason": _first(ClosureReason, a.org),
+        "instrument": _first(Instrument, a.org),
         "audit_log": audit,
         **intake_records(world),
         **end_criteria_records(world),
@@ -384,13 +406,16 @@ def deletable_record(view, world):
     org = a.org
     lookups = {
         "referral_channel": ReferralChannel,
+        "closure_reason": ClosureReason,
+        "instrument": Instrument,
         "referral_reason": ReferralReason,
         "activity_category": ActivityCategory,
         "partner_kind": PartnerKind,
         "contact_kind": ContactKind,
     }
     if view in lookups:
-        return lookups[view].create(organisation=org, name="Slet mig")
+        extra = {"items": "Spørgsmål"} if view == "instrument" else {}
+        return lookups[view].create(organisation=org, name="Slet mig", **extra)
     if view.startswith("intake_"):
         return intake_records(world, only=view)[view]
     if view == "ec_criterion":

@@ -208,3 +208,43 @@ def test_reopen_keeps_the_closing_history(app, login, world):
     assert response.status_code == 302
     assert Referral.get_by_id(referral.id).status == "active"
     assert CaseClosure.get(CaseClosure.referral == referral.id).reopened_at is not None
+
+
+def test_admin_adds_an_instrument_and_a_closure_reason(login, world):
+    client = login(world.a.users["admin"])
+    response = client.post(
+        "/admin/instrument/new/",
+        data={
+            "name": "Egen skala",
+            "items": "Spørgsmål 1\nSpørgsmål 2",
+            "item_min": "1",
+            "item_max": "4",
+            "factor": "2",
+            "higher_is_better": "yes",
+            "position": "3",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    instrument = Instrument.get(Instrument.name == "Egen skala")
+    assert instrument.organisation_id == world.a.org.id and instrument.score_range == (4, 16)
+    bad = client.post(
+        "/admin/instrument/new/",
+        data={
+            "name": "Forkert",
+            "items": "x",
+            "item_min": "5",
+            "item_max": "2",
+            "factor": "1",
+            "higher_is_better": "yes",
+        },
+    )
+    assert bad.status_code == 200 and not Instrument.select().where(Instrument.name == "Forkert").exists()
+    assert (
+        client.post(
+            "/admin/closure_reason/new/", data={"name": "Fandt en kæreste", "position": "9", "active": "y"}
+        ).status_code
+        == 302
+    )
+    assert ClosureReason.get(ClosureReason.name == "Fandt en kæreste").organisation_id == world.a.org.id
+    assert login(world.a.users["coordinator"]).get("/admin/instrument/").status_code == 403

@@ -28,8 +28,10 @@ from models import (
     Attendance,
     AuditLog,
     Citizen,
+    ClosureReason,
     Contact,
     ContactKind,
+    Instrument,
     Match,
     Partner,
     PartnerKind,
@@ -53,6 +55,8 @@ LOOKUPS = {
     "activity_category": ActivityCategory,
     "partner_kind": PartnerKind,
     "contact_kind": ContactKind,
+    "closure_reason": ClosureReason,
+    "instrument": Instrument,
 }
 _days = itertools.count(1)
 
@@ -71,6 +75,17 @@ def roles_with(endpoint, outcome=OK):
 # -- fixtures and helpers -------------------------------------------------------------------------
 
 
+def _lookup_extra(endpoint):
+    """What a list entry needs besides a name (an instrument needs its questions)."""
+    return {"items": "Spørgsmål"} if endpoint == "instrument" else {}
+
+
+def _lookup_form_extra(endpoint):
+    if endpoint == "instrument":
+        return {"items": "Spørgsmål", "item_min": "0", "item_max": "5", "factor": "1", "higher_is_better": "yes"}
+    return {}
+
+
 @pytest.fixture
 def named_world(world):
     """The world, with every user, list entry and audit entry named after its organisation."""
@@ -79,7 +94,7 @@ def named_world(world):
             user.name = f"{label} {role}"
             User.update(name=user.name).where(User.id == user.id).execute()
         side.lookups = {
-            endpoint: model.create(organisation=side.org, name=f"{label} {endpoint}")
+            endpoint: model.create(organisation=side.org, name=f"{label} {endpoint}", **_lookup_extra(endpoint))
             for endpoint, model in LOOKUPS.items()
         }
         side.audit = AuditLog.create(
@@ -306,8 +321,8 @@ VIEW_CASES = [
             endpoint,
             lambda s, e=endpoint: s.lookups[e],
             lambda s, e=endpoint: s.lookups[e].name,
-            lambda w, s, m=model: m.create(organisation=s.org, name="Slet mig"),
-            lambda w, r: {"name": "Ændret", "position": "5", "active": "y"},
+            lambda w, s, m=model, e=endpoint: m.create(organisation=s.org, name="Slet mig", **_lookup_extra(e)),
+            lambda w, r, e=endpoint: {"name": "Ændret", "position": "5", "active": "y", **_lookup_form_extra(e)},
         )
         for endpoint, model in LOOKUPS.items()
     ),
