@@ -41,7 +41,7 @@ class CaseClosure(TenantModel):
 
     @classmethod
     def visible_to(cls, user):
-        return super().visible_to(user).where(cls.referral.in_(Referral.visible_to(user).select(Referral.id)))
+        return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
         return f"{self.referral_id} {self.closed_on:%d.%m.%Y}" if self.closed_on else str(self.referral_id)

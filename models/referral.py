@@ -75,6 +75,15 @@ class Referral(VersionedModel):
             query = query.where(False)
         return query
 
+    @classmethod
+    def scope_case_rows(cls, query, case_field, user):
+        """Narrow rows that belong to a case (contacts, matches...) to the cases `user` may see.
+        Admins and coordinators see every case of their organisation, so the organisation filter
+        already did it; only narrower roles get the (costlier) sub-select."""
+        if user.role in ("admin", "coordinator"):
+            return query
+        return query.where(case_field.in_(cls.visible_to(user).select(cls.id)))
+
     def touch(self):
         super().touch()
         citizen = self.citizen if self.citizen_id else None
@@ -128,7 +137,7 @@ class Contact(VersionedModel):
 
     @classmethod
     def visible_to(cls, user):
-        return super().visible_to(user).where(cls.referral.in_(Referral.visible_to(user).select(Referral.id)))
+        return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
         return f"{self.date:%d.%m.%Y}" if self.date else ""
@@ -162,7 +171,7 @@ class Match(VersionedModel):
 
     @classmethod
     def visible_to(cls, user):
-        return super().visible_to(user).where(cls.referral.in_(Referral.visible_to(user).select(Referral.id)))
+        return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
         return str(self.activity)

@@ -61,7 +61,7 @@ class CollaborationNote(VersionedModel):
         """Staff who may see the case; partners and evaluators never see a note."""
         if user.role not in ("admin", "coordinator", "bridge_builder"):
             return cls.select().where(False)
-        return super().visible_to(user).where(cls.referral.in_(Referral.visible_to(user).select(Referral.id)))
+        return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
         return f"{self.date:%d.%m.%Y}" if self.date else ""

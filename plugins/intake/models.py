@@ -130,7 +130,7 @@ class IntakeAnswer(TenantModel):
     @classmethod
     def visible_to(cls, user):
         """Answers of the cases the user may see."""
-        return super().visible_to(user).where(cls.referral.in_(Referral.visible_to(user).select(Referral.id)))
+        return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
         return f"{self.question_label}: {self.display}"
