@@ -21,6 +21,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import expect  # requirements-dev.txt; `make test` installs it
 
 from models import (
     ActivityCategory,
@@ -36,15 +37,7 @@ from models import (
 )
 from plugins.end_criteria.models import AgreedCriterion, ClosureCheck, ClosureReview, EndCriterion
 from tests import factories
-from tests.conftest import IN_CI
 from tests.e2e.conftest import log_in
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if IN_CI:
-        raise
-    pytest.skip("Playwright is not installed (pip install -r requirements-dev.txt).", allow_module_level=True)
 
 TODAY = datetime.date.today()
 RECEIVED_ON = TODAY - datetime.timedelta(days=21)

@@ -10,19 +10,12 @@ import datetime
 import re
 
 import pytest
+from playwright.sync_api import expect  # requirements-dev.txt; `make test` installs it
 
 from models import Citizen, Referral, ReferralChannel, ReferralReason, ReferralReasonLink
 from plugins.intake.models import IntakeAnswer, IntakeForm, IntakeQuestion, IntakeSubmission
 from tests import factories
-from tests.conftest import IN_CI
 from tests.e2e.conftest import TIMEOUT_MS, log_in
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if IN_CI:
-        raise
-    pytest.skip("Playwright is not installed (pip install -r requirements-dev.txt).", allow_module_level=True)
 
 TITLE = "Henvisning fra egen læge – Østerbro"
 INTRO = "Henvis en borger, der føler sig ensom. Borgeren skal have sagt ja til at blive kontaktet."

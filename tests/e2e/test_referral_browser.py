@@ -6,19 +6,11 @@ Elements are found by name/id, not by visible text, except where the test is abo
 import datetime
 import re
 
-import pytest
+from playwright.sync_api import expect  # requirements-dev.txt; `make test` installs it
 
 from models import Citizen, Referral, ReferralChannel, ReferralReason, ReferralReasonLink
 from tests import factories
-from tests.conftest import IN_CI
 from tests.e2e.conftest import log_in
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if IN_CI:
-        raise
-    pytest.skip("Playwright is not installed (pip install -r requirements-dev.txt).", allow_module_level=True)
 
 XSS = "<script>alert(1)</script>"
 
