@@ -1,15 +1,17 @@
-"""Flask-Babel: Danish by default, English when the user picks it."""
+"""Flask-Babel: Danish by default, English when the user picks it (kept in a cookie)."""
 
-from flask import has_request_context, session
+from flask import has_request_context, request
 
 from extensions import babel
+
+LANGUAGE_COOKIE = "brobygger_lang"
 
 
 def select_locale():
     from flask import current_app
 
-    if has_request_context() and session.get("lang") in current_app.config["LANGUAGES"]:
-        return session["lang"]
+    if has_request_context() and request.cookies.get(LANGUAGE_COOKIE) in current_app.config["LANGUAGES"]:
+        return request.cookies[LANGUAGE_COOKIE]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
