@@ -306,17 +306,18 @@ class ReferralAdmin(BrobyggerModelView):
         return redirect(url_for(".details_view", id=referral.id))
 
 
+# The case pages' rows are selected by the case alone: the case itself was fetched through the
+# user's scope, and an organisation filter here makes SQLite walk the organisation's whole
+# (organisation, date) index instead of the case's own (measured: 221-347 ms at 200 000 cases).
 def case_contacts(referral):
-    contacts = list(
-        Contact.visible_to(current_user).where(Contact.referral == referral.id).order_by(Contact.date.desc()).limit(200)
-    )
+    contacts = list(Contact.select().where(Contact.referral == referral.id).order_by(Contact.date.desc()).limit(200))
     batch_load(contacts, Contact, ["kind"])
     return contacts
 
 
 def case_matches(referral):
     """The case's matches with their activities and what each practice community leads to."""
-    matches = list(Match.visible_to(current_user).where(Match.referral == referral.id).order_by(Match.created_at))
+    matches = list(Match.select().where(Match.referral == referral.id).order_by(Match.created_at))
     batch_load(matches, Match, ["activity", "activity.leads_to"])
     return matches
 
@@ -408,6 +409,7 @@ class ContactAdmin(CaseChildAdmin):
 
 
 class MatchAdmin(CaseChildAdmin):
+    simple_list_pager = True
     column_list = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
     column_default_sort = ("created_at", True)
     column_sortable_list = ("status", "started_on", "ended_on")

@@ -13,7 +13,9 @@ For each database it
      page actually ran ("app SQL"), so page time splits into SQL and Python/template time;
   4. checks that the query count of a page does not grow with the number of rows it shows
      (page size 25 vs 3, export 10 000 vs 1 000 rows, rich vs plain case page, ajax limit 10 vs 1);
-  5. EXPLAINs every distinct SELECT the pages ran and flags full scans and sorts.
+  5. EXPLAINs every distinct SELECT the pages ran and flags full scans and organisation-wide reads;
+  6. times candidate fixes ("what-if": indexes, rewritten scoping, trigram search) as raw SQL, their
+     DDL inside a rolled-back transaction.
 
 The table goes to stdout and bench/results/latest.md (plus rows<N>.md and rows<N>.json).
 Never point BENCH_PG_URL at a database you care about: its public schema is dropped.
@@ -843,6 +845,13 @@ def classify(lines, pg, sql=""):
                     org_wide.append(f"{table} via {index}" + (" (IN list)" if in_list else " (then sorted)"))
                 elif big(table) and cond == "organisation_id=?" and like and not in_list:
                     org_wide.append(f"{table} via {index} (LIKE '%…%' tested on each row until a page is found)")
+                elif big(table) and cond == "organisation_id=?" and not in_list:
+                    # e.g. contacts of one case: "referral_id" = ? has its own index, but SQLite walks
+                    # the organisation's (organisation_id, date) index to avoid a sort.
+                    alias = next((a for a, t in aliases.items() if t == table), table)
+                    keys = set(re.findall(rf'AND \("{alias}"\."(\w+_id)" = \?\)', sql)) - {"organisation_id"}
+                    if keys:
+                        org_wide.append(f"{table} via {index}, not via its {', '.join(sorted(keys))} index")
     return {"full_scans": sorted(set(full)), "org_wide": org_wide, "indexes": indexed, "sort": sorts, "notes": notes}
 
 
@@ -1043,6 +1052,9 @@ def fmt(value, digits=1):
 
 def report(data, verbose_explain=False):
     results, explained, ctxs, whatif = data["results"], data["explained"], data["ctxs"], data["whatif"]
+    for kind, items in explained.items():  # classify again: a report re-rendered from JSON gets today's rules
+        for item in items:
+            item.update(classify(item["plan"], kind == "postgres", item["sql"]))
     lines = [
         f"# Brobygger list-page benchmark — {data['rows']} referrals per organisation",
         "",

@@ -1,4 +1,4 @@
-from peewee import BooleanField, CharField, DateField, IntegerField, fn
+from peewee import BooleanField, CharField, DateField, IntegerField
 
 from i18n import _l
 from models.base import VersionedModel, organisation_fk
@@ -59,9 +59,10 @@ class Citizen(VersionedModel):
 
         query = super().visible_to(user)
         if user.role == "bridge_builder":
-            has_visible_case = cls.id.in_(Referral.visible_to(user).select(Referral.citizen))
-            no_case = ~fn.EXISTS(Referral.select(Referral.id).where(Referral.citizen == cls.id))
-            query = query.where(has_visible_case | no_case)
+            # Correlated EXISTS, one index probe per citizen: an IN list or an uncorrelated
+            # NOT EXISTS made PostgreSQL hash every referral in the database.
+            of_citizen = Referral.citizen == cls.id
+            query = query.where(Referral.exists_for(of_citizen, user) | ~Referral.exists_for(of_citizen))
         elif user.role not in ("admin", "coordinator"):
             query = query.where(False)
         return query
