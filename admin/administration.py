@@ -7,7 +7,7 @@ from wtforms.validators import Email, Length, NumberRange, Optional, ValidationE
 from admin.base import BrobyggerModelView
 from i18n import _l
 from models.audit import ACTIONS, AuditLog
-from models.user import ROLES, User
+from models.user import OPERATOR, ORGANISATION_ROLES, ROLES, User
 
 ADMIN_ONLY = {"admin": "rcedx"}
 MIN_PASSWORD = 10
@@ -30,10 +30,13 @@ class UserAdmin(BrobyggerModelView):
         ),
     }
     form_args = {"email": {"validators": [Email(), Length(max=254)]}}
+    form_choices = {"role": [(code, label) for code, label in ORGANISATION_ROLES]}
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         model.email = model.email.strip().lower()
+        if model.role == OPERATOR:  # only the operator (or the CLI) makes operators
+            raise ValidationError(_l("Choose a role."))
         if model.role == "partner" and not model.partner_id:
             raise ValidationError(_l("A partner user must belong to a partner."))
         if model.role != "partner":
@@ -64,11 +67,11 @@ class LookupAdmin(BrobyggerModelView):
     """One view per admin-editable list (channels, reasons, categories, kinds)."""
 
     access = ADMIN_ONLY
-    column_list = ("name", "position", "active")
+    column_list = ("name", "code", "position", "active")
     column_sortable_list = ("name", "position")
     column_default_sort = [("position", False), ("name", False)]
     column_editable_list = ()
-    form_columns = ("name", "position", "active")
+    form_columns = ("name", "code", "position", "active")
 
 
 RECORD_TYPES = {
@@ -98,7 +101,18 @@ class InstrumentAdmin(LookupAdmin):
     """Outcome instruments as data: items, answer range and score factor (UCLA-3, WHO-5, ...)."""
 
     column_list = ("name", "item_min", "item_max", "factor", "higher_is_better", "active")
-    form_columns = ("name", "code", "items", "item_min", "item_max", "factor", "higher_is_better", "position", "active")
+    form_columns = (
+        "name",
+        "code",
+        "items",
+        "anchors",
+        "item_min",
+        "item_max",
+        "factor",
+        "higher_is_better",
+        "position",
+        "active",
+    )
     form_args = {
         "item_min": {"validators": [NumberRange(min=0, max=100)]},
         "item_max": {"validators": [NumberRange(min=1, max=100)]},
@@ -114,8 +128,8 @@ class InstrumentAdmin(LookupAdmin):
 
 
 class PartnerKindAdmin(LookupAdmin):
-    column_list = ("name", "service", "position", "active")
-    form_columns = ("name", "service", "position", "active")
+    column_list = ("name", "code", "service", "position", "active")
+    form_columns = ("name", "code", "service", "position", "active")
 
 
 class AuditLogAdmin(BrobyggerModelView):

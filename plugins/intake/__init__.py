@@ -46,7 +46,7 @@ def brobygger_case_panels(referral, user):
 
 
 @hookimpl
-def brobygger_seed_demo(organisation):
+def brobygger_organisation_created(organisation):
     from plugins.intake.demo import seed_forms
 
     seed_forms(organisation)

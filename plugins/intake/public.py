@@ -4,15 +4,15 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from extensions import limiter
 from i18n import _
-from models import Organisation, ReferralChannel, ReferralReason
+from models import Organisation, ReferralChannel, ReferralReason, catalogue
 from plugins.intake import service
 from plugins.intake.forms import PublicReferralForm, build_form_class, question_field_name
 from plugins.intake.models import AUDIENCE_SLUGS, PUBLIC_GP, IntakeForm, IntakeSubmission
 
 bp = Blueprint("intake_public", __name__, url_prefix="/henvis", template_folder="templates")
 
-# The channel a public form preselects, by audience (matched on the organisation's list names).
-DEFAULT_CHANNEL = {"public_gp": "Praktiserende læge", "public_self": "Selvhenvendelse"}
+# The channel a public form preselects, by audience (by code: an organisation may rename it).
+DEFAULT_CHANNEL = {"public_gp": catalogue.GP, "public_self": catalogue.SELF_REFERRAL}
 
 
 @bp.before_request
@@ -54,7 +54,7 @@ def referral_form(slug, audience_slug):
     form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for_organisation(org.id)]
     if request.method == "GET":
         form.token.data = service.issue_token()
-        preferred = next((c for c in channels if c.name == DEFAULT_CHANNEL[audience]), None)
+        preferred = next((c for c in channels if c.code == DEFAULT_CHANNEL[audience]), None)
         if preferred:
             form.channel.data = preferred.id
     else:

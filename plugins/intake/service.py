@@ -10,6 +10,7 @@ from peewee import IntegrityError
 
 from extensions import db
 from models import AuditLog, Citizen, Referral, ReferralChannel, ReferralReason, ReferralReasonLink
+from models.catalogue import CONSENT_TO_CONTACT
 from models.search import fold
 from plugins import hook
 from plugins.intake.forms import answer_value, question_field_name
@@ -76,7 +77,7 @@ def _complete(citizen, data, today):
     fields (never for anonymous citizens). Nothing already recorded is overwritten."""
     changed = False
     if data.get("consent") and citizen.consent_on is None:
-        citizen.consent_on, citizen.consent_scope = today, "Kontakt fra brobygger"
+        citizen.consent_on, citizen.consent_scope = today, CONSENT_TO_CONTACT
         changed = True
     if not citizen.anonymous and not data.get("anonymous"):
         for name in CONTACT_FIELDS:
@@ -134,7 +135,7 @@ def register_intake(
                 email=None if anonymous else (data.get("email") or "").strip() or None,
                 gp_practice=(data.get("gp_practice") or "").strip() or None,
                 consent_on=today if data.get("consent") else None,
-                consent_scope="Kontakt fra brobygger" if data.get("consent") else None,
+                consent_scope=CONSENT_TO_CONTACT if data.get("consent") else None,
             )
         else:
             citizen = existing_citizen
