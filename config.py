@@ -32,6 +32,11 @@ class Config:
     # this many weeks.
     CASE_FIRST_CONTACT_DAYS = 7
     CASE_IDLE_WEEKS = 4
+    # Where the app is reached, for links printed by the CLI (set-password links).
+    BASE_URL = "http://127.0.0.1:5000"
+    # Spreadsheet import in the browser: bigger files go through `flask import-data` (README).
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    IMPORT_MAX_ROWS = 20000
 
 
 def from_environment():
@@ -44,6 +49,7 @@ def from_environment():
         "LOGIN_RATE_LIMIT",
         "INTAKE_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
+        "BASE_URL",
     ):
         if key in os.environ:
             settings[key] = os.environ[key]

@@ -40,7 +40,7 @@ from models.search import fold
 log = logging.getLogger(__name__)
 
 # Columns the system maintains; no form ever shows them.
-SYSTEM_COLUMNS = ("organisation", "created_at", "updated_at", "version", "search_key")
+SYSTEM_COLUMNS = ("organisation", "created_at", "updated_at", "version", "search_key", "external_id")
 TEXT_MAX = 5000
 
 
@@ -136,7 +136,7 @@ class BrobyggerModelView(ModelView):
     audit_reads = False  # True for models holding personal data: details/edit views are logged.
     form_base_class = AdminForm
     form_excluded_columns = SYSTEM_COLUMNS
-    column_exclude_list = ("created_at", "updated_at", "version", "search_key", "organisation")
+    column_exclude_list = ("created_at", "updated_at", "version", "search_key", "organisation", "external_id")
     column_details_exclude_list = ("search_key", "organisation", "password_hash", "version")
     column_export_exclude_list = ("search_key", "organisation", "password_hash", "version")
     column_type_formatters = LIST_FORMATTERS
@@ -534,6 +534,10 @@ class BrobyggerIndexView(AdminIndexView):
     @expose("/")
     def index(self):
         from admin.overview import figures_for
+        from models.user import OPERATOR
+
+        if current_user.role == OPERATOR:  # no organisation's figures: the organisations page
+            return redirect(url_for("operator.index"))
 
         return self.render("admin/brobygger_index.html", figures=figures_for(current_user))
 

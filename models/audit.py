@@ -12,6 +12,7 @@ ACTIONS = (
     ("export", _l("Exported")),
     ("login", _l("Logged in")),
     ("login_failed", _l("Failed login")),
+    ("import", _l("Imported")),
 )
 
 

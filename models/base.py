@@ -67,6 +67,8 @@ class TenantModel(BaseModel):
 
     @classmethod
     def visible_to(cls, user):
+        if user.organisation_id is None:  # an operator: no organisation's records at all
+            return cls.select().where(False)
         return cls.select().where(cls.organisation == user.organisation_id)
 
 

@@ -38,18 +38,23 @@ ADMIN, COORDINATOR, BRIDGE_BUILDER, PARTNER, EVALUATOR = (
     "partner",
     "evaluator",
 )
+# Runs the installation (driftsansvarlig): organisations and their first admins, never their data.
+OPERATOR = "operator"
 ROLES = (
     (ADMIN, _l("Administrator")),
     (COORDINATOR, _l("Coordinator")),
     (BRIDGE_BUILDER, _l("Bridge builder")),
     (PARTNER, _l("Partner")),
     (EVALUATOR, _l("Evaluator")),
+    (OPERATOR, _l("Operator")),
 )
 ROLE_NAMES = tuple(code for code, _label in ROLES)
+# The roles an organisation's admin may give (the operator is no organisation's user).
+ORGANISATION_ROLES = tuple((code, label) for code, label in ROLES if code != OPERATOR)
 
 
 class User(UserMixin, VersionedModel):
-    organisation = organisation_fk()
+    organisation = organisation_fk(null=True)  # None for operators only
     search_key = CharField(max_length=500, default="")
     email = CharField(max_length=254, unique=True, verbose_name=_l("E-mail"))
     name = CharField(max_length=200, verbose_name=_l("Name"))
@@ -72,7 +77,12 @@ class User(UserMixin, VersionedModel):
 
     @property
     def is_active(self):
-        return self.active
+        """Active, and (unless an operator) in an active organisation."""
+        if not self.active:
+            return False
+        if self.role == OPERATOR:
+            return self.organisation_id is None
+        return self.organisation_id is not None and self.organisation.is_active
 
     def set_password(self, password):
         self.password_hash = _hasher.hash(password)
@@ -90,7 +100,7 @@ class User(UserMixin, VersionedModel):
         if user is None:
             _spend_a_verification(password or "")
             return None
-        if not user.active or not user.check_password(password or ""):
+        if not user.is_active or not user.check_password(password or ""):
             return None
         if _hasher.check_needs_rehash(user.password_hash):
             user.set_password(password)
