@@ -79,17 +79,22 @@ class ImportView(RoleView):
     def index(self):
         if request.method == "GET":
             return self._page()
+        max_bytes, max_rows = self._limits()
+        # Checked before the body is parsed: a 50 MB upload is refused without reading it. This
+        # page's own limit replaces the app's smaller MAX_CONTENT_LENGTH (Flask 3.1).
+        if (request.content_length or 0) > max_bytes + 64 * 1024:
+            return self._page(error=self._too_big(max_bytes)), 413
+        request.max_content_length = max_bytes + 64 * 1024
         kind = request.form.get("kind")
         if kind not in IMPORTERS:
             return self._page(error=_("Choose what the file holds.")), 400
-        max_bytes, max_rows = self._limits()
-        # Checked before the body is parsed: a 50 MB upload is refused without reading it.
-        if (request.content_length or 0) > max_bytes + 64 * 1024:
-            return self._page(error=self._too_big(max_bytes)), 413
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             return self._page(error=_("Choose a file."), kind=kind), 400
-        data = upload.read(max_bytes + 1)
+        try:
+            data = upload.read(max_bytes + 1)
+        finally:
+            upload.close()
         if len(data) > max_bytes:
             return self._page(error=self._too_big(max_bytes), kind=kind), 413
         filename = upload.filename[-200:]
