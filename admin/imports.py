@@ -6,6 +6,8 @@ seconds (bench/import_throughput.py); bigger files go through `flask import-data
 same code outside the web workers and shows its progress on the terminal.
 """
 
+import datetime
+
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
@@ -13,6 +15,7 @@ from flask_login import current_user
 from admin.base import RoleView, to_int
 from i18n import _
 from models import AuditLog
+from models.base import utcnow
 from models.imports import (
     IMPORTERS,
     KINDS,
@@ -102,6 +105,13 @@ class ImportView(RoleView):
             result = preview_import(current_user, kind, filename, data, max_rows=max_rows)
         except ImportFileError as exc:
             return self._page(error=str(exc.message), kind=kind), 400
+        # A preview keeps its file (personal data) only until it is committed or given up: the
+        # user's earlier previews, and anybody's older than a day, are dropped now.
+        ImportBatch.update(status="cancelled", content=None).where(
+            (ImportBatch.organisation == current_user.organisation_id)
+            & (ImportBatch.status == "previewed")
+            & ((ImportBatch.user == current_user.id) | (ImportBatch.created_at < utcnow() - datetime.timedelta(days=1)))
+        ).execute()
         batch = None
         if result.ok:
             batch = ImportBatch.create(

@@ -411,7 +411,7 @@ def collaboration_note(world):
     from plugins.collaboration.models import CollaborationNote
 
     a = world.a
-    kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.name == "Kommunal tjeneste"))
+    kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.code == "municipal_service"))
     service = factories.make_partner(a.org, name="Alfa psykiatri", kind=kind)
     return CollaborationNote.create(
         organisation=a.org,

@@ -100,6 +100,22 @@ def test_preview_says_per_row_what_happens_and_writes_nothing(login, world):
     assert client.post("/admin/import/commit", data={"batch": batch.id}).status_code == 404
 
 
+def test_an_abandoned_preview_does_not_keep_its_file(login, world):
+    client = login(world.a.users["admin"])
+    upload(client, "citizens", "første.csv", to_csv(CITIZEN_HEADER, citizens(2)))
+    first = ImportBatch.get(ImportBatch.filename == "første.csv")
+    assert first.content is not None
+    upload(client, "citizens", "anden.csv", to_csv(CITIZEN_HEADER, citizens(2)))
+    first = ImportBatch.get_by_id(first.id)
+    assert (first.status, first.content) == ("cancelled", None)
+    assert client.post("/admin/import/commit", data={"batch": first.id}).status_code == 404
+    # Another admin's batch is not this admin's to commit.
+    other_admin = factories.make_user(world.a.org, "admin")
+    second = ImportBatch.get(ImportBatch.filename == "anden.csv")
+    assert login(other_admin).post("/admin/import/commit", data={"batch": second.id}).status_code == 404
+    assert not Citizen.select().where(Citizen.external_id.is_null(False)).exists()
+
+
 def test_row_errors_are_reported_per_row_and_column_in_danish(login, world):
     client = login(world.a.users["admin"])
     rows = citizens(20)

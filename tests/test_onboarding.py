@@ -215,6 +215,8 @@ def test_deactivated_organisation_cannot_log_in_and_keeps_everything(app, login,
     response = app.test_client().post("/login", data={"email": admin.email, "password": factories.PASSWORD})
     assert response.status_code == 200
     assert Referral.select().where(Referral.organisation == world.a.org.id).count() == 1
+    # Its public referral form takes no referrals either.
+    assert app.test_client().get(f"/henvis/{world.a.org.slug}/laege").status_code == 404
     # The other organisation is untouched.
     login(world.b.users["admin"])
     # Reactivated: in again.

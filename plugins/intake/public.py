@@ -23,7 +23,7 @@ def _limit_body():
 
 def _organisation(slug):
     org = Organisation.get_or_none(Organisation.slug == slug)
-    if org is None:
+    if org is None or not org.is_active:  # a deactivated organisation takes no referrals
         abort(404)
     return org
 
