@@ -36,7 +36,7 @@ class Config:
     BASE_URL = "http://127.0.0.1:5000"
     # Spreadsheet import in the browser: bigger files go through `flask import-data` (README).
     IMPORT_MAX_BYTES = 5 * 1024 * 1024
-    IMPORT_MAX_ROWS = 20000
+    IMPORT_MAX_ROWS = 10000
 
 
 def from_environment():

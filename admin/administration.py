@@ -73,6 +73,19 @@ class LookupAdmin(BrobyggerModelView):
     column_editable_list = ()
     form_columns = ("name", "code", "position", "active")
 
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if model.code:
+            from models.lookups import code_from
+
+            model.code = code_from(model.code)
+            cls = type(model)
+            taken = cls.select().where(
+                (cls.organisation == model.organisation_id) & (cls.code == model.code) & (cls.id != (model.id or 0))
+            )
+            if taken.exists():
+                raise ValidationError(_l("Another entry of this list has the code %(code)s.", code=model.code))
+
 
 RECORD_TYPES = {
     "Activity": _l("Activity"),

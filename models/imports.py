@@ -670,8 +670,9 @@ class Importer:
                 if by_id and record is None:
                     errors.append(row_message(number, _("there is no record %(value)s to update.", value=external_id)))
                 row.record = record
-            if not errors:
-                self.check(number, values, errors)
+            # The row's own rules run even when a cell could not be read, so every problem of the
+            # row is reported at once (rules skip the values that are missing).
+            self.check(number, values, errors)
             if errors:
                 row.action = "error"
                 row.messages = errors
@@ -1003,7 +1004,7 @@ class ReferralImporter(Importer):
             values["citizen"] = int(ref[1:])
         elif ref in self.citizens_by_external:
             values["citizen"] = self.citizens_by_external[ref]
-        else:
+        elif ref:  # (an empty one is already reported as a missing value)
             errors.append(
                 row_message(number, _("there is no citizen %(value)s; import the citizens first.", value=ref))
             )

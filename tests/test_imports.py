@@ -125,6 +125,9 @@ def test_row_errors_are_reported_per_row_and_column_in_danish(login, world):
     body = response.get_data(as_text=True)
     assert "række 17: fødselsår 1820 er ikke muligt" in body
     assert "række 5: køn “hest” er ikke en af:" in body
+    rows[15][4] = "hest"  # two problems in one row: both are reported
+    body = upload(client, "citizens", "borgere.xlsx", to_xlsx(CITIZEN_HEADER, rows)).get_data(as_text=True)
+    assert "række 17: fødselsår 1820 er ikke muligt" in body and "række 17: køn “hest”" in body
     assert "Intet kan importeres" in body
     assert 'id="commit"' not in body  # no commit button with errors
     assert not Citizen.select().where(Citizen.external_id.is_null(False)).exists()

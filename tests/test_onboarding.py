@@ -89,6 +89,10 @@ def test_cli_creates_an_organisation_on_an_empty_database_and_its_admin_register
     referral = Referral.get(Referral.organisation == org.id)
     assert referral.channel_id == gp.id
     assert [link.reason_id for link in referral.reason_links] == [lonely.id]
+    # The default WHO-5 is asked with its published answer wording.
+    page = client.get(f"/admin/referral/measure/?id={referral.id}&instrument={who5.id}").get_data(as_text=True)
+    assert "I de sidste 2 uger har jeg været glad og i godt humør" in page
+    assert "0 – På intet tidspunkt" in page and "5 – Hele tiden" in page
 
 
 def test_bad_and_taken_slugs_and_used_emails_are_refused_with_nothing_created(app, runner, world):
@@ -268,6 +272,10 @@ def test_admin_added_list_entry_gets_a_code(login, world):
     )
     assert response.status_code == 302
     assert ReferralChannel.get(ReferralChannel.name == "Boligsocial indsats").code == "boligsocial_indsats"
+    # Codes are unique within a list.
+    response = client.post("/admin/referral_channel/new/", data={"name": "Egen læge 2", "code": "GP", "position": "21"})
+    assert response.status_code == 200
+    assert not ReferralChannel.select().where(ReferralChannel.name == "Egen læge 2").exists()
 
 
 @pytest.mark.parametrize("slug", ["-start", "slut-", "æøå", "a" * 61, ""])
