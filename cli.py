@@ -5,7 +5,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from extensions import db
-from models.user import ROLE_NAMES
+from models.roles import PARTNER, ROLE_NAMES
 
 
 def init_cli(app):
@@ -31,7 +31,7 @@ def create_user(email, name, role, org_slug, partner_name, password):
         if org is None:
             raise click.BadParameter(f"No organisation with short name {org_slug!r}.", param_hint="--organisation")
         partner = None
-        if role == "partner":
+        if role == PARTNER:
             partner = Partner.get_or_none((Partner.organisation == org) & (Partner.name == partner_name))
             if partner is None:
                 raise click.BadParameter(

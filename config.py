@@ -42,7 +42,6 @@ def from_environment():
         "DATABASE_URL",
         "BROBYGGER_PLUGINS",
         "LOGIN_RATE_LIMIT",
-        "INTAKE_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
     ):
         if key in os.environ:

@@ -1,8 +1,11 @@
 """Opening the database from DATABASE_URL, per-request connections and schema migrations."""
 
+import logging
+import threading
 from pathlib import Path
 
 import click
+import peewee
 from flask import current_app
 from flask.cli import AppGroup
 from peewee import SqliteDatabase
@@ -22,6 +25,86 @@ SQLITE_PRAGMAS = {
 }
 
 
+log = logging.getLogger(__name__)
+
+
+class _AfterCommitAtomic(peewee._callable_context_manager):
+    """db.atomic() that also runs the callbacks queued with after_commit() once the outermost
+    transaction has committed, and drops those queued inside a block that rolled back."""
+
+    __slots__ = ("database", "inner", "mark")
+
+    def __init__(self, database, inner):
+        self.database, self.inner = database, inner
+
+    def _build_ctx(self):  # used as a decorator: a fresh context per call
+        return type(self)(self.database, self.inner._build_ctx())
+
+    def __enter__(self):
+        self.mark = len(self.database._pending_callbacks())
+        return self.inner.__enter__()
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        pending = self.database._pending_callbacks()
+        try:
+            result = self.inner.__exit__(exc_type, exc_value, traceback)
+        except BaseException:
+            del pending[self.mark :]
+            raise
+        if exc_type is not None:
+            del pending[self.mark :]
+        elif not self.database.in_transaction():
+            self.database._run_callbacks()
+        return result
+
+
+class AfterCommitMixin:
+    """Commit hooks for peewee databases: `after_commit(fn)` runs fn once the data it follows is
+    committed — at once outside a transaction, never when the transaction rolls back."""
+
+    def _pending_callbacks(self):
+        local = self.__dict__.setdefault("_after_commit_local", threading.local())
+        if not hasattr(local, "callbacks"):
+            local.callbacks = []
+        return local.callbacks
+
+    def atomic(self, *args, **kwargs):
+        return _AfterCommitAtomic(self, super().atomic(*args, **kwargs))
+
+    def after_commit(self, callback):
+        if not self.in_transaction():
+            self._call(callback)
+            return
+        self._pending_callbacks().append(callback)
+
+    def _run_callbacks(self):
+        pending = self._pending_callbacks()
+        while pending:
+            self._call(pending.pop(0))
+
+    @staticmethod
+    def _call(callback):
+        # The data is committed: a failing side effect (a mail server down) is logged, not raised.
+        try:
+            callback()
+        except Exception:
+            log.exception("An after-commit callback failed")
+
+
+class Sqlite(AfterCommitMixin, SqliteDatabase):
+    """SQLite with commit hooks."""
+
+
+class PooledPostgres(AfterCommitMixin, PooledPostgresqlDatabase):
+    """Pooled PostgreSQL with commit hooks."""
+
+
+def after_commit(callback):
+    """Run `callback()` after the current transaction commits (at once outside one); never
+    after a rollback. For side effects that must not happen for undone work: mail, SMS."""
+    db.obj.after_commit(callback)
+
+
 class SchemaError(RuntimeError):
     """The database schema is not the one this code knows."""
 
@@ -32,18 +115,16 @@ def open_database(url, max_connections=20):
         path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else ":memory:"
         if path not in (":memory:", ""):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
+        return Sqlite(path, pragmas=SQLITE_PRAGMAS)
     if url.startswith(("postgres:", "postgresql:")):
         params = parse(url)
-        return PooledPostgresqlDatabase(max_connections=max_connections, stale_timeout=300, timeout=10, **params)
+        return PooledPostgres(max_connections=max_connections, stale_timeout=300, timeout=10, **params)
     raise ValueError(f"Unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
 
 def core_table(name):
     """A stand-in model for a core table, for plugin migrations whose tables refer to it
     (core migrations always run first)."""
-    import peewee
-
     return type(name, (peewee.Model,), {"Meta": type("Meta", (), {"table_name": name})})
 
 

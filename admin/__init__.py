@@ -3,13 +3,9 @@
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from admin.menu import ACTIVITIES, ADMINISTRATION, CASES, CITIZENS
 from config import BASE_DIR
 from i18n import _l
-
-CASES = _l("Cases")
-CITIZENS = _l("Citizens")
-ACTIVITIES = _l("Activities & partners")
-ADMINISTRATION = _l("Administration")
 
 
 def _use_our_admin_catalogue():
@@ -45,10 +41,10 @@ def init_admin(app):
         PartnerKindAdmin,
         UserAdmin,
     )
-    from admin.base import BrobyggerIndexView
     from admin.caseload import CaseloadView
     from admin.cases import ContactAdmin, MatchAdmin, ReferralAdmin
     from admin.citizens import CitizenAdmin
+    from admin.pages import BrobyggerIndexView
     from models import (
         Activity,
         ActivityCategory,

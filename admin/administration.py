@@ -7,9 +7,10 @@ from wtforms.validators import Email, Length, NumberRange, Optional, ValidationE
 from admin.base import BrobyggerModelView
 from i18n import _l
 from models.audit import ACTIONS, AuditLog
-from models.user import ROLES, User
+from models.roles import ADMIN, PARTNER, ROLES
+from models.user import User
 
-ADMIN_ONLY = {"admin": "rcedx"}
+ADMIN_ONLY = {ADMIN: "rcedx"}
 MIN_PASSWORD = 10
 
 
@@ -34,9 +35,9 @@ class UserAdmin(BrobyggerModelView):
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         model.email = model.email.strip().lower()
-        if model.role == "partner" and not model.partner_id:
+        if model.role == PARTNER and not model.partner_id:
             raise ValidationError(_l("A partner user must belong to a partner."))
-        if model.role != "partner":
+        if model.role != PARTNER:
             model.partner = None
         if form.new_password.data:
             model.set_password(form.new_password.data)
@@ -54,7 +55,7 @@ class UserAdmin(BrobyggerModelView):
 
 
 class OrganisationAdmin(BrobyggerModelView):
-    access = {"admin": "re"}
+    access = {ADMIN: "re"}
     column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
     form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
     column_exclude_list = ("created_at", "updated_at", "version")
@@ -124,7 +125,7 @@ class AuditLogAdmin(BrobyggerModelView):
     column_formatters = {"model": _record_type}
     column_formatters_detail = {"model": _record_type}
 
-    access = {"admin": "rx"}
+    access = {ADMIN: "rx"}
     simple_list_pager = True
     column_list = ("at", "user", "role", "action", "model", "record_id")
     column_sortable_list = ("at",)

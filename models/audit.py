@@ -1,8 +1,10 @@
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from i18n import _l
-from models.base import TenantModel, organisation_fk, utcnow
-from models.user import ROLES, User
+from models.base import utcnow
+from models.organisation import TenantModel, organisation_fk
+from models.roles import ROLES
+from models.user import User
 
 ACTIONS = (
     ("create", _l("Created")),

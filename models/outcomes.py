@@ -4,9 +4,10 @@ import json
 
 from peewee import CharField, DateField, DateTimeField, FloatField, ForeignKeyField, IntegerField, TextField
 
-from i18n import _l
-from models.base import TenantModel, organisation_fk, utcnow
+from i18n import _l, format_day
+from models.base import utcnow
 from models.lookups import Lookup
+from models.organisation import TenantModel, organisation_fk
 from models.referral import Referral
 from models.user import User
 
@@ -44,7 +45,7 @@ class CaseClosure(TenantModel):
         return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
-        return f"{self.referral_id} {self.closed_on:%d.%m.%Y}" if self.closed_on else str(self.referral_id)
+        return f"{self.referral_id} {format_day(self.closed_on)}" if self.closed_on else str(self.referral_id)
 
 
 PHASES = (("intake", _l("At intake")), ("during", _l("During")), ("closure", _l("At closure")))

@@ -2,11 +2,13 @@ import datetime
 
 from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
 
-from i18n import _l
+from i18n import _l, format_day
 from models.activity import Activity
-from models.base import BaseModel, VersionedModel, organisation_fk
+from models.base import BaseModel
 from models.citizen import Citizen
 from models.lookups import ContactKind, ReferralChannel, ReferralReason
+from models.organisation import VersionedModel, organisation_fk
+from models.roles import BRIDGE_BUILDER, TEAM_LEADS
 from models.search import fold
 from models.user import User
 
@@ -69,9 +71,9 @@ class Referral(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         query = super().visible_to(user)
-        if user.role == "bridge_builder":
+        if user.role == BRIDGE_BUILDER:
             query = query.where(cls.bridge_builder_sees(user))
-        elif user.role not in ("admin", "coordinator"):
+        elif user.role not in TEAM_LEADS:
             query = query.where(False)
         return query
 
@@ -93,9 +95,9 @@ class Referral(VersionedModel):
         """Narrow rows that belong to a case (contacts, matches...) to the cases `user` may see.
         Admins and coordinators see every case of their organisation, so the organisation filter
         already did it; only narrower roles get the (costlier) sub-select."""
-        if user.role in ("admin", "coordinator"):
+        if user.role in TEAM_LEADS:
             return query
-        if user.role == "bridge_builder":
+        if user.role == BRIDGE_BUILDER:
             return query.where(cls.exists_for(cls.id == case_field, user))
         return query.where(False)
 
@@ -118,7 +120,7 @@ class Referral(VersionedModel):
             cls.update(search_key=fold(f"{case_id} {citizen.search_key}")).where(cls.id == case_id).execute()
 
     def __str__(self):
-        received = self.received_on.strftime("%d.%m.%Y") if self.received_on else ""
+        received = format_day(self.received_on)
         return f"#{self.id} {self.citizen} {received}"
 
     @property
@@ -155,7 +157,7 @@ class Contact(VersionedModel):
         return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
-        return f"{self.date:%d.%m.%Y}" if self.date else ""
+        return format_day(self.date) if self.date else ""
 
 
 MATCH_STATUSES = (

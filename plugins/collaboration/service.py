@@ -3,10 +3,7 @@
 import datetime
 import uuid
 
-from extensions import db
-from i18n import _l
-from models import AuditLog, CaseClosure, ClosureReason, Match
-from models.base import utcnow
+from plugins.api import AuditLog, CaseClosure, ClosureReason, Match, _, _l, db, format_day, utcnow
 from plugins.collaboration.models import OPEN_HANDOVER, CollaborationNote, GpFeedback
 
 
@@ -45,7 +42,7 @@ def open_handovers(referral):
 
 def objection(referral, closure):
     """Closing as "handed on to professional help" needs a recorded hand-over."""
-    reason = closure["reason"]
+    reason = closure.reason
     if getattr(reason, "code", None) != "professional_help":
         return None
     handed_on = (
@@ -164,12 +161,11 @@ def fhir_bundle(referral, sender_name, texts):
 
 def status_sentences(info):
     """The feedback's sentences, in Danish, built only from status facts."""
-    from i18n import _
 
     sentences = []
     if info["contacted"]:
         sentences.append(
-            _("The citizen was contacted by a bridge builder on %(date)s.", date=info["contacted"].strftime("%d.%m.%Y"))
+            _("The citizen was contacted by a bridge builder on %(date)s.", date=format_day(info["contacted"]))
         )
     else:
         sentences.append(_("The bridge builder has not yet reached the citizen."))
@@ -179,7 +175,7 @@ def status_sentences(info):
         sentences.append(
             _(
                 "The case was closed on %(date)s: %(reason)s.",
-                date=info["closed"].closed_on.strftime("%d.%m.%Y"),
+                date=format_day(info["closed"].closed_on),
                 reason=info["closed"].reason.name,
             )
         )
