@@ -4,7 +4,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from demo import DEMO_LOGINS, DEMO_PASSWORD, seed
 from extensions import db
+from models import Organisation, Partner, User
 from models.roles import PARTNER, ROLE_NAMES
 
 
@@ -22,8 +24,6 @@ def init_cli(app):
 @click.password_option(help="At least 10 characters.")
 @with_appcontext
 def create_user(email, name, role, org_slug, partner_name, password):
-    from models import Organisation, Partner, User
-
     if len(password) < 10:
         raise click.BadParameter("The password must have at least 10 characters.", param_hint="password")
     with db.obj.connection_context(), db.atomic():
@@ -48,8 +48,6 @@ def create_user(email, name, role, org_slug, partner_name, password):
 @click.command("seed-demo", help="Create the demo organisation, its data and one login per role.")
 @with_appcontext
 def seed_demo():
-    from demo import DEMO_LOGINS, DEMO_PASSWORD, seed
-
     with db.obj.connection_context():
         created = seed()
     click.echo("Demo data created." if created else "Demo data already present; nothing duplicated.")

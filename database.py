@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 import peewee
-from flask import current_app
+from flask import current_app, render_template
 from flask.cli import AppGroup
 from peewee import SqliteDatabase
 from peewee_migrate import Router
@@ -14,6 +14,7 @@ from playhouse.db_url import parse
 from playhouse.pool import PooledPostgresqlDatabase
 
 from extensions import db
+from i18n import _
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_PRAGMAS = {
@@ -163,11 +164,6 @@ class MigrationSet:
 CORE = MigrationSet("core", MIGRATIONS_DIR, "migrate_history")
 
 
-def router(database=None):
-    """The core schema's migration router."""
-    return CORE.router(database or db.obj)
-
-
 def migration_sets(app):
     """The core's migrations, then those of every enabled plugin (hook brobygger_migrations)."""
     sets = [CORE]
@@ -215,10 +211,6 @@ def init_db(app):
 
     @app.errorhandler(SchemaError)
     def _schema_error(exc):
-        from flask import render_template
-
-        from i18n import _
-
         app.logger.error("Schema check failed: %s", exc)
         message = _(
             "The database is not at the schema this version of Brobygger needs. "

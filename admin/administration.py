@@ -1,6 +1,8 @@
 """Administration: users, the organisation's settings, editable lists and the audit log."""
 
+from flask import flash
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
+from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
@@ -45,9 +47,6 @@ class UserAdmin(BrobyggerModelView):
             raise ValidationError(_l("Give the new user a password of at least 10 characters."))
 
     def delete_model(self, model):
-        from flask import flash
-        from flask_login import current_user
-
         if model.id == current_user.id:
             flash(_l("You cannot delete yourself."), "error")
             return False

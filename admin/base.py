@@ -12,7 +12,7 @@ where r = list and details, c = create, e = edit, d = delete, x = export. A role
 
 import logging
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import save_inline
@@ -87,8 +87,6 @@ class BrobyggerModelView(ModelView):
         return self.access.get(current_user.role, "")
 
     def _can(self, letter):
-        from flask import has_request_context
-
         if not has_request_context():
             return True  # at start-up Flask-Admin builds caches for everything it may need
         return letter in self._perms()

@@ -10,7 +10,6 @@ from peewee import JOIN, fn
 from admin.pages import RoleView
 from i18n import _l
 from models import Contact, Referral, User
-from models.referral import OPEN_STATUSES
 from models.roles import CASE_WORKERS, TEAM_LEADS
 
 
@@ -28,7 +27,7 @@ def open_cases(user, only_mine):
         .join(User, JOIN.LEFT_OUTER, on=(Referral.assigned_to == User.id))
         .switch(Referral)
         .join(last_contact, JOIN.LEFT_OUTER, on=(last_contact.c.case_id == Referral.id))
-        .where(Referral.status.in_(OPEN_STATUSES))
+        .where(Referral.open_filter())
         .order_by(Referral.received_on)
     )
     if only_mine:

@@ -21,7 +21,7 @@ from models.activity import WEEKDAYS
 from models.base import StaleRecordError
 from models.lookups import ReferralChannel
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
-from models.referral import MATCH_STATUSES, OPEN_STATUSES, STATUSES, Contact, Match, Referral
+from models.referral import MATCH_STATUSES, STATUSES, Contact, Match, Referral
 from models.roles import CASE_WORKERS, PARTNER
 from models.search import fold
 from models.workflow import (
@@ -116,7 +116,7 @@ class ReferralAdmin(BrobyggerModelView):
         return {
             "contacts": case_contacts(referral),
             "matches": case_matches(referral),
-            "match_flow": MATCH_FLOW if self.can_edit and referral.status in OPEN_STATUSES else {},
+            "match_flow": MATCH_FLOW if self.can_edit and referral.is_open else {},
             "transitions": [(code, dict(STATUSES)[code]) for code in allowed_transitions(referral, current_user)]
             if self.can_edit
             else [],
@@ -134,7 +134,7 @@ class ReferralAdmin(BrobyggerModelView):
                 .where(CaseClosure.referral == referral.id)
                 .order_by(CaseClosure.id.desc())
             ),
-            "can_close": self.can_edit and referral.status in OPEN_STATUSES,
+            "can_close": self.can_edit and referral.is_open,
             "panels": [p for p in hook().brobygger_case_panels(referral=referral, user=current_user) if p],
             "reasons": [
                 link.reason.name
@@ -155,7 +155,7 @@ class ReferralAdmin(BrobyggerModelView):
         referral = self.get_one(request.args.get("id"))
         if referral is None or not self.can_edit:
             abort(404)
-        if referral.status not in OPEN_STATUSES:
+        if not referral.is_open:
             flash(_("The case is already closed or declined."), "error")
             return redirect(url_for(".details_view", id=referral.id))
         instruments = list(Instrument.choices_for(current_user))

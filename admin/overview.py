@@ -20,16 +20,12 @@ def figures_for(user):
     open_cases = sum(counts.get(s, 0) for s in OPEN_STATUSES)
     cards = [(_l("Open cases"), open_cases), (_l("Closed cases"), counts.get("closed", 0))]
     if user.role == BRIDGE_BUILDER:
-        mine = (
-            Referral.visible_to(user)
-            .where((Referral.assigned_to == user.id) & Referral.status.in_(OPEN_STATUSES))
-            .count()
-        )
+        mine = Referral.visible_to(user).where((Referral.assigned_to == user.id) & Referral.open_filter()).count()
         cards.insert(0, (_l("My open cases"), mine))
     if user.role in (*TEAM_LEADS, EVALUATOR):
         men = (
             cases.join(Citizen)
-            .where(Referral.status.in_(OPEN_STATUSES) & (Citizen.gender == "male"))
+            .where(Referral.open_filter() & (Citizen.gender == "male"))
             .select(fn.COUNT(fn.DISTINCT(Referral.citizen)))
             .scalar()
         )

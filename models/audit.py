@@ -1,3 +1,4 @@
+from flask_login import current_user
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from i18n import _l
@@ -38,8 +39,6 @@ class AuditLog(TenantModel):
     def record(cls, action, model, record_id=None, user=None):
         """Write one entry for `user` (defaults to the logged-in user)."""
         if user is None:
-            from flask_login import current_user
-
             user = current_user if current_user and current_user.is_authenticated else None
         return cls.create(
             organisation=user.organisation_id if user else None,

@@ -58,6 +58,3 @@ class PartnerKind(Lookup):
 
 class ContactKind(Lookup):
     """Phone, home visit, meeting, group, accompanied visit..."""
-
-
-LOOKUP_MODELS = (ReferralChannel, ReferralReason, ActivityCategory, PartnerKind, ContactKind)

@@ -2,7 +2,16 @@
 
 import json
 
-from peewee import CharField, DateField, DateTimeField, FloatField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from i18n import _l, format_day
 from models.base import utcnow
@@ -62,12 +71,7 @@ class Instrument(Lookup):
     item_min = IntegerField(default=0, verbose_name=_l("Lowest answer"))
     item_max = IntegerField(default=5, verbose_name=_l("Highest answer"))
     factor = FloatField(default=1, verbose_name=_l("Score factor"))
-    higher_is_better = CharField(
-        max_length=3,
-        default="yes",
-        choices=(("yes", _l("Yes")), ("no", _l("No"))),
-        verbose_name=_l("Higher score is better"),
-    )
+    higher_is_better = BooleanField(default=True, verbose_name=_l("Higher score is better"))
 
     @property
     def item_list(self):

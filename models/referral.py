@@ -125,7 +125,13 @@ class Referral(VersionedModel):
 
     @property
     def is_open(self):
+        """Received, contacted, active or waiting: neither closed nor declined."""
         return self.status in OPEN_STATUSES
+
+    @classmethod
+    def open_filter(cls):
+        """The query condition for open cases (see is_open)."""
+        return cls.status.in_(OPEN_STATUSES)
 
 
 class ReferralReasonLink(BaseModel):

@@ -20,7 +20,6 @@ from models.referral import (
     CONTACTED,
     DECLINED,
     MATCH_ROLES,
-    OPEN_STATUSES,
     RECEIVED,
     STATUSES,
     WAITING,
@@ -167,7 +166,7 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
     Plugins hear of the closing inside the transaction (brobygger_case_closed) and once it is
     committed (brobygger_after_case_closed).
     """
-    if referral.status not in OPEN_STATUSES:
+    if not referral.is_open:
         raise TransitionError(_l("The case is already closed or declined."))
     if not isinstance(reason, ClosureReason) or reason.organisation_id != referral.organisation_id or not reason.active:
         raise TransitionError(_l("Choose a closure reason."))
@@ -222,7 +221,7 @@ def suggest_activity(referral, activity, user, role="participant", accompanied=F
     """Suggest an activity to the citizen of a case (a new match, status suggested)."""
     if activity.organisation_id != referral.organisation_id:
         raise TransitionError(_l("Unknown activity."))
-    if referral.status not in OPEN_STATUSES:
+    if not referral.is_open:
         raise TransitionError(_l("The case is closed; reopen it first."))
     if role not in dict(MATCH_ROLES):
         raise TransitionError(_l("Unknown role."))
@@ -243,7 +242,7 @@ def move_match(match, to_status, user, on=None):
     """Mark a match tried, joined or stopped; the start date is set on the first try or join, the
     end date when it stops."""
     on = on or datetime.date.today()
-    if Referral.get_by_id(match.referral_id).status not in OPEN_STATUSES:
+    if not Referral.get_by_id(match.referral_id).is_open:
         raise TransitionError(_l("The case is closed; reopen it first."))
     if to_status not in MATCH_FLOW.get(match.status, ()):
         raise TransitionError(

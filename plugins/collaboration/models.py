@@ -88,6 +88,3 @@ class GpFeedback(TenantModel):
     class Meta:
         table_name = "collab_gp_feedback"
         indexes = ((("referral", "given_at"), False),)
-
-
-MODELS = (CollaborationNote, GpFeedback)

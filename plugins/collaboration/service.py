@@ -4,7 +4,7 @@ import datetime
 import uuid
 
 from plugins.api import AuditLog, CaseClosure, ClosureReason, Match, _, _l, db, format_day, utcnow
-from plugins.collaboration.models import OPEN_HANDOVER, CollaborationNote, GpFeedback
+from plugins.collaboration.models import CollaborationNote, GpFeedback
 
 
 def followups(user, mine):
@@ -26,18 +26,6 @@ def complete_followup(note, user):
         )
         if done:  # a second click (an old tab) keeps who did it first, and when
             AuditLog.record("update", note, note.id, user=user)
-
-
-def open_handovers(referral):
-    return list(
-        CollaborationNote.select()
-        .where(
-            (CollaborationNote.referral == referral.id)
-            & (CollaborationNote.handover == True)  # noqa: E712
-            & CollaborationNote.handover_status.in_(OPEN_HANDOVER)
-        )
-        .order_by(CollaborationNote.date)
-    )
 
 
 def objection(referral, closure):
@@ -105,6 +93,7 @@ def fhir_bundle(referral, sender_name, texts):
     """The feedback as a FHIR R4 message Bundle in the shape of MedCom's correspondence message:
     MessageHeader → Communication about the Patient, from the Organization. Built and validated
     with fhir.resources (R4). `texts` is the list of status sentences."""
+    # Imported when a message is built: fhir.resources (pydantic models) adds ~1 s to start-up.
     from fhir.resources.bundle import Bundle
 
     info = feedback_for(referral)

@@ -53,6 +53,3 @@ class ClosureCheck(BaseModel):
     class Meta:
         table_name = "ec_closure_check"
         indexes = ((("closure", "criterion"), True),)
-
-
-MODELS = (EndCriterion, AgreedCriterion, ClosureReview, ClosureCheck)

@@ -5,7 +5,7 @@ import statistics
 
 from peewee import JOIN
 
-from plugins.api import OPEN_STATUSES, AuditLog, CaseClosure, ClosureReason, Referral, User, _l, db
+from plugins.api import AuditLog, CaseClosure, ClosureReason, Referral, User, _l, db
 from plugins.end_criteria.models import AgreedCriterion, ClosureCheck, ClosureReview, EndCriterion
 
 JUSTIFICATION_MAX = 2000
@@ -132,7 +132,7 @@ def summary(user, start, end):
         .join(User, JOIN.LEFT_OUTER, on=(Referral.assigned_to == User.id))
         .where(
             (Referral.organisation == user.organisation_id)
-            & Referral.status.in_(OPEN_STATUSES)
+            & Referral.open_filter()
             & (Referral.received_on < datetime.date.today() - datetime.timedelta(days=limit))
         )
         .order_by(Referral.received_on)

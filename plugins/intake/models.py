@@ -150,6 +150,3 @@ class IntakeAnswer(TenantModel):
         if isinstance(value, list):
             return ", ".join(value)
         return "" if value is None else str(value)
-
-
-MODELS = (IntakeForm, IntakeQuestion, IntakeSubmission, IntakeAnswer)
