@@ -241,6 +241,44 @@ def upgrade():
     click.echo(f"Applied {len(applied)} migration(s)." if applied else "The schema is up to date.")
 
 
+MIGRATION_TEMPLATE = '''"""{summary}"""
+
+import peewee as pw
+from peewee_migrate import Migrator
+
+
+def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
+    raise NotImplementedError("write the migration")
+
+
+def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
+    raise NotImplementedError("write the rollback")
+'''
+
+
+def new_migration(directory, name, summary):
+    """Write the next numbered migration file in `directory` (e.g. 010_<name>.py); its path."""
+    if not name.replace("_", "").isalnum() or not name.islower():
+        raise click.BadParameter("Use lower case letters, digits and underscores, e.g. add_retention.")
+    directory = Path(directory)
+    numbers = [int(p.name.split("_", 1)[0]) for p in directory.glob("[0-9]*_*.py")]
+    path = directory / f"{max(numbers, default=0) + 1:03d}_{name}.py"
+    path.write_text(MIGRATION_TEMPLATE.format(summary=summary or name.replace("_", " ").capitalize() + "."))
+    return path
+
+
+@db_cli.command("new", help="Start a new migration file: flask --app app db new add_something [--plugin intake].")
+@click.argument("name")
+@click.option("--plugin", default=None, help="A plugin's migrations instead of the core's.")
+@click.option("--summary", default="", help="The migration's one-line docstring.")
+def new(name, plugin, summary):
+    sets = {migration_set.name: migration_set for migration_set in migration_sets(current_app)}
+    migration_set = sets.get(plugin or "core")
+    if migration_set is None:
+        raise click.BadParameter(f"No enabled plugin with migrations called {plugin!r}.", param_hint="--plugin")
+    click.echo(f"Created {new_migration(migration_set.directory, name, summary)}")
+
+
 @db_cli.command("status", help="List applied and pending migrations.")
 def status():
     for migration_set in migration_sets(current_app):

@@ -1,3 +1,5 @@
+"""Activities (tilbud) run by partners, their sessions and who attended."""
+
 from peewee import (
     BooleanField,
     CharField,

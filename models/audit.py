@@ -1,3 +1,5 @@
+"""The audit log: who did what to which record, and when — never the content."""
+
 from flask_login import current_user
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 

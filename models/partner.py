@@ -1,3 +1,5 @@
+"""Partner organisations: those running activities, and services and GP practices worked with."""
+
 from peewee import CharField, DateField, ForeignKeyField, TextField
 
 from i18n import _l

@@ -1,3 +1,5 @@
+"""Referrals and their cases (forløb): statuses, reasons, contacts and matches to activities."""
+
 import datetime
 
 from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField, fn

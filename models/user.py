@@ -1,3 +1,5 @@
+"""Users: login, role, organisation and (for partner users) their partner; argon2 passwords."""
+
 import contextlib
 
 from argon2 import PasswordHasher
