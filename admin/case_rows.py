@@ -4,7 +4,6 @@ from flask import request
 from flask_login import current_user
 
 from admin.base import BrobyggerModelView
-from admin.loading import to_int
 from i18n import _l
 from models.referral import Referral
 from models.roles import ADMIN, BRIDGE_BUILDER, COORDINATOR
@@ -21,7 +20,6 @@ class CaseRowView(BrobyggerModelView):
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
-        referral_id = to_int(request.args.get("referral"))
-        if referral_id and request.method == "GET" and "referral" in form:
-            form.referral.data = Referral.visible_to(current_user).where(Referral.id == referral_id).first()
+        if request.args.get("referral") and request.method == "GET" and "referral" in form:
+            form.referral.data = Referral.visible_by_id(current_user, request.args.get("referral"))
         return form

@@ -166,7 +166,7 @@ class ReferralAdmin(BrobyggerModelView):
         if request.method == "GET":
             form.version.data = referral.version
         elif form.validate():
-            reason = ClosureReason.visible_to(current_user).where(ClosureReason.id == form.reason.data).first()
+            reason = ClosureReason.visible_by_id(current_user, form.reason.data)
             measurements = [(i, answers_for(form, i)) for i in instruments if answers_for(form, i)]
             try:
                 close_case(
@@ -199,9 +199,7 @@ class ReferralAdmin(BrobyggerModelView):
         referral = self.get_one(request.args.get("id"))
         if referral is None or not self.can_edit:
             abort(404)
-        instrument = (
-            Instrument.visible_to(current_user).where(Instrument.id == to_int(request.values.get("instrument"))).first()
-        )
+        instrument = Instrument.visible_by_id(current_user, request.values.get("instrument"))
         if instrument is None:
             instrument = Instrument.choices_for(current_user).first()
         if instrument is None:
@@ -242,9 +240,7 @@ class ReferralAdmin(BrobyggerModelView):
         if referral is None or not self.can_edit:
             abort(404)
         if request.method == "POST":
-            activity = (
-                Activity.visible_to(current_user).where(Activity.id == to_int(request.form.get("activity"))).first()
-            )
+            activity = Activity.visible_by_id(current_user, request.form.get("activity"))
             try:
                 if activity is None:
                     raise TransitionError(_l("Unknown activity."))
@@ -278,7 +274,7 @@ class ReferralAdmin(BrobyggerModelView):
     @expose("/match/", methods=("POST",))
     def match_view(self):
         """Mark one of the case's matches tried, joined or stopped."""
-        match = Match.visible_to(current_user).where(Match.id == to_int(request.form.get("match"))).first()
+        match = Match.visible_by_id(current_user, request.form.get("match"))
         if match is None or not self.can_edit:
             abort(404)
         try:

@@ -1,11 +1,20 @@
 """Loading rows for admin pages: scoped ajax lookups, scoped filters and batch-loaded labels."""
 
+from flask import abort
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_login import current_user
 
 from i18n import _l
 from models.search import fold
+
+
+def visible_or_404(model, pk):
+    """The `model` row with id `pk` that the logged-in user may see; 404 when there is none."""
+    row = model.visible_by_id(current_user, pk)
+    if row is None:
+        abort(404)
+    return row
 
 
 def to_int(value):

@@ -58,3 +58,12 @@ class BaseModel(Model):
     def visible_to(cls, user):
         """The rows `user` may see. Tenant models narrow this to the user's organisation."""
         return cls.select()
+
+    @classmethod
+    def visible_by_id(cls, user, pk):
+        """The row with id `pk` (any value: a form's or URL's string) if `user` may see it, else None."""
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        return cls.visible_to(user).where(cls._meta.primary_key == pk).first()

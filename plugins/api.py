@@ -16,7 +16,8 @@ Admin pages (``brobygger_admin_views``)
     ``CaseRowView`` — the same for rows that belong to a case (``?referral=<id>`` preselects it).
     ``RoleView`` — a plain page (``@expose``) for the roles in ``roles``.
     ``CASES``, ``CITIZENS``, ``ACTIVITIES``, ``ADMINISTRATION`` — menu categories.
-    ``batch_load``, ``lookup_filter``, ``to_int`` — list helpers.
+    ``batch_load``, ``lookup_filter``, ``to_int`` — list helpers; ``visible_or_404(Model, id)`` —
+    the row the logged-in user may see, or a 404 (``Model.visible_by_id(user, id)`` without the 404).
 
 Models and rules
     ``BaseModel`` (timestamps, folded ``search_key``), ``TenantModel`` (a record of one
@@ -40,7 +41,7 @@ Text
 
 from admin.base import BrobyggerModelView
 from admin.case_rows import CASE_ACCESS, CaseRowView
-from admin.loading import batch_load, lookup_filter, to_int
+from admin.loading import batch_load, lookup_filter, to_int, visible_or_404
 from admin.menu import ACTIVITIES, ADMINISTRATION, CASES, CITIZENS
 from admin.pages import RoleView
 from database import after_commit, core_table
@@ -162,4 +163,5 @@ __all__ = [
     "referral_created",
     "to_int",
     "utcnow",
+    "visible_or_404",
 ]

@@ -23,6 +23,7 @@ from plugins.api import (
     _l,
     batch_load,
     to_int,
+    visible_or_404,
 )
 from plugins.collaboration import service
 from plugins.collaboration.models import HANDOVER_STATUSES, CollaborationNote
@@ -134,10 +135,7 @@ class FeedbackView(RoleView):
     in_menu = False
 
     def _case(self):
-        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.args.get("id"))).first()
-        if referral is None:
-            abort(404)
-        return referral
+        return visible_or_404(Referral, request.args.get("id"))
 
     @expose("/")
     def index(self):

@@ -19,6 +19,7 @@ from plugins.api import (
     _,
     _l,
     to_int,
+    visible_or_404,
 )
 from plugins.end_criteria import service
 
@@ -41,9 +42,7 @@ class AgreeView(RoleView):
 
     @expose("/", methods=("POST",))
     def index(self):
-        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.form.get("referral"))).first()
-        if referral is None:
-            abort(404)
+        referral = visible_or_404(Referral, request.form.get("referral"))
         ids = [to_int(v) for v in request.form.getlist("criteria")]
         try:
             if None in ids:

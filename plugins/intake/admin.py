@@ -23,6 +23,7 @@ from plugins.api import (
     _,
     _l,
     to_int,
+    visible_or_404,
 )
 from plugins.intake import service
 from plugins.intake.forms import (
@@ -198,10 +199,8 @@ class StaffIntakeView(RoleView):
     @expose("/link/", methods=("POST",))
     def link(self):
         """Move a referral to an existing citizen it duplicates (from the case page)."""
-        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.form.get("referral"))).first()
-        citizen = Citizen.visible_to(current_user).where(Citizen.id == to_int(request.form.get("citizen"))).first()
-        if referral is None or citizen is None:
-            abort(404)
+        referral = visible_or_404(Referral, request.form.get("referral"))
+        citizen = visible_or_404(Citizen, request.form.get("citizen"))
         service.link_to_citizen(referral, citizen, current_user)
         flash(_("The referral now belongs to %(citizen)s.", citizen=str(citizen)), "success")
         return redirect(url_for("referral.details_view", id=referral.id))
