@@ -27,7 +27,7 @@ from models.referral import (
     Referral,
 )
 from models.roles import TEAM_LEADS
-from models.rules import FUTURE_DATE, RuleError
+from models.rules import RuleError, not_in_future
 from models.user import User
 from plugins import hook
 
@@ -139,8 +139,7 @@ def record_measurement(referral, instrument, phase, taken_on, answers, user):
         raise TransitionError(
             _l("Each answer must be between %(min)s and %(max)s.", min=instrument.item_min, max=instrument.item_max)
         )
-    if taken_on > datetime.date.today():
-        raise TransitionError(FUTURE_DATE)
+    not_in_future(taken_on, error=TransitionError)
     measurement = Measurement.create(
         organisation=referral.organisation_id,
         referral=referral.id,
@@ -170,8 +169,9 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
         raise TransitionError(_l("The case is already closed or declined."))
     if not isinstance(reason, ClosureReason) or reason.organisation_id != referral.organisation_id or not reason.active:
         raise TransitionError(_l("Choose a closure reason."))
-    if closed_on is None or closed_on > datetime.date.today():
+    if closed_on is None:
         raise TransitionError(_l("The closing date cannot be in the future."))
+    not_in_future(closed_on, _l("The closing date cannot be in the future."), error=TransitionError)
     if closed_on < referral.received_on:
         raise TransitionError(_l("The closing date cannot be before the referral was received."))
     if expected_version is not None and expected_version != referral.version:

@@ -75,7 +75,7 @@ from models import (
     User,
 )
 from models.base import BaseModel, utcnow
-from models.citizen import GENDERS, check_anonymity, create_citizen
+from models.citizen import CONSENT_IN_FUTURE, GENDERS, check_anonymity, create_citizen
 from models.lookups import Lookup
 from models.organisation import TenantModel, VersionedModel, organisation_fk
 from models.referral import MATCH_STATUSES, OPEN_STATUSES, STATUSES
@@ -93,6 +93,7 @@ __all__ = [
     "CASES",
     "CASE_ACCESS",
     "CASE_WORKERS",
+    "CONSENT_IN_FUTURE",
     "CITIZENS",
     "COORDINATOR",
     "EVALUATOR",
