@@ -185,10 +185,6 @@ class StaffIntakeView(RoleView):
                 assigned_to=current_user.id if current_user.role == BRIDGE_BUILDER else None,
                 user=current_user,
             )
-        except service.IntegrityError:
-            submission = service.submission_for_token(nonce)
-            if submission is None:
-                raise
         except RuleError as exc:
             flash(str(exc.message), "error")
             form.token.data = service.issue_token()

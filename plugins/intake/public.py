@@ -83,10 +83,6 @@ def referral_form(slug, audience_slug):
                     intake_form=intake_form,
                     token_nonce=nonce,
                 )
-            except service.IntegrityError:
-                submission = service.submission_for_token(nonce)
-                if submission is None:
-                    raise
             except RuleError as exc:
                 return _bad_request(org, str(exc.message))
             return redirect(url_for(".receipt", slug=slug, reference=submission.reference), code=303)
