@@ -118,6 +118,7 @@ class ReferralAdmin(BrobyggerModelView):
             "contacts": case_contacts(referral),
             "matches": case_matches(referral),
             "match_flow": MATCH_FLOW if self.can_edit and referral.is_open else {},
+            "match_labels": dict(MATCH_STATUSES),
             "transitions": [(code, dict(STATUSES)[code]) for code in allowed_transitions(referral, current_user)]
             if self.can_edit
             else [],

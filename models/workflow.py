@@ -19,9 +19,13 @@ from models.referral import (
     CLOSED,
     CONTACTED,
     DECLINED,
+    JOINED,
     MATCH_ROLES,
     RECEIVED,
     STATUSES,
+    STOPPED,
+    SUGGESTED,
+    TRIED,
     WAITING,
     Match,
     Referral,
@@ -210,10 +214,10 @@ def referral_created(referral, source):
 
 
 MATCH_FLOW = {
-    "suggested": ("tried", "joined", "stopped"),
-    "tried": ("joined", "stopped"),
-    "joined": ("stopped",),
-    "stopped": (),
+    SUGGESTED: (TRIED, JOINED, STOPPED),
+    TRIED: (JOINED, STOPPED),
+    JOINED: (STOPPED,),
+    STOPPED: (),
 }
 
 
@@ -230,7 +234,7 @@ def suggest_activity(referral, activity, user, role="participant", accompanied=F
             organisation=referral.organisation_id,
             referral=referral.id,
             activity=activity.id,
-            status="suggested",
+            status=SUGGESTED,
             role=role,
             accompanied=bool(accompanied),
         )
@@ -253,9 +257,9 @@ def move_match(match, to_status, user, on=None):
         )
     with db.atomic():
         match.status = to_status
-        if to_status in ("tried", "joined") and match.started_on is None:
+        if to_status in (TRIED, JOINED) and match.started_on is None:
             match.started_on = on
-        if to_status == "stopped":
+        if to_status == STOPPED:
             match.ended_on = on
         match.save()
         AuditLog.record("update", match, match.id, user=user)
