@@ -12,7 +12,8 @@ from flask import Response, abort, current_app, flash, redirect, request, url_fo
 from flask_admin import expose
 from flask_login import current_user
 
-from admin.base import RoleView, to_int
+from admin.loading import to_int
+from admin.pages import RoleView
 from i18n import _
 from models import AuditLog
 from models.base import utcnow

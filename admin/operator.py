@@ -9,7 +9,8 @@ from flask_admin import expose
 from flask_login import current_user
 from peewee import fn
 
-from admin.base import RoleView, to_int
+from admin.loading import to_int
+from admin.pages import RoleView
 from forms.onboarding import AdminForm, OrganisationForm, SettingsForm
 from i18n import _
 from models import Organisation, User
@@ -23,7 +24,7 @@ from models.onboarding import (
     set_organisation_active,
     set_password_path,
 )
-from models.user import OPERATOR
+from models.roles import OPERATOR
 
 
 def _organisation(org_id):

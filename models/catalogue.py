@@ -96,7 +96,7 @@ INSTRUMENTS = (
         "item_min": 1,
         "item_max": 3,
         "factor": 1,
-        "higher_is_better": "no",
+        "higher_is_better": False,
     },
     {
         "code": WHO5,
@@ -119,7 +119,7 @@ INSTRUMENTS = (
         "item_min": 0,
         "item_max": 5,
         "factor": 4,
-        "higher_is_better": "yes",
+        "higher_is_better": True,
     },
 )
 
@@ -175,9 +175,6 @@ INTAKE_FORMS = {
         ),
     ),
 }
-
-# The consent scope written when a citizen agrees, on a referral form, to be contacted.
-CONSENT_TO_CONTACT = "Kontakt fra brobygger"
 
 
 def core_lists():

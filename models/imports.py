@@ -36,14 +36,16 @@ from extensions import db
 from i18n import _, _l
 from models.activity import FOCUS, FREQUENCY, PRICE, WEEKDAYS, Activity
 from models.audit import AuditLog
-from models.base import TenantModel, organisation_fk, utcnow
+from models.base import utcnow
 from models.citizen import GENDERS, Citizen
 from models.lookups import ActivityCategory, PartnerKind, ReferralChannel, ReferralReason
+from models.organisation import TenantModel, organisation_fk
 from models.outcomes import CaseClosure, ClosureReason
 from models.partner import Partner
 from models.referral import ACTIVE, CLOSED, CONTACTED, DECLINED, RECEIVED, STATUSES, Referral, ReferralReasonLink
+from models.roles import BRIDGE_BUILDER
 from models.search import fold
-from models.user import BRIDGE_BUILDER, User
+from models.user import User
 
 KINDS = (
     ("partners", _l("Partners")),

@@ -5,7 +5,7 @@ import re
 from peewee import BooleanField, CharField, IntegerField
 
 from i18n import _l
-from models.base import TenantModel, organisation_fk
+from models.organisation import TenantModel, organisation_fk
 from models.search import fold
 
 
@@ -71,6 +71,11 @@ class Lookup(TenantModel):
             .order_by(cls.position, cls.name)
         )
 
+    @classmethod
+    def select_options(cls, organisation_id):
+        """(id, name) pairs for a select field: the organisation's active entries in order."""
+        return [(entry.id, entry.name) for entry in cls.choices_for_organisation(organisation_id)]
+
     def __str__(self):
         return self.name
 
@@ -100,6 +105,3 @@ class PartnerKind(Lookup):
 
 class ContactKind(Lookup):
     """Phone, home visit, meeting, group, accompanied visit..."""
-
-
-LOOKUP_MODELS = (ReferralChannel, ReferralReason, ActivityCategory, PartnerKind, ContactKind)

@@ -12,7 +12,8 @@ from i18n import _l
 from models.audit import AuditLog
 from models.catalogue import install_core_lists
 from models.organisation import KINDS, VOLUNTEER_CENTRE, Organisation
-from models.user import ADMIN, OPERATOR, User
+from models.roles import ADMIN, OPERATOR
+from models.user import User
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

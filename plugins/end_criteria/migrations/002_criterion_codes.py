@@ -8,7 +8,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.add_fields("ec_criterion", code=pw.CharField(max_length=40, null=True))
 
     def fill():
-        from models import catalogue
+        from plugins.api import catalogue
 
         catalogue.fill_codes(database, "ec_criterion", [(code, name) for code, name, _req in catalogue.END_CRITERIA])
 
