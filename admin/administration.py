@@ -134,6 +134,3 @@ class AuditLogAdmin(BrobyggerModelView):
         FilterEqual(AuditLog.model, _l("Record type")),
         DateBetweenFilter(AuditLog.at, _l("When")),
     )
-
-    def _export_data(self):
-        return super(BrobyggerModelView, self)._export_data()

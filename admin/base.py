@@ -30,6 +30,7 @@ from wtforms import HiddenField
 from wtforms.validators import Length
 from wtforms.widgets import DateInput
 
+import exports
 from extensions import db
 from i18n import _, _l, ngettext, wtforms_translations
 from models import AuditLog
@@ -60,7 +61,8 @@ def _bool(view, value, name=None):
 
 
 # Danish dates, local times (stored in UTC) and yes/no, in lists, details and exports alike.
-_TYPE_FORMATTERS = {datetime.date: _date, datetime.datetime: _datetime}
+# datetime first: Flask-Admin takes the first isinstance match, and a datetime is a date too.
+_TYPE_FORMATTERS = {datetime.datetime: _datetime, datetime.date: _date}
 LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, **_TYPE_FORMATTERS}
 DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
 EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
@@ -319,7 +321,7 @@ class BrobyggerModelView(ModelView):
             f = self._filters[flt]
             query = self._handle_join(query, f.column, joins)
             query = f.apply(query, f.clean(value))
-        count = None if self.simple_list_pager else query.count()
+        count = None if self.simple_list_pager or not execute else query.count()
         if sort_column is not None and sort_column in self._sortable_columns:
             query, joins = self._order_by(query, joins, [(self._sortable_columns[sort_column], sort_desc)])
         else:
@@ -466,10 +468,12 @@ class BrobyggerModelView(ModelView):
             flash(ngettext("%(num)s record was deleted.", "%(num)s records were deleted.", deleted), "success")
 
     # -- export -----------------------------------------------------------------------------
-    def _export_data(self):
-        count, data = super()._export_data()
-        AuditLog.record("export", self.model.__name__, None)
-        return count, data
+    # Both formats go through exports.py: formula-safe cells, streamed, audited with row counts.
+    def _export_csv(self, return_url):
+        return exports.model_view_export(self, "csv")
+
+    def _export_tablib(self, export_type, return_url):
+        return exports.model_view_export(self, export_type)
 
 
 def batch_load(rows, model, paths):

@@ -2,14 +2,14 @@
 
 import datetime
 
-import tablib
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
+import exports
 from admin.base import BrobyggerModelView, RoleView, to_int
 from i18n import _, _l
-from models import AuditLog, Referral
+from models import Referral
 from plugins.end_criteria import service
 
 COORDINATING = ("admin", "coordinator")
@@ -83,35 +83,31 @@ class ClosuresView(RoleView):
         period = _period()
         if period is None:
             abort(404)
-        rows = service.closure_rows(current_user, *period)
-        dataset = tablib.Dataset(
-            headers=[
-                str(_l("Case")),
-                str(_l("Received")),
-                str(_l("Closed")),
-                str(_l("Days")),
-                str(_l("Bridge builder")),
-                str(_l("Closure reason")),
-                str(_l("Required criteria unmet")),
+        header = [
+            str(_l("Case")),
+            str(_l("Received")),
+            str(_l("Closed")),
+            str(_l("Days")),
+            str(_l("Bridge builder")),
+            str(_l("Closure reason")),
+            str(_l("Required criteria unmet")),
+        ]
+        rows = (
+            [
+                r["case_id"],
+                r["received_on"].isoformat(),
+                r["closed_on"].isoformat(),
+                (r["closed_on"] - r["received_on"]).days,
+                r["builder"] or "",
+                r["reason"],
+                "" if r["unmet_required"] is None else r["unmet_required"],
             ]
+            for r in service.closure_rows(current_user, *period)
         )
-        for r in rows:
-            dataset.append(
-                [
-                    r["case_id"],
-                    r["received_on"].isoformat(),
-                    r["closed_on"].isoformat(),
-                    (r["closed_on"] - r["received_on"]).days,
-                    r["builder"] or "",
-                    r["reason"],
-                    "" if r["unmet_required"] is None else r["unmet_required"],
-                ]
-            )
-        AuditLog.record("export", "CaseClosure", None)
         name = f"afslutninger-{period[0]}-{period[1]}.{fmt}"
-        mimetype = "text/csv" if fmt == "csv" else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        body = dataset.export(fmt)
-        return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+        if fmt == "csv":
+            return exports.csv_response(name, header, rows, audit="CaseClosure")
+        return exports.xlsx_response(name, [(str(_("Closures")), header, rows)], audit="CaseClosure")
 
 
 def case_panel(referral, user):
