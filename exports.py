@@ -48,7 +48,10 @@ def safe_cell(value):
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    text = UNSTORABLE.sub("", text)
+    if not text:
+        return text
+    if not text.isprintable():  # cheap test first (False for every character UNSTORABLE holds)
+        text = UNSTORABLE.sub("", text)
     if text and text[0] in FORMULA_START:
         return "'" + text
     return text
@@ -253,7 +256,8 @@ class ColumnValues:
         self.view = view
         self.columns = [name for name, _label in view._export_columns]
         self.formatters = view.column_formatters_export or {}
-        self.choices = view._column_choices_map
+        # Choice labels are lazy strings: translate each once per export, not once per cell.
+        self.choices = {name: {k: str(v) for k, v in m.items()} for name, m in view._column_choices_map.items()}
         self.type_formatters = dict(view.column_type_formatters_export or {})
         self._by_type = {}
         self._cache = {}
@@ -279,7 +283,7 @@ class ColumnValues:
         fmt = self._type_formatter(value)
         if fmt is None:
             return value
-        if isinstance(value, (datetime.date, bool)):
+        if isinstance(value, (datetime.date, bool)) or value is None:
             key = (name, value)
             if key not in self._cache:
                 self._cache[key] = fmt(view, value, name)
@@ -308,6 +312,12 @@ def model_view_export(view, export_type):
         execute=False,
         page_size=limit or 0,
     )
+    if not view.column_formatters_export:
+        # Only the exported columns (and the key): fewer values to fetch and turn into objects.
+        # A view with export formatters may read any field, so it keeps the whole row.
+        fields = view.model._meta.fields
+        wanted = [fields[name] for name, _label in view._export_columns if name in fields]
+        query = query.select(view.model._meta.primary_key, *wanted)
     values = ColumnValues(view)
     header = [str(label) for _name, label in view._export_columns]
 
