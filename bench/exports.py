@@ -238,12 +238,15 @@ def measure_gunicorn(kind, url, ctx):
 
 def report(rows, workers, n):
     out = [f"## Exports at {n} referrals per organisation\n"]
-    out.append("| db | export | rows | queries | export median/min ms | SQL median/min ms | min ratio | before median/min ms |")
+    out.append(
+        "| db | export | rows | queries | export median/min ms | SQL median/min ms | min ratio | before median/min ms |"
+    )
     out.append("|---|---|---|---|---|---|---|---|")
     for r in rows:
         before = r.get("before_ms")
         out.append(
-            f"| {r['db']} | {r['export']} | {r['rows']} | {r['queries']} | {r['export_ms'][0]:.0f} / {r['export_ms'][1]:.0f} "
+            f"| {r['db']} | {r['export']} | {r['rows']} | {r['queries']} "
+            f"| {r['export_ms'][0]:.0f} / {r['export_ms'][1]:.0f} "
             f"| {r['sql_ms'][0]:.0f} / {r['sql_ms'][1]:.0f} | {r['ratio']:.1f}× "
             f"| {'' if not before else f'{before[0]:.0f} / {before[1]:.0f}'} |"
         )
