@@ -33,16 +33,23 @@ from wtforms.widgets import DateInput
 import exports
 from extensions import db
 from i18n import _, _l, ngettext, wtforms_translations
+from inputs import InputFilterMeta
 from models import AuditLog
 from models.base import StaleRecordError, VersionedModel
 from models.lookups import Lookup
 from models.search import fold
+from resilience import is_transient
 
 log = logging.getLogger(__name__)
 
 # Columns the system maintains; no form ever shows them.
 SYSTEM_COLUMNS = ("organisation", "created_at", "updated_at", "version", "search_key")
 TEXT_MAX = 5000
+# Search and ajax lookups: at most this many characters and words of the term.
+SEARCH_MAX = 200
+SEARCH_TOKENS = 5
+# No list is browsed this deep; beyond it offsets overflow the databases' integers.
+MAX_PAGE = 100_000
 
 
 COMMON_LABELS = {"id": _l("No."), "created_at": _l("Created"), "updated_at": _l("Changed")}
@@ -70,15 +77,20 @@ EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, **_TYPE_FORMATTERS, bool: _boo
 
 
 class AdminForm(BaseForm):
-    """Flask-Admin's form base with Flask-WTF's CSRF and our translated WTForms messages."""
+    """Flask-Admin's form base with Flask-WTF's CSRF, the input filter and translated messages."""
 
-    class Meta(FlaskForm.Meta):
+    class Meta(InputFilterMeta, FlaskForm.Meta):
         def get_translations(self, form):
             return wtforms_translations
 
 
 def current_role():
     return current_user.role if current_user.is_authenticated else None
+
+
+def clamp_page(page):
+    page = to_int(page) or 0
+    return min(max(page, 0), MAX_PAGE)
 
 
 def to_int(value):
@@ -103,7 +115,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_list(self, term, offset=0, limit=10):
         query = self._query()
         if term and "search_key" in self.model._meta.fields:
-            for token in fold(term).split():
+            for token in fold(term[:SEARCH_MAX]).split()[:SEARCH_TOKENS]:  # capped as on list pages
                 query = query.where(self.model.search_key.contains(token))
         rows = list(query.offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
         batch_load(rows, self.model, self.model.label_paths)
@@ -309,15 +321,20 @@ class BrobyggerModelView(ModelView):
     search_hint = _l("Search")
 
     def apply_search(self, query, search):
-        for token in fold(search).split()[:5]:
+        for token in fold(search).split()[:SEARCH_TOKENS]:
             query = query.where(self.model.search_key.contains(token))
         return query
+
+    def _get_list_extra_args(self):
+        view_args = super()._get_list_extra_args()
+        view_args.page = clamp_page(view_args.page)  # ?page=10**30 is page MAX_PAGE, not a 500
+        return view_args
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         query = self.get_query()
         joins = set()
         if self._search_supported and search:
-            query = self.apply_search(query, search[:200])
+            query = self.apply_search(query, search[:SEARCH_MAX])
         for flt, _name, value in filters or ():
             f = self._filters[flt]
             query = self._handle_join(query, f.column, joins)
@@ -333,7 +350,7 @@ class BrobyggerModelView(ModelView):
         if page_size:
             query = query.limit(page_size)
         if page and page_size:
-            query = query.offset(max(int(page), 0) * page_size)
+            query = query.offset(clamp_page(page) * page_size)
         if not execute:
             return count, query
         rows = list(query)
@@ -357,6 +374,8 @@ class BrobyggerModelView(ModelView):
 
     # -- writes -----------------------------------------------------------------------------
     def handle_view_exception(self, exc):
+        if is_transient(exc):
+            raise exc  # busy, not broken: resilience.py answers 503 "try again"
         if isinstance(exc, StaleRecordError):
             flash(str(exc.message), "error")
             return True
