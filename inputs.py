@@ -29,8 +29,7 @@ FORBIDDEN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI}]")
 FORBIDDEN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI}]")
 
 MESSAGE = _l(
-    "The text contains invisible control characters (often from copying and pasting). "
-    "Remove them and try again."
+    "The text contains invisible control characters (often from copying and pasting). Remove them and try again."
 )
 LINE_MESSAGE = _l("This field must be one line: remove line breaks and tabs.")
 
