@@ -13,7 +13,7 @@ where r = list and details, c = create, e = edit, d = delete, x = export. A role
 import datetime
 import logging
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
@@ -30,6 +30,7 @@ from wtforms import HiddenField
 from wtforms.validators import Length
 from wtforms.widgets import DateInput
 
+import audit_trail
 import exports
 from extensions import db
 from i18n import _, _l, ngettext, wtforms_translations
@@ -237,7 +238,7 @@ class BrobyggerModelView(ModelView):
             and request.method == "GET"
             and (request.endpoint or "").endswith((".details_view", ".edit_view"))
         ):
-            AuditLog.record("view", record, record.id)
+            g.audit_view_entry = AuditLog.record("view", record, record.id)
         return record
 
     def _create_ajax_loader(self, name, options):
@@ -355,6 +356,8 @@ class BrobyggerModelView(ModelView):
             return count, query
         rows = list(query)
         self.load_related(rows)
+        if self.audit_reads and (request.endpoint or "").endswith(".index_view"):
+            audit_trail.audit_list(self, rows, search)  # the ids a list of personal data showed
         return count, rows
 
     def related_paths(self):

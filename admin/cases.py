@@ -11,6 +11,7 @@ from wtforms import SelectMultipleField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView, batch_load, lookup_filter, to_int
+from audit_trail import audit_case_page
 from extensions import db
 from forms.case import CloseCaseForm, MeasurementForm, answers_for, with_instruments
 from i18n import _, _l
@@ -154,6 +155,7 @@ class ReferralAdmin(BrobyggerModelView):
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_extra(kwargs["model"]))
+            audit_case_page(kwargs["model"], kwargs)  # which contacts, matches, notes, answers it showed
         return super().render(template, **kwargs)
 
     @expose("/close/", methods=("GET", "POST"))
@@ -414,6 +416,7 @@ class CaseChildAdmin(BrobyggerModelView):
 
 
 class ContactAdmin(CaseChildAdmin):
+    audit_reads = True
     simple_list_pager = True
     free_text_fields = ("note",)
     column_list = ("date", "referral", "kind", "minutes", "by")
@@ -441,6 +444,7 @@ class ContactAdmin(CaseChildAdmin):
 
 
 class MatchAdmin(CaseChildAdmin):
+    audit_reads = True
     simple_list_pager = True
     column_list = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
     column_default_sort = ("created_at", True)

@@ -30,6 +30,7 @@ def service_partners(user):
 
 class CollaborationNoteAdmin(CaseChildAdmin):
     access = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
+    audit_reads = True
     simple_list_pager = True
     free_text_fields = ("summary",)
     column_list = ("date", "referral", "service", "direction", "channel", "handover_status", "followup_on")

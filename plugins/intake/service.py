@@ -177,6 +177,10 @@ def register_intake(
             if existing_citizen is None:
                 AuditLog.record("create", citizen, citizen.id, user=user)
             AuditLog.record("create", referral, referral.id, user=user)
+        else:  # a public form: no user, the organisation's own trail
+            AuditLog.record(
+                "submit", referral, referral.id, organisation=organisation_id, items=[("Citizen", citizen.id)]
+            )
         hook().brobygger_referral_created(referral=referral, source=source)
     return submission
 
