@@ -8,11 +8,8 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     # Nullable: adding a NOT NULL column makes SQLite rebuild the table, which its foreign keys forbid.
     migrator.add_fields("partner_kind", service=pw.BooleanField(default=False, null=True))
     # A constant statement; the only substitution is TRUE or 1, by database kind.
-    migrator.sql(
-        "UPDATE partner_kind SET service = %s WHERE name IN ('Kommunal tjeneste', 'Lægepraksis')".replace(  # nosec B608
-            "%s", "TRUE" if isinstance(database, pw.PostgresqlDatabase) else "1"
-        )
-    )
+    true = "TRUE" if isinstance(database, pw.PostgresqlDatabase) else "1"
+    migrator.sql(f"UPDATE partner_kind SET service = {true} WHERE name IN ('Kommunal tjeneste', 'Lægepraksis')")  # nosec B608
 
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
