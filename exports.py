@@ -226,10 +226,10 @@ def _iter_server_side(database, query, chunk):
 def row_limit(user):
     """How many rows `user` may export in one go: None (no limit) for the roles in
     EXPORT_UNLIMITED_ROLES who re-authenticated recently, DEFAULT_ROW_LIMIT for everybody else."""
-    roles = current_app.config.get("EXPORT_UNLIMITED_ROLES", ("admin", "coordinator"))
+    roles = current_app.config["EXPORT_UNLIMITED_ROLES"]
     if getattr(user, "role", None) in roles and reauthenticated_recently():
         return None
-    return current_app.config.get("EXPORT_ROW_LIMIT", DEFAULT_ROW_LIMIT)
+    return current_app.config.get("EXPORT_ROW_LIMIT") or DEFAULT_ROW_LIMIT
 
 
 def reauthenticated_recently():
