@@ -9,11 +9,10 @@ Two layers, one rule (`check_text`):
   values (multi-line fields), never in the query string.
 * every WTForms text field (through `InputFilterMeta`, which the admin and the other forms' bases
   use): the value is NFC-normalised, a single-line field also refuses tab and newline with a field
-  error, and every date field refuses dates outside a sane range — a date that records something
-  that happened (received, contacted, consented, closed...) also refuses the future.
+  error, and every date field refuses dates outside models/rules.py's bounds — a date that
+  records something that happened (received, contacted, consented, closed...) also the future.
 """
 
-import datetime
 import re
 import unicodedata
 
@@ -22,6 +21,8 @@ from wtforms import DateField, PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
 from i18n import _, _l
+from models.rules import RuleError
+from models.rules import check_date as check_date_rule
 
 BIDI = "\u202a-\u202e\u2066-\u2069"
 # Single-line text: no control character at all. Multi-line text: tab, LF and CR are fine.
@@ -33,8 +34,6 @@ MESSAGE = _l(
 )
 LINE_MESSAGE = _l("This field must be one line: remove line breaks and tabs.")
 
-DATE_MIN = datetime.date(1900, 1, 1)
-DATE_MAX_YEARS_AHEAD = 10  # a review date or a follow-up may lie ahead, but not decades
 # Date fields that record something that has happened: never in the future.
 PAST_DATE_FIELDS = frozenset({"received_on", "first_contact_on", "consent_on", "closed_on", "taken_on"})
 
@@ -58,27 +57,14 @@ def normalise(value):
     return value
 
 
-def date_range(today=None):
-    today = today or datetime.date.today()
-    return DATE_MIN, today.replace(year=today.year + DATE_MAX_YEARS_AHEAD)
-
-
 def check_date(value, name=""):
-    """Raise ValidationError for a date outside the sane range (and in the future for PAST_DATE_FIELDS).
-
-    The message is a plain str: Flask-Admin only shows a field error that is one."""
-    if value is None:
-        return
-    today = datetime.date.today()
-    low, high = date_range(today)
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if value < low:
-        raise ValidationError(_("Enter a date after %(date)s.", date=low.strftime("%d.%m.%Y")))
-    if name in PAST_DATE_FIELDS and value > today:
-        raise ValidationError(_("The date cannot be in the future."))
-    if value > high:
-        raise ValidationError(_("Enter a date before %(date)s.", date=high.strftime("%d.%m.%Y")))
+    """The one date rule (models/rules.py check_date) as a field error; PAST_DATE_FIELDS are
+    events that happened, so not in the future either. The message is a plain str: Flask-Admin
+    only shows a field error that is one."""
+    try:
+        check_date_rule(value, past=name in PAST_DATE_FIELDS)
+    except RuleError as exc:
+        raise ValidationError(str(exc.message)) from None
 
 
 def _text_validator(multiline):

@@ -10,7 +10,9 @@ from peewee import JOIN
 from wtforms import SelectMultipleField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from admin.base import BrobyggerModelView, batch_load, lookup_filter, to_int
+from admin.base import BrobyggerModelView
+from admin.case_rows import CASE_ACCESS, CaseRowView
+from admin.loading import batch_load, lookup_filter, to_int
 from audit_trail import audit_case_page
 from extensions import db
 from forms.case import CloseCaseForm, MeasurementForm, answers_for, with_instruments
@@ -20,7 +22,9 @@ from models.activity import WEEKDAYS
 from models.base import StaleRecordError
 from models.lookups import ReferralChannel
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
-from models.referral import MATCH_STATUSES, OPEN_STATUSES, STATUSES, Contact, Match, Referral
+from models.referral import MATCH_STATUSES, STATUSES, SUGGESTED, Contact, Match, Referral
+from models.roles import CASE_WORKERS, PARTNER
+from models.rules import not_in_future
 from models.search import fold
 from models.workflow import (
     MATCH_FLOW,
@@ -30,18 +34,16 @@ from models.workflow import (
     change_status,
     close_case,
     contact_recorded,
-    ensure_open,
     move_match,
     record_measurement,
+    referral_created,
     suggest_activity,
 )
 from plugins import hook
 
-CASE_WORKERS = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
-
 
 class ReferralAdmin(BrobyggerModelView):
-    access = CASE_WORKERS
+    access = CASE_ACCESS
     search_hint = _l("Search by name, initials or case no.")
     audit_reads = True
     simple_list_pager = True
@@ -94,15 +96,13 @@ class ReferralAdmin(BrobyggerModelView):
     def _scope_form(self, form):
         form = super()._scope_form(form)
         if "assigned_to" in form:
-            form.assigned_to.query = User.visible_to(current_user).where(
-                User.role.in_(("bridge_builder", "coordinator", "admin"))
-            )
+            form.assigned_to.query = User.visible_to(current_user).where(User.role.in_(CASE_WORKERS))
         if "reasons" in form:
-            form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
+            form.reasons.choices = ReferralReason.select_options(current_user.organisation_id)
         return form
 
     def update_model(self, form, model):
-        if model.status not in OPEN_STATUSES:  # read-only until reopened (the workflow's button)
+        if not model.is_open:  # read-only until reopened (the workflow's button)
             flash(_("The case is closed; reopen it first."), "error")
             return False
         return super().update_model(form, model)
@@ -117,14 +117,15 @@ class ReferralAdmin(BrobyggerModelView):
         if "reasons" in form:
             save_reasons(model, form.reasons.data, {choice for choice, _label in form.reasons.choices})
         if is_created:
-            hook().brobygger_referral_created(referral=model, source="admin")
+            referral_created(model, source="admin")
 
     def details_extra(self, referral):
         """What the case page shows beyond the referral's own fields."""
         return {
             "contacts": case_contacts(referral),
             "matches": case_matches(referral),
-            "match_flow": MATCH_FLOW if self.can_edit and referral.status in OPEN_STATUSES else {},
+            "match_flow": MATCH_FLOW if self.can_edit and referral.is_open else {},
+            "match_labels": dict(MATCH_STATUSES),
             "transitions": [(code, dict(STATUSES)[code]) for code in allowed_transitions(referral, current_user)]
             if self.can_edit
             else [],
@@ -142,7 +143,7 @@ class ReferralAdmin(BrobyggerModelView):
                 .where(CaseClosure.referral == referral.id)
                 .order_by(CaseClosure.id.desc())
             ),
-            "can_close": self.can_edit and referral.status in OPEN_STATUSES,
+            "can_close": self.can_edit and referral.is_open,
             "panels": [p for p in hook().brobygger_case_panels(referral=referral, user=current_user) if p],
             "reasons": [
                 link.reason.name
@@ -164,18 +165,18 @@ class ReferralAdmin(BrobyggerModelView):
         referral = self.get_one(request.args.get("id"))
         if referral is None or not self.can_edit:
             abort(404)
-        if referral.status not in OPEN_STATUSES:
+        if not referral.is_open:
             flash(_("The case is already closed or declined."), "error")
             return redirect(url_for(".details_view", id=referral.id))
         instruments = list(Instrument.choices_for(current_user))
         form = with_instruments(CloseCaseForm, instruments)()
-        form.reason.choices = [(r.id, r.name) for r in ClosureReason.choices_for(current_user)]
+        form.reason.choices = ClosureReason.select_options(current_user.organisation_id)
         if current_user.organisation.minimal_records:
             del form.note
         if request.method == "GET":
             form.version.data = referral.version
         elif form.validate():
-            reason = ClosureReason.visible_to(current_user).where(ClosureReason.id == form.reason.data).first()
+            reason = ClosureReason.visible_by_id(current_user, form.reason.data)
             measurements = [(i, answers_for(form, i)) for i in instruments if answers_for(form, i)]
             try:
                 close_case(
@@ -208,9 +209,7 @@ class ReferralAdmin(BrobyggerModelView):
         referral = self.get_one(request.args.get("id"))
         if referral is None or not self.can_edit:
             abort(404)
-        instrument = (
-            Instrument.visible_to(current_user).where(Instrument.id == to_int(request.values.get("instrument"))).first()
-        )
+        instrument = Instrument.visible_by_id(current_user, request.values.get("instrument"))
         if instrument is None:
             instrument = Instrument.choices_for(current_user).first()
         if instrument is None:
@@ -251,9 +250,7 @@ class ReferralAdmin(BrobyggerModelView):
         if referral is None or not self.can_edit:
             abort(404)
         if request.method == "POST":
-            activity = (
-                Activity.visible_to(current_user).where(Activity.id == to_int(request.form.get("activity"))).first()
-            )
+            activity = Activity.visible_by_id(current_user, request.form.get("activity"))
             try:
                 if activity is None:
                     raise TransitionError(_l("Unknown activity."))
@@ -287,7 +284,7 @@ class ReferralAdmin(BrobyggerModelView):
     @expose("/match/", methods=("POST",))
     def match_view(self):
         """Mark one of the case's matches tried, joined or stopped."""
-        match = Match.visible_to(current_user).where(Match.id == to_int(request.form.get("match"))).first()
+        match = Match.visible_by_id(current_user, request.form.get("match"))
         if match is None or not self.can_edit:
             abort(404)
         try:
@@ -313,14 +310,6 @@ class ReferralAdmin(BrobyggerModelView):
         else:
             flash(_("The case is now “%(status)s”.", status=referral.label_of("status")), "success")
         return redirect(url_for(".details_view", id=referral.id))
-
-
-def guard_open_case(referral_id):
-    """ensure_open as a form error (Flask-Admin shows a ValidationError's message)."""
-    try:
-        ensure_open(referral_id)
-    except TransitionError as exc:
-        raise ValidationError(str(exc.message)) from None
 
 
 # The case pages' rows are selected by the case alone: the case itself was fetched through the
@@ -384,38 +373,7 @@ def save_reasons(referral, reason_ids, allowed):
         ReferralReasonLink.insert_many(rows).execute()
 
 
-class CaseChildAdmin(BrobyggerModelView):
-    """Contacts and matches: rows of a case, created from the case page. A closed case's rows are
-    read-only (create, edit, move to another case, delete) until the case is reopened."""
-
-    access = CASE_WORKERS
-    form_ajax_refs = {"referral": {"fields": ("search_key",), "placeholder": _l("Search by name or case no.")}}
-
-    def on_model_change(self, form, model, is_created):
-        super().on_model_change(form, model, is_created)
-        guard_open_case(model.referral_id)
-
-    def update_model(self, form, model):
-        try:
-            guard_open_case(model.referral_id)  # the case the row belongs to before the edit
-        except ValidationError as exc:
-            flash(str(exc), "error")
-            return False
-        return super().update_model(form, model)
-
-    def on_model_delete(self, model):
-        super().on_model_delete(model)
-        guard_open_case(model.referral_id)
-
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        referral_id = to_int(request.args.get("referral"))
-        if referral_id and request.method == "GET" and "referral" in form:
-            form.referral.data = Referral.visible_to(current_user).where(Referral.id == referral_id).first()
-        return form
-
-
-class ContactAdmin(CaseChildAdmin):
+class ContactAdmin(CaseRowView):
     audit_reads = True
     simple_list_pager = True
     free_text_fields = ("note",)
@@ -428,8 +386,7 @@ class ContactAdmin(CaseChildAdmin):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        if model.date and model.date > datetime.date.today():
-            raise ValidationError(_l("The date cannot be in the future."))
+        not_in_future(model.date)
 
     def after_save(self, form, model, is_created):
         contact_recorded(model, current_user)  # the first contact sets the case's first-contact date
@@ -437,13 +394,13 @@ class ContactAdmin(CaseChildAdmin):
     def _scope_form(self, form):
         form = super()._scope_form(form)
         if "by" in form:
-            form.by.query = User.visible_to(current_user).where(User.role != "partner")
+            form.by.query = User.visible_to(current_user).where(User.role != PARTNER)
             if form.by.data is None and request.method == "GET":
                 form.by.data = current_user._get_current_object()
         return form
 
 
-class MatchAdmin(CaseChildAdmin):
+class MatchAdmin(CaseRowView):
     audit_reads = True
     simple_list_pager = True
     column_list = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
@@ -457,6 +414,6 @@ class MatchAdmin(CaseChildAdmin):
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         if is_created:
-            model.status = "suggested"
+            model.status = SUGGESTED
         if model.started_on and model.ended_on and model.ended_on < model.started_on:
             raise ValidationError(_l("The end date cannot be before the start date."))

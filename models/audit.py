@@ -1,9 +1,14 @@
+"""The audit log: who did what to which record, and when — never the content."""
+
+from flask_login import current_user
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, Model
 
 from extensions import db
 from i18n import _l
-from models.base import TenantModel, organisation_fk, utcnow
-from models.user import ROLES, User
+from models.base import utcnow
+from models.organisation import TenantModel, organisation_fk
+from models.roles import ROLES
+from models.user import User
 
 ACTIONS = (
     ("create", _l("Created")),
@@ -51,8 +56,6 @@ class AuditLog(TenantModel):
         """Write one entry for `user` (defaults to the logged-in user); `organisation` names the
         tenant of an anonymous action (a public form). `items` are (record type, id) pairs shown."""
         if user is None:
-            from flask_login import current_user
-
             user = current_user if current_user and current_user.is_authenticated else None
         if organisation is None and user is not None:
             organisation = user.organisation_id
