@@ -7,7 +7,7 @@ import pytest
 
 from models import AuditLog, AuditLogItem
 from tests import factories
-from tests.test_intake import _public_data, forms  # noqa: F401 - the fixture
+from tests.plugins.test_intake import _public_data, forms  # noqa: F401 - the fixture
 
 
 def _last(action):

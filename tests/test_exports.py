@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 import exports
 from models import AuditLog, Citizen, Referral
 from tests import factories
-from tests.test_intake import _public_data, forms  # noqa: F401 - the fixture
+from tests.plugins.test_intake import _public_data, forms  # noqa: F401 - the fixture
 
 EVIL = '=HYPERLINK("http://evil.example/x","Klik her")'
 

@@ -4,7 +4,7 @@ import pytest
 
 from models import Citizen, Contact, Referral
 from plugins.intake.models import IntakeSubmission
-from tests.test_intake import _public_data, forms  # noqa: F401 - the fixture
+from tests.plugins.test_intake import _public_data, forms  # noqa: F401 - the fixture
 
 DANISH = "usynlige styretegn"  # from the Danish message
 

@@ -7,7 +7,7 @@ import pytest
 from models import Contact, Match, Referral
 from plugins.collaboration.models import CollaborationNote
 from tests import factories
-from tests.test_collaboration import _note_data, _service
+from tests.plugins.test_collaboration import _note_data, _service
 
 
 @pytest.fixture
