@@ -223,13 +223,15 @@ def _iter_server_side(database, query, chunk):
             cursor.close()
 
 
-def row_limit(user):
+def row_limit(user, view_limit=None):
     """How many rows `user` may export in one go: None (no limit) for the roles in
-    EXPORT_UNLIMITED_ROLES who re-authenticated recently, DEFAULT_ROW_LIMIT for everybody else."""
+    EXPORT_UNLIMITED_ROLES who re-authenticated recently; for everybody else EXPORT_ROW_LIMIT,
+    or the view's own `export_max_rows` when that is lower."""
     roles = current_app.config["EXPORT_UNLIMITED_ROLES"]
     if getattr(user, "role", None) in roles and reauthenticated_recently():
         return None
-    return current_app.config.get("EXPORT_ROW_LIMIT") or DEFAULT_ROW_LIMIT
+    limit = current_app.config.get("EXPORT_ROW_LIMIT") or DEFAULT_ROW_LIMIT
+    return min(limit, view_limit) if view_limit else limit
 
 
 def reauthenticated_recently():
@@ -302,7 +304,7 @@ def model_view_export(view, export_type):
 
     view_args = view._get_list_extra_args()
     sort = view._get_column_by_idx(view_args.sort)
-    limit = row_limit(current_user)
+    limit = row_limit(current_user, view.export_max_rows)
     _count, query = view.get_list(
         0,
         sort[0] if sort is not None else None,
