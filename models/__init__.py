@@ -17,6 +17,8 @@ from models.referral import Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
+from models.history import CaseAssignment
+from models.network import Network, NetworkEvaluator, NetworkMember
 from models.base import StaleRecordError
 
 MODELS = (
@@ -38,6 +40,10 @@ MODELS = (
     CaseClosure,
     Instrument,
     Measurement,
+    CaseAssignment,
+    Network,
+    NetworkMember,
+    NetworkEvaluator,
 )
 
 __all__ = [
@@ -47,10 +53,14 @@ __all__ = [
     "ActivitySession",
     "Attendance",
     "AuditLog",
+    "CaseAssignment",
     "CaseClosure",
     "ClosureReason",
     "Instrument",
     "Measurement",
+    "Network",
+    "NetworkEvaluator",
+    "NetworkMember",
     "Citizen",
     "Contact",
     "ContactKind",

@@ -19,6 +19,12 @@ class Organisation(BaseModel):
     )
     allow_anonymous = BooleanField(default=True, verbose_name=_l("Allow anonymous citizens"))
     max_case_days = IntegerField(default=365, verbose_name=_l("Case length limit (days)"))
+    report_k = IntegerField(
+        default=5,
+        null=True,
+        verbose_name=_l("Smallest count shown to evaluators"),
+        help_text=_l("Counts from 1 to one less than this are shown to evaluators as “<k”."),
+    )
 
     @classmethod
     def visible_to(cls, user):

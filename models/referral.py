@@ -106,6 +106,10 @@ class Referral(VersionedModel):
 
     def save(self, *args, **kwargs):
         created = self.id is None
+        if not created and "assigned_to" in self._dirty:
+            from models.history import note_assignment
+
+            note_assignment(self)  # reports attribute a case to whoever had it on the date
         result = super().save(*args, **kwargs)
         if created:  # the case number is only known after the insert
             type(self).update(search_key=fold(f"{self.id} {self.search_key}")).where(type(self).id == self.id).execute()

@@ -38,12 +38,14 @@ ADMIN, COORDINATOR, BRIDGE_BUILDER, PARTNER, EVALUATOR = (
     "partner",
     "evaluator",
 )
+NETWORK_EVALUATOR = "network_evaluator"
 ROLES = (
     (ADMIN, _l("Administrator")),
     (COORDINATOR, _l("Coordinator")),
     (BRIDGE_BUILDER, _l("Bridge builder")),
     (PARTNER, _l("Partner")),
     (EVALUATOR, _l("Evaluator")),
+    (NETWORK_EVALUATOR, _l("Network evaluator")),
 )
 ROLE_NAMES = tuple(code for code, _label in ROLES)
 
