@@ -216,6 +216,11 @@ def builder_on(case_id, on):
     return Case(None, [(exists, history)], Referral.assigned_to)
 
 
+def gender_key():
+    """Men, women, and other or not stated together (SQL)."""
+    return Case(Citizen.gender, [("male", "male"), ("female", "female")], "other")
+
+
 def _key(expr):
     """A group key as text ('-' for none), so keys compare alike on both databases."""
     return fn.COALESCE(expr.cast("VARCHAR"), NONE_KEY)
@@ -229,7 +234,7 @@ def base_active(scope, key=None):
         Referral.select(
             Referral.id.alias("case_id"),
             Referral.citizen.alias("citizen_id"),
-            (Citizen.gender if key is None else key).alias("key"),
+            (gender_key() if key is None else key).alias("key"),
         )
         .join(hits, on=(hits.c.case_id == Referral.id))
         .switch(Referral)
@@ -256,7 +261,7 @@ def _first_case(scope):
 
 def base_new(scope):
     return (
-        Referral.select(Referral.id.alias("case_id"), Referral.citizen.alias("citizen_id"), Citizen.gender.alias("key"))
+        Referral.select(Referral.id.alias("case_id"), Referral.citizen.alias("citizen_id"), gender_key().alias("key"))
         .join(Citizen, on=(Citizen.id == Referral.citizen))
         .where(_first_case(scope))
     )
@@ -739,11 +744,11 @@ def active_over_time(scope):
     dates = series_dates(scope)
     hits = cases_in_status_on(scope, COLLABORATING, dates).alias("hit")
     rows = (
-        Referral.select(hits.c.on_date, Citizen.gender, fn.COUNT(fn.DISTINCT(Referral.citizen)))
+        Referral.select(hits.c.on_date, gender_key(), fn.COUNT(fn.DISTINCT(Referral.citizen)))
         .join(hits, on=(hits.c.case_id == Referral.id))
         .switch(Referral)
         .join(Citizen, on=(Citizen.id == Referral.citizen))
-        .group_by(hits.c.on_date, Citizen.gender)
+        .group_by(hits.c.on_date, gender_key())
         .tuples()
     )
     series = {d.isoformat(): {} for d in dates}
