@@ -30,11 +30,12 @@ def _svg(title, body, height=HEIGHT):
     )
 
 
-def _axis(top_value, height):
-    """Y axis with four gridlines; returns (markup, function value → y)."""
+def _axis(top_value, height, min_step=1):
+    """Y axis with four gridlines; returns (markup, function value → y). For evaluators the step
+    is at least k, so no tick label reads like a small count."""
     plot = height - TOP - BOTTOM
     top_value = max(top_value, 1)
-    step = _nice(top_value / 4)
+    step = _nice(max(top_value / 4, min_step))
     top_value = step * 4
 
     def y(value):
@@ -81,7 +82,7 @@ def stacked(table):
     tops = [sum(_number(c.shown) or 0 for c in r.cells[:-1]) for r in rows]
     legend_rows = 1 + (sum(24 + 6 * len(n) for n in names) // (WIDTH - LEFT - 80))
     height = HEIGHT + 14 * legend_rows
-    grid, y = _axis(max(tops or [0]), HEIGHT)
+    grid, y = _axis(max(tops or [0]), HEIGHT, getattr(table, "k", None) or 1)
     slot = (WIDTH - LEFT - RIGHT) / max(len(rows), 1)
     bars = []
     for i, row in enumerate(rows):
@@ -110,7 +111,8 @@ def lines(table):
     rows = [r for r in table.rows if not r.total]
     names = table.columns[:-1]
     values = [[_number(c.shown) for c in r.cells[:-1]] for r in rows]
-    grid, y = _axis(max([v for row in values for v in row if v is not None] or [0]), HEIGHT)
+    top = max([v for row in values for v in row if v is not None] or [0])
+    grid, y = _axis(top, HEIGHT, getattr(table, "k", None) or 1)
     step = (WIDTH - LEFT - RIGHT) / max(len(rows) - 1, 1)
     paths = []
     for j, name in enumerate(names):

@@ -381,7 +381,7 @@ def _format(value, fmt):
     if fmt == "signed":
         return ("+" if value > 0 else "") + format_decimal(value, "0.00")
     if fmt == "percent":
-        return format_decimal(value * 100, "0") + " %"
+        return format_decimal(value * 100, "0") + "%"
     return value
 
 
@@ -398,8 +398,7 @@ def present(data, k=None, link=None, builder_names=None, layout=None):
         if key == NONE_KEY:
             return _l("No bridge builder")
         if k is not None:
-            numbered.setdefault(key, len(numbered) + 1)
-            return _l("Bridge builder %(n)s", n=numbered[key])
+            return _l("Bridge builder %(n)s", n=letter(numbered.setdefault(key, len(numbered))))
         return names.get(key, key)
 
     tables = build_tables(data, layout, builder_label)
@@ -408,9 +407,16 @@ def present(data, k=None, link=None, builder_names=None, layout=None):
     return tables
 
 
+def letter(index):
+    """A, B, ... Z, A2, B2...: bridge builders as evaluators see them (no names, no numbers that
+    could be read as a count)."""
+    return chr(ord("A") + index % 26) + (str(index // 26 + 1) if index >= 26 else "")
+
+
 def finish(tables, state, k, link):
     """Fill in what each cell shows (and links to), given the suppression state."""
     for table in tables:
+        table.k = k
         for row in table.rows:
             for cell in row.cells:
                 if cell.count:

@@ -72,9 +72,8 @@ def _meta(title, organisation_ids, period, k):
         "k": k,
         "suppression_note": str(
             _l(
-                "Counts from 1 to %(below)s are shown as “<%(k)s”; “×” hides a further count so that a small one "
-                "cannot be worked out from a total.",
-                below=(k or 5) - 1,
+                "Counts below %(k)s are shown as “<%(k)s”; “×” hides a further count so that a small one cannot "
+                "be worked out from a total.",
                 k=k or 5,
             )
         ),
@@ -223,8 +222,7 @@ def _numbered_builders():
     def label(key, _group):
         if key == figures.NONE_KEY:
             return _l("No bridge builder")
-        numbered.setdefault(key, len(numbered) + 1)
-        return _l("Bridge builder %(n)s", n=numbered[key])
+        return _l("Bridge builder %(n)s", n=letter(numbered.setdefault(key, len(numbered))))
 
     return label
 
