@@ -18,6 +18,7 @@ from reports.report import (
     build_tables,
     builder_names,
     finish,
+    letter,
     organisation_names,
     present,
     report_data,
