@@ -1,8 +1,7 @@
-"""Brobygger's core models. MODELS lists them in dependency order (create/migrate order)."""
+"""Brobygger's core models, importable from one place: `from models import Referral`."""
 
 from models.organisation import Organisation  # noqa: I001 (dependency order)
 from models.lookups import (
-    LOOKUP_MODELS,
     ActivityCategory,
     ContactKind,
     PartnerKind,
@@ -17,37 +16,11 @@ from models.referral import Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
-from models.history import CaseAssignment
+from models.referral import CaseAssignment
 from models.network import Network, NetworkEvaluator, NetworkMember
 from models.base import StaleRecordError
 
-MODELS = (
-    Organisation,
-    *LOOKUP_MODELS,
-    Partner,
-    User,
-    Citizen,
-    Activity,
-    ActivitySession,
-    Attendance,
-    Referral,
-    ReferralReasonLink,
-    Contact,
-    Match,
-    AuditLog,
-    StatusChange,
-    ClosureReason,
-    CaseClosure,
-    Instrument,
-    Measurement,
-    CaseAssignment,
-    Network,
-    NetworkMember,
-    NetworkEvaluator,
-)
-
 __all__ = [
-    "MODELS",
     "Activity",
     "ActivityCategory",
     "ActivitySession",

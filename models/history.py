@@ -1,45 +1,14 @@
-"""Who a case was assigned to, and when: the bridge builder of a case on any past date.
+"""Histories for data that came in without them (demo data, imports): see backfill_status_history.
 
-The status history lives in `models.workflow.StatusChange`; this is its twin for the assigned
-bridge builder, so a report for a past date attributes a case to whoever had it then.
-"""
+The histories themselves: `models.workflow.StatusChange` (statuses) and
+`models.referral.CaseAssignment` (the assigned bridge builder)."""
 
 import datetime
 
-from peewee import DateField, DateTimeField, ForeignKeyField, fn
+from peewee import fn
 
-from models.base import BaseModel, utcnow
+from models.base import utcnow
 from models.referral import Referral
-from models.user import User
-
-
-class CaseAssignment(BaseModel):
-    """From `effective_on` on, `assigned_to` (None: nobody) has the case.
-
-    Rows are written only when the assignment changes; the first change also writes the
-    assignment the case had until then, from its received date. A case with no rows has had
-    its current bridge builder all along.
-    """
-
-    referral = ForeignKeyField(Referral, backref="assignments", on_delete="CASCADE")
-    assigned_to = ForeignKeyField(User, null=True, backref="+")
-    effective_on = DateField(default=datetime.date.today)
-    at = DateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "case_assignment"
-        indexes = ((("referral", "effective_on"), False),)
-
-
-def note_assignment(referral):
-    """Record a change of `referral.assigned_to` about to be saved (called from Referral.save)."""
-    old = Referral.select(Referral.assigned_to).where(Referral.id == referral.id).scalar()
-    new = referral.assigned_to_id
-    if old == new:
-        return
-    if not CaseAssignment.select().where(CaseAssignment.referral == referral.id).exists():
-        CaseAssignment.create(referral=referral.id, assigned_to=old, effective_on=referral.received_on)
-    CaseAssignment.create(referral=referral.id, assigned_to=new, effective_on=datetime.date.today())
 
 
 def backfill_status_history(organisation_id):

@@ -3,7 +3,7 @@
 from peewee import BooleanField, CharField, IntegerField
 
 from i18n import _l
-from models.base import TenantModel, organisation_fk
+from models.organisation import TenantModel, organisation_fk
 
 
 class Lookup(TenantModel):
@@ -58,6 +58,3 @@ class PartnerKind(Lookup):
 
 class ContactKind(Lookup):
     """Phone, home visit, meeting, group, accompanied visit..."""
-
-
-LOOKUP_MODELS = (ReferralChannel, ReferralReason, ActivityCategory, PartnerKind, ContactKind)

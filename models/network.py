@@ -9,6 +9,7 @@ from peewee import CharField, ForeignKeyField
 from i18n import _l
 from models.base import BaseModel
 from models.organisation import Organisation
+from models.roles import NETWORK_EVALUATOR
 from models.user import User
 
 
@@ -48,6 +49,6 @@ class NetworkEvaluator(BaseModel):
 
 def networks_of(user):
     """The networks `user` evaluates (none unless their role is network_evaluator)."""
-    if user.role != "network_evaluator":
+    if user.role != NETWORK_EVALUATOR:
         return Network.select().where(False)
     return Network.select().join(NetworkEvaluator).where(NetworkEvaluator.user == user.id).order_by(Network.name)

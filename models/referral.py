@@ -1,12 +1,16 @@
+"""Referrals and their cases (forløb): statuses, reasons, contacts and matches to activities."""
+
 import datetime
 
-from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
 
-from i18n import _l
+from i18n import _l, format_day
 from models.activity import Activity
-from models.base import BaseModel, VersionedModel, organisation_fk
+from models.base import BaseModel, utcnow
 from models.citizen import Citizen
 from models.lookups import ContactKind, ReferralChannel, ReferralReason
+from models.organisation import VersionedModel, organisation_fk
+from models.roles import BRIDGE_BUILDER, TEAM_LEADS
 from models.search import fold
 from models.user import User
 
@@ -69,9 +73,9 @@ class Referral(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         query = super().visible_to(user)
-        if user.role == "bridge_builder":
+        if user.role == BRIDGE_BUILDER:
             query = query.where(cls.bridge_builder_sees(user))
-        elif user.role not in ("admin", "coordinator"):
+        elif user.role not in TEAM_LEADS:
             query = query.where(False)
         return query
 
@@ -93,9 +97,9 @@ class Referral(VersionedModel):
         """Narrow rows that belong to a case (contacts, matches...) to the cases `user` may see.
         Admins and coordinators see every case of their organisation, so the organisation filter
         already did it; only narrower roles get the (costlier) sub-select."""
-        if user.role in ("admin", "coordinator"):
+        if user.role in TEAM_LEADS:
             return query
-        if user.role == "bridge_builder":
+        if user.role == BRIDGE_BUILDER:
             return query.where(cls.exists_for(cls.id == case_field, user))
         return query.where(False)
 
@@ -107,8 +111,6 @@ class Referral(VersionedModel):
     def save(self, *args, **kwargs):
         created = self.id is None
         if not created and "assigned_to" in self._dirty:
-            from models.history import note_assignment
-
             note_assignment(self)  # reports attribute a case to whoever had it on the date
         result = super().save(*args, **kwargs)
         if created:  # the case number is only known after the insert
@@ -122,12 +124,18 @@ class Referral(VersionedModel):
             cls.update(search_key=fold(f"{case_id} {citizen.search_key}")).where(cls.id == case_id).execute()
 
     def __str__(self):
-        received = self.received_on.strftime("%d.%m.%Y") if self.received_on else ""
+        received = format_day(self.received_on)
         return f"#{self.id} {self.citizen} {received}"
 
     @property
     def is_open(self):
+        """Received, contacted, active or waiting: neither closed nor declined."""
         return self.status in OPEN_STATUSES
+
+    @classmethod
+    def open_filter(cls):
+        """The query condition for open cases (see is_open)."""
+        return cls.status.in_(OPEN_STATUSES)
 
 
 class ReferralReasonLink(BaseModel):
@@ -159,7 +167,7 @@ class Contact(VersionedModel):
         return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
-        return f"{self.date:%d.%m.%Y}" if self.date else ""
+        return format_day(self.date) if self.date else ""
 
 
 MATCH_STATUSES = (
@@ -198,3 +206,33 @@ class Match(VersionedModel):
 
     def __str__(self):
         return str(self.activity)
+
+
+class CaseAssignment(BaseModel):
+    """From `effective_on` on, `assigned_to` (None: nobody) has the case: the bridge builder of a
+    case on any past date, so a report attributes a case to whoever had it then.
+
+    Rows are written only when the assignment changes; the first change also writes the
+    assignment the case had until then, from its received date. A case with no rows has had
+    its current bridge builder all along.
+    """
+
+    referral = ForeignKeyField(Referral, backref="assignments", on_delete="CASCADE")
+    assigned_to = ForeignKeyField(User, null=True, backref="+")
+    effective_on = DateField(default=datetime.date.today)
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "case_assignment"
+        indexes = ((("referral", "effective_on"), False),)
+
+
+def note_assignment(referral):
+    """Record a change of `referral.assigned_to` about to be saved (called from Referral.save)."""
+    old = Referral.select(Referral.assigned_to).where(Referral.id == referral.id).scalar()
+    new = referral.assigned_to_id
+    if old == new:
+        return
+    if not CaseAssignment.select().where(CaseAssignment.referral == referral.id).exists():
+        CaseAssignment.create(referral=referral.id, assigned_to=old, effective_on=referral.received_on)
+    CaseAssignment.create(referral=referral.id, assigned_to=new, effective_on=datetime.date.today())

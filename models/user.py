@@ -1,3 +1,5 @@
+"""Users: login, role, organisation and (for partner users) their partner; argon2 passwords."""
+
 import contextlib
 
 from argon2 import PasswordHasher
@@ -6,8 +8,9 @@ from flask_login import UserMixin
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField
 
 from i18n import _l
-from models.base import VersionedModel, organisation_fk
+from models.organisation import VersionedModel, organisation_fk
 from models.partner import Partner
+from models.roles import ROLES
 
 _hasher = PasswordHasher()
 
@@ -29,25 +32,6 @@ def _spend_a_verification(password):
         _dummy_hash = _hasher.hash("no-such-user")
     with contextlib.suppress(VerificationError):
         _hasher.verify(_dummy_hash, password)
-
-
-ADMIN, COORDINATOR, BRIDGE_BUILDER, PARTNER, EVALUATOR = (
-    "admin",
-    "coordinator",
-    "bridge_builder",
-    "partner",
-    "evaluator",
-)
-NETWORK_EVALUATOR = "network_evaluator"
-ROLES = (
-    (ADMIN, _l("Administrator")),
-    (COORDINATOR, _l("Coordinator")),
-    (BRIDGE_BUILDER, _l("Bridge builder")),
-    (PARTNER, _l("Partner")),
-    (EVALUATOR, _l("Evaluator")),
-    (NETWORK_EVALUATOR, _l("Network evaluator")),
-)
-ROLE_NAMES = tuple(code for code, _label in ROLES)
 
 
 class User(UserMixin, VersionedModel):

@@ -676,8 +676,8 @@ def outcomes(scope):
     improved = Case(
         None,
         [
-            ((sub.c.higher_is_better == "no") & (change < 0), 1),
-            ((sub.c.higher_is_better != "no") & (change > 0), 1),
+            ((sub.c.higher_is_better == False) & (change < 0), 1),  # noqa: E712 (SQL)
+            ((sub.c.higher_is_better == True) & (change > 0), 1),  # noqa: E712 (SQL)
         ],
         0,
     )

@@ -2,10 +2,11 @@
 
 import datetime
 
+from models.roles import EVALUATOR, REPORT_VIEWERS
 from reports import charts
 from reports.report import Layout, present, report_data, smallest_shown
 
-OVERVIEW_ROLES = ("admin", "coordinator", "evaluator")
+OVERVIEW_ROLES = REPORT_VIEWERS
 
 
 def overview_charts(user):
@@ -16,7 +17,7 @@ def overview_charts(user):
     today = datetime.date.today()
     start = (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
     org_ids = (user.organisation_id,)
-    k = smallest_shown(org_ids) if user.role == "evaluator" else None
+    k = smallest_shown(org_ids) if user.role == EVALUATOR else None
     tables = present(report_data(org_ids, start, today, today), k=k, layout=Layout())
     wanted = [t for t in tables if t.id in ("active_over_time", "referrals_per_month")]
     return [(table, charts.draw(table)) for table in wanted]

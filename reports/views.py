@@ -7,10 +7,11 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from admin.base import RoleView
+from admin.pages import RoleView
 from i18n import _, _l
 from models import AuditLog, Referral
 from models.network import networks_of
+from models.roles import EVALUATOR, NETWORK_EVALUATOR, REPORT_VIEWERS, TEAM_LEADS
 from reports import charts, export, figures, suppress
 from reports.figures import Scope
 from reports.report import (
@@ -25,9 +26,9 @@ from reports.report import (
     smallest_shown,
 )
 
-REPORT_ROLES = ("admin", "coordinator", "evaluator")
-CASE_ROLES = ("admin", "coordinator")  # the roles that may follow a figure to its cases
-SUPPRESSED_ROLES = ("evaluator", "network_evaluator")
+REPORT_ROLES = REPORT_VIEWERS
+CASE_ROLES = TEAM_LEADS  # the roles that may follow a figure to its cases
+SUPPRESSED_ROLES = (EVALUATOR, NETWORK_EVALUATOR)
 MAX_YEARS = 20
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -231,7 +232,7 @@ def _numbered_builders():
 class NetworkReportView(RoleView):
     """The report across a network's member organisations, for its network evaluators."""
 
-    roles = ("network_evaluator",)
+    roles = (NETWORK_EVALUATOR,)
 
     def _network(self):
         networks = list(networks_of(current_user))
