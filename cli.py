@@ -11,8 +11,11 @@ from models.roles import PARTNER, ROLE_NAMES
 
 
 def init_cli(app):
+    from reports.cli import network_cli
+
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(network_cli)
 
 
 @click.command("create-user", help="Create a user (or reset the password of an existing one).")

@@ -210,3 +210,22 @@ def test_a_network_evaluator_reaches_nothing_but_the_overview_and_the_network_re
         if actual != expected[probe.endpoint] or problems:
             mismatches.append((probe.endpoint, expected[probe.endpoint], actual, problems))
     assert not mismatches
+
+
+def test_the_operator_builds_a_network_from_the_command_line(app, world):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["network", "create", "syd", "Region Syd"]).exit_code == 0
+    assert runner.invoke(args=["network", "add-organisation", "syd", world.a.org.slug]).exit_code == 0
+    refused = runner.invoke(args=["network", "add-evaluator", "syd", world.a.users["evaluator"].email])
+    assert refused.exit_code != 0 and "network_evaluator" in refused.output
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        user = factories.make_user(world.a.org, "network_evaluator")
+        db.close()
+    assert runner.invoke(args=["network", "add-evaluator", "syd", user.email]).exit_code == 0
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        network = Network.get(Network.slug == "syd")
+        assert network.organisation_ids == [world.a.org.id]
+        assert NetworkEvaluator.select().where(NetworkEvaluator.network == network).count() == 1
+        db.close()
