@@ -249,9 +249,9 @@ def base_active_by_builder(scope):
 def _first_case(scope):
     """Cases that are their citizen's first in the organisation and were received in the period."""
     earlier = Referral.alias("earlier")
-    first_received = earlier.select(fn.MIN(earlier.received_on)).where(
-        (earlier.citizen == Referral.citizen) & (earlier.organisation == Referral.organisation)
-    )
+    # A citizen belongs to one organisation, so all of their cases are in it; by citizen alone the
+    # sub-select probes the citizen index (with the organisation SQLite scanned the organisation).
+    first_received = earlier.select(fn.MIN(earlier.received_on)).where(earlier.citizen == Referral.citizen)
     return (
         _in_scope(Referral, scope)
         & Referral.received_on.between(scope.start, scope.end)
@@ -526,8 +526,9 @@ BASES = {
 
 
 # -- aggregates --------------------------------------------------------------------------------
-def count_by_key(base, unit):
-    """{key: {"label": ..., "n": distinct units}} and the distinct total, in two queries."""
+def count_by_key(base, unit, partition=False):
+    """{key: {"label": ..., "n": distinct units}} and the distinct total: one query when the keys
+    partition the units (each unit in one group: the total is the groups' sum), else two."""
     sub = base.alias("b")
     has_label = any(getattr(c, "_alias", None) == "label" for c in base._returning)
     columns = [sub.c.key, fn.COUNT(fn.DISTINCT(getattr(sub.c, unit)))]
@@ -538,6 +539,8 @@ def count_by_key(base, unit):
     for row in rows:
         key = row[0]
         groups[str(key)] = {"label": row[2] if has_label else None, "n": row[1]}
+    if partition:
+        return {"groups": groups, "total": sum(g["n"] for g in groups.values())}
     total = (
         Select(from_list=[base.alias("t")], columns=[fn.COUNT(fn.DISTINCT(getattr(base.alias("t").c, unit)))])
         .bind(db)
@@ -577,7 +580,7 @@ def median_of_days(base):
 
 # -- the figures -------------------------------------------------------------------------------
 def active_by_gender(scope):
-    return count_by_key(base_active(scope), "citizen_id")
+    return count_by_key(base_active(scope), "citizen_id", partition=True)
 
 
 def active_by_builder(scope):
@@ -585,7 +588,7 @@ def active_by_builder(scope):
 
 
 def new_by_gender(scope):
-    return count_by_key(base_new(scope), "citizen_id")
+    return count_by_key(base_new(scope), "citizen_id", partition=True)
 
 
 def new_by_builder(scope):
@@ -593,7 +596,7 @@ def new_by_builder(scope):
 
 
 def referrals_by_channel(scope):
-    return count_by_key(base_referrals_by_channel(scope), "case_id")
+    return count_by_key(base_referrals_by_channel(scope), "case_id", partition=True)
 
 
 def referrals_by_reason(scope):
@@ -601,15 +604,15 @@ def referrals_by_reason(scope):
 
 
 def referrals_by_age(scope):
-    return count_by_key(base_referrals_by_age(scope), "case_id")
+    return count_by_key(base_referrals_by_age(scope), "case_id", partition=True)
 
 
 def closings_by_reason(scope):
-    return count_by_key(base_closings_by_reason(scope), "unit_id")
+    return count_by_key(base_closings_by_reason(scope), "unit_id", partition=True)
 
 
 def caseload(scope):
-    return count_by_key(base_caseload(scope), "case_id")
+    return count_by_key(base_caseload(scope), "case_id", partition=True)
 
 
 def open_too_long(scope):
