@@ -8,6 +8,7 @@ from demo import DEMO_LOGINS, DEMO_PASSWORD, seed
 from extensions import db
 from models import Organisation, Partner, User
 from models.roles import PARTNER, ROLE_NAMES
+from models.rules import normalise_email
 
 
 def init_cli(app):
@@ -40,7 +41,7 @@ def create_user(email, name, role, org_slug, partner_name, password):
                 raise click.BadParameter(
                     "A partner user needs --partner with an existing partner's name.", param_hint="--partner"
                 )
-        email = email.strip().lower()
+        email = normalise_email(email)
         user = User.get_or_none(User.email == email) or User(email=email)
         user.organisation, user.name, user.role, user.partner, user.active = org, name, role, partner, True
         user.set_password(password)

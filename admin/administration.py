@@ -10,6 +10,7 @@ from admin.base import BrobyggerModelView
 from i18n import _l
 from models.audit import ACTIONS, AuditLog
 from models.roles import ADMIN, PARTNER, ROLES
+from models.rules import normalise_email
 from models.user import User
 
 ADMIN_ONLY = {ADMIN: "rcedx"}
@@ -36,7 +37,7 @@ class UserAdmin(BrobyggerModelView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        model.email = model.email.strip().lower()
+        model.email = normalise_email(model.email)
         if model.role == PARTNER and not model.partner_id:
             raise ValidationError(_l("A partner user must belong to a partner."))
         if model.role != PARTNER:

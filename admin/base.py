@@ -310,7 +310,7 @@ class BrobyggerModelView(ModelView):
                 self._check_version(form, model, db_version)
             elif isinstance(model, VersionedModel):
                 model.version = 1
-            self._on_model_change(form, model, is_created)
+            self.on_model_change(form, model, is_created)
             model.save(force_insert=is_created)
             save_inline(form, model)
             self.after_save(form, model, is_created)

@@ -23,6 +23,7 @@ from models.lookups import ReferralChannel
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
 from models.referral import MATCH_STATUSES, STATUSES, Contact, Match, Referral
 from models.roles import CASE_WORKERS, PARTNER
+from models.rules import not_in_future
 from models.search import fold
 from models.workflow import (
     MATCH_FLOW,
@@ -96,7 +97,7 @@ class ReferralAdmin(BrobyggerModelView):
         if "assigned_to" in form:
             form.assigned_to.query = User.visible_to(current_user).where(User.role.in_(CASE_WORKERS))
         if "reasons" in form:
-            form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
+            form.reasons.choices = ReferralReason.select_options(current_user.organisation_id)
         return form
 
     def edit_form(self, obj=None):
@@ -117,6 +118,7 @@ class ReferralAdmin(BrobyggerModelView):
             "contacts": case_contacts(referral),
             "matches": case_matches(referral),
             "match_flow": MATCH_FLOW if self.can_edit and referral.is_open else {},
+            "match_labels": dict(MATCH_STATUSES),
             "transitions": [(code, dict(STATUSES)[code]) for code in allowed_transitions(referral, current_user)]
             if self.can_edit
             else [],
@@ -160,7 +162,7 @@ class ReferralAdmin(BrobyggerModelView):
             return redirect(url_for(".details_view", id=referral.id))
         instruments = list(Instrument.choices_for(current_user))
         form = with_instruments(CloseCaseForm, instruments)()
-        form.reason.choices = [(r.id, r.name) for r in ClosureReason.choices_for(current_user)]
+        form.reason.choices = ClosureReason.select_options(current_user.organisation_id)
         if current_user.organisation.minimal_records:
             del form.note
         if request.method == "GET":
@@ -375,8 +377,7 @@ class ContactAdmin(CaseRowView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        if model.date and model.date > datetime.date.today():
-            raise ValidationError(_l("The date cannot be in the future."))
+        not_in_future(model.date)
 
     def after_save(self, form, model, is_created):
         contact_recorded(model, current_user)  # the first contact sets the case's first-contact date

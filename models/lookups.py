@@ -29,6 +29,11 @@ class Lookup(TenantModel):
             .order_by(cls.position, cls.name)
         )
 
+    @classmethod
+    def select_options(cls, organisation_id):
+        """(id, name) pairs for a select field: the organisation's active entries in order."""
+        return [(entry.id, entry.name) for entry in cls.choices_for_organisation(organisation_id)]
+
     def __str__(self):
         return self.name
 

@@ -170,11 +170,12 @@ class Contact(VersionedModel):
         return format_day(self.date) if self.date else ""
 
 
+SUGGESTED, TRIED, JOINED, STOPPED = "suggested", "tried", "joined", "stopped"
 MATCH_STATUSES = (
-    ("suggested", _l("Suggested")),
-    ("tried", _l("Tried")),
-    ("joined", _l("Joined")),
-    ("stopped", _l("Stopped")),
+    (SUGGESTED, _l("Suggested")),
+    (TRIED, _l("Tried")),
+    (JOINED, _l("Joined")),
+    (STOPPED, _l("Stopped")),
 )
 MATCH_ROLES = (("participant", _l("Participant")), ("volunteer", _l("Volunteer")))
 
@@ -187,7 +188,7 @@ class Match(VersionedModel):
     organisation = organisation_fk()
     referral = ForeignKeyField(Referral, backref="matches", verbose_name=_l("Case"))
     activity = ForeignKeyField(Activity, backref="matches", verbose_name=_l("Activity"))
-    status = CharField(max_length=20, choices=MATCH_STATUSES, default="suggested", verbose_name=_l("Status"))
+    status = CharField(max_length=20, choices=MATCH_STATUSES, default=SUGGESTED, verbose_name=_l("Status"))
     role = CharField(max_length=20, choices=MATCH_ROLES, default="participant", verbose_name=_l("As"))
     accompanied = BooleanField(default=False, verbose_name=_l("Accompanied"))
     started_on = DateField(null=True, verbose_name=_l("Started"))

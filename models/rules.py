@@ -40,10 +40,10 @@ def check_birth_year(year):
     return year
 
 
-def not_in_future(value, message=FUTURE_DATE):
-    """`value` (a date or None) unless it lies after today."""
+def not_in_future(value, message=FUTURE_DATE, error=RuleError):
+    """`value` (a date or None) unless it lies after today (then `error`, a RuleError kind)."""
     if value is not None and value > datetime.date.today():
-        raise RuleError(message)
+        raise error(message)
     return value
 
 

@@ -11,6 +11,7 @@ from i18n import _l
 from models.organisation import VersionedModel, organisation_fk
 from models.partner import Partner
 from models.roles import ROLES
+from models.rules import normalise_email
 
 _hasher = PasswordHasher()
 
@@ -72,7 +73,7 @@ class User(UserMixin, VersionedModel):
     @classmethod
     def authenticate(cls, email, password):
         """The active user with this e-mail and password, or None."""
-        user = cls.get_or_none(cls.email == (email or "").strip().lower())
+        user = cls.get_or_none(cls.email == normalise_email(email))
         if user is None:
             _spend_a_verification(password or "")
             return None

@@ -19,15 +19,19 @@ from models.referral import (
     CLOSED,
     CONTACTED,
     DECLINED,
+    JOINED,
     MATCH_ROLES,
     RECEIVED,
     STATUSES,
+    STOPPED,
+    SUGGESTED,
+    TRIED,
     WAITING,
     Match,
     Referral,
 )
 from models.roles import TEAM_LEADS
-from models.rules import FUTURE_DATE, RuleError
+from models.rules import RuleError, not_in_future
 from models.user import User
 from plugins import hook
 
@@ -148,8 +152,7 @@ def record_measurement(referral, instrument, phase, taken_on, answers, user):
         raise TransitionError(
             _l("Each answer must be between %(min)s and %(max)s.", min=instrument.item_min, max=instrument.item_max)
         )
-    if taken_on > datetime.date.today():
-        raise TransitionError(FUTURE_DATE)
+    not_in_future(taken_on, error=TransitionError)
     measurement = Measurement.create(
         organisation=referral.organisation_id,
         referral=referral.id,
@@ -179,8 +182,9 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
         raise TransitionError(_l("The case is already closed or declined."))
     if not isinstance(reason, ClosureReason) or reason.organisation_id != referral.organisation_id or not reason.active:
         raise TransitionError(_l("Choose a closure reason."))
-    if closed_on is None or closed_on > datetime.date.today():
+    if closed_on is None:
         raise TransitionError(_l("The closing date cannot be in the future."))
+    not_in_future(closed_on, _l("The closing date cannot be in the future."), error=TransitionError)
     if closed_on < referral.received_on:
         raise TransitionError(_l("The closing date cannot be before the referral was received."))
     if expected_version is not None and expected_version != referral.version:
@@ -219,10 +223,10 @@ def referral_created(referral, source):
 
 
 MATCH_FLOW = {
-    "suggested": ("tried", "joined", "stopped"),
-    "tried": ("joined", "stopped"),
-    "joined": ("stopped",),
-    "stopped": (),
+    SUGGESTED: (TRIED, JOINED, STOPPED),
+    TRIED: (JOINED, STOPPED),
+    JOINED: (STOPPED,),
+    STOPPED: (),
 }
 
 
@@ -239,7 +243,7 @@ def suggest_activity(referral, activity, user, role="participant", accompanied=F
             organisation=referral.organisation_id,
             referral=referral.id,
             activity=activity.id,
-            status="suggested",
+            status=SUGGESTED,
             role=role,
             accompanied=bool(accompanied),
         )
@@ -262,9 +266,9 @@ def move_match(match, to_status, user, on=None):
         )
     with db.atomic():
         match.status = to_status
-        if to_status in ("tried", "joined") and match.started_on is None:
+        if to_status in (TRIED, JOINED) and match.started_on is None:
             match.started_on = on
-        if to_status == "stopped":
+        if to_status == STOPPED:
             match.ended_on = on
         match.save()
         AuditLog.record("update", match, match.id, user=user)

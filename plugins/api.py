@@ -75,10 +75,10 @@ from models import (
     User,
 )
 from models.base import BaseModel, utcnow
-from models.citizen import GENDERS, check_anonymity, create_citizen
+from models.citizen import CONSENT_IN_FUTURE, GENDERS, check_anonymity, create_citizen
 from models.lookups import Lookup
 from models.organisation import TenantModel, VersionedModel, organisation_fk
-from models.referral import MATCH_STATUSES, OPEN_STATUSES, STATUSES
+from models.referral import JOINED, MATCH_STATUSES, OPEN_STATUSES, STATUSES, STOPPED, SUGGESTED, TRIED
 from models.roles import ADMIN, BRIDGE_BUILDER, CASE_WORKERS, COORDINATOR, EVALUATOR, PARTNER, ROLES, TEAM_LEADS
 from models.rules import RuleError, clean_text, not_in_future
 from models.search import fold
@@ -93,16 +93,21 @@ __all__ = [
     "CASES",
     "CASE_ACCESS",
     "CASE_WORKERS",
+    "CONSENT_IN_FUTURE",
     "CITIZENS",
     "COORDINATOR",
     "EVALUATOR",
     "GENDERS",
+    "JOINED",
     "MATCH_STATUSES",
     "OPEN_STATUSES",
     "PARTNER",
     "ROLES",
     "STATUSES",
+    "STOPPED",
+    "SUGGESTED",
     "TEAM_LEADS",
+    "TRIED",
     "Activity",
     "ActivityCategory",
     "ActivitySession",

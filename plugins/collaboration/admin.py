@@ -12,6 +12,7 @@ from plugins.api import (
     ADMIN,
     BRIDGE_BUILDER,
     CASE_WORKERS,
+    CONSENT_IN_FUTURE,
     COORDINATOR,
     CaseRowView,
     Partner,
@@ -22,6 +23,7 @@ from plugins.api import (
     _,
     _l,
     batch_load,
+    not_in_future,
     to_int,
     visible_or_404,
 )
@@ -80,14 +82,11 @@ class CollaborationNoteAdmin(CaseRowView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        today = datetime.date.today()
-        if model.date and model.date > today:
-            raise ValidationError(_l("The date cannot be in the future."))
-        if model.consent_on and model.consent_on > today:
-            raise ValidationError(_l("The consent date cannot be in the future."))
+        not_in_future(model.date)
+        not_in_future(model.consent_on, CONSENT_IN_FUTURE)
         if model.legal_basis == "consent" and not model.consent_on:
             raise ValidationError(_l("Give the date of the citizen's consent, or choose another legal basis."))
-        if is_created and model.followup_on and model.followup_on < today:
+        if is_created and model.followup_on and model.followup_on < datetime.date.today():
             raise ValidationError(_l("A follow-up cannot be in the past."))
         if model.followup_on and not model.followup_owner_id:
             model.followup_owner = current_user.id

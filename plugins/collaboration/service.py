@@ -3,7 +3,7 @@
 import datetime
 import uuid
 
-from plugins.api import AuditLog, CaseClosure, ClosureReason, Match, _, _l, db, format_day, utcnow
+from plugins.api import JOINED, AuditLog, CaseClosure, ClosureReason, Match, _, _l, db, format_day, utcnow
 from plugins.collaboration.models import CollaborationNote, GpFeedback
 
 
@@ -59,9 +59,7 @@ def feedback_for(referral):
         .order_by(CaseClosure.id.desc())
         .first()
     )
-    joined = [
-        m.activity.name for m in Match.select().where((Match.referral == referral.id) & (Match.status == "joined"))
-    ]
+    joined = [m.activity.name for m in Match.select().where((Match.referral == referral.id) & (Match.status == JOINED))]
     return {
         "referral": referral,
         "citizen_label": str(citizen) if not citizen.anonymous else citizen.initials,

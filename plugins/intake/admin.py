@@ -82,8 +82,8 @@ class IntakeFormAdmin(BrobyggerModelView):
         base = StaffIntakeForm if intake_form.audience == STAFF else PublicReferralForm
         questions = intake_form.active_questions()
         form = build_form_class(base, questions)(meta={"csrf": False})
-        form.channel.choices = [(c.id, c.name) for c in ReferralChannel.choices_for(current_user)]
-        form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
+        form.channel.choices = ReferralChannel.select_options(current_user.organisation_id)
+        form.reasons.choices = ReferralReason.select_options(current_user.organisation_id)
         return self.render(
             "intake/admin_preview.html",
             intake_form=intake_form,
@@ -114,8 +114,8 @@ class StaffIntakeView(RoleView):
     def _form(self, intake_form):
         questions = intake_form.active_questions() if intake_form else []
         form = build_form_class(StaffIntakeForm, questions)()
-        form.channel.choices = [(c.id, c.name) for c in ReferralChannel.choices_for(current_user)]
-        form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
+        form.channel.choices = ReferralChannel.select_options(current_user.organisation_id)
+        form.reasons.choices = ReferralReason.select_options(current_user.organisation_id)
         return form, questions
 
     @expose("/", methods=("GET", "POST"))
@@ -185,10 +185,6 @@ class StaffIntakeView(RoleView):
                 assigned_to=current_user.id if current_user.role == BRIDGE_BUILDER else None,
                 user=current_user,
             )
-        except service.IntegrityError:
-            submission = service.submission_for_token(nonce)
-            if submission is None:
-                raise
         except RuleError as exc:
             flash(str(exc.message), "error")
             form.token.data = service.issue_token()

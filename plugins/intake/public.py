@@ -49,7 +49,7 @@ def referral_form(slug, audience_slug):
     form = build_form_class(PublicReferralForm, questions)()
     channels = list(ReferralChannel.choices_for_organisation(org.id))
     form.channel.choices = [(c.id, c.name) for c in channels]
-    form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for_organisation(org.id)]
+    form.reasons.choices = ReferralReason.select_options(org.id)
     if request.method == "GET":
         form.token.data = service.issue_token()
         preferred = next((c for c in channels if c.name == DEFAULT_CHANNEL[audience]), None)
@@ -83,10 +83,6 @@ def referral_form(slug, audience_slug):
                     intake_form=intake_form,
                     token_nonce=nonce,
                 )
-            except service.IntegrityError:
-                submission = service.submission_for_token(nonce)
-                if submission is None:
-                    raise
             except RuleError as exc:
                 return _bad_request(org, str(exc.message))
             return redirect(url_for(".receipt", slug=slug, reference=submission.reference), code=303)

@@ -133,10 +133,22 @@ def register_intake(
 
     `data` holds the core fields' plain values (the intake form's ``.data``); `answers` is a list
     of (question, value) pairs for the organisation's own questions (see forms.form_answers).
-    The submission row is written first: its unique token makes a resubmitted form fail with
-    IntegrityError before anything else is stored. Raises RuleError when the citizen breaks a
-    rule (nothing stored). Returns the IntakeSubmission.
+    The submission row is written first: its unique token makes a form sent twice (a double click,
+    two tabs) store nothing the second time; the first submission is returned then. Raises
+    RuleError when the citizen breaks a rule (nothing stored). Returns the IntakeSubmission.
     """
+    try:
+        return _register(
+            organisation, data, answers, source, intake_form, token_nonce, existing_citizen, assigned_to, user
+        )
+    except IntegrityError:
+        submission = submission_for_token(token_nonce) if token_nonce else None
+        if submission is None:
+            raise
+        return submission
+
+
+def _register(organisation, data, answers, source, intake_form, token_nonce, existing_citizen, assigned_to, user):
     today = datetime.date.today()
     with db.atomic():
         submission = IntakeSubmission.create(
@@ -220,4 +232,4 @@ def submission_for_token(token_nonce):
     return IntakeSubmission.get_or_none(IntakeSubmission.token == token_nonce)
 
 
-__all__ = ["IntegrityError", "TokenError", "find_similar_citizens", "issue_token", "read_token", "register_intake"]
+__all__ = ["TokenError", "find_similar_citizens", "issue_token", "read_token", "register_intake"]
