@@ -37,7 +37,7 @@ from models import (
     StatusChange,
 )
 from models.citizen import AGE_BANDS
-from models.referral import ACTIVE, CONTACTED, OPEN_STATUSES, WAITING
+from models.referral import ACTIVE, CONTACTED, JOINED, OPEN_STATUSES, STOPPED, TRIED, WAITING
 
 # "In active collaboration": contacted, active or waiting on the date (not received: nobody has
 # talked with the citizen yet; not closed or declined).
@@ -386,7 +386,7 @@ def base_days_to_joined(scope):
         m.select(m.referral.alias("case_id"), fn.MIN(m.started_on).alias("joined_on"))
         .where(
             m.organisation.in_(list(scope.organisation_ids))
-            & (m.status == "joined")
+            & (m.status == JOINED)
             & m.started_on.is_null(False)
             & (m.started_on <= scope.on)
         )
@@ -410,7 +410,7 @@ def _took_part_in_period(match, scope):
         match.started_on.is_null(False)
         & (match.started_on <= scope.end)
         & (match.ended_on.is_null() | (match.ended_on >= scope.start))
-        & match.status.in_(("tried", "joined", "stopped"))
+        & match.status.in_((TRIED, JOINED, STOPPED))
     )
 
 
@@ -439,7 +439,7 @@ def base_practice(scope, moved_on=False):
                 .where(
                     (citizen_case.citizen == Referral.citizen)
                     & (lasting.activity == Activity.leads_to)
-                    & (lasting.status == "joined")
+                    & (lasting.status == JOINED)
                     & lasting.started_on.is_null(False)
                     & (lasting.started_on <= scope.on)
                 )
@@ -456,7 +456,7 @@ def base_volunteers(scope):
             _in_scope(Match, scope)
             & (Match.role == "volunteer")
             & Match.started_on.between(scope.start, scope.end)
-            & Match.status.in_(("tried", "joined", "stopped"))
+            & Match.status.in_((TRIED, JOINED, STOPPED))
         )
     )
 
