@@ -63,7 +63,8 @@ class UserAdmin(BrobyggerModelView):
 class OrganisationAdmin(BrobyggerModelView):
     access = {ADMIN: "re"}
     column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
-    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
+    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days", "report_k")
+    form_args = {"report_k": {"validators": [NumberRange(min=2, max=50)]}}
     column_exclude_list = ("created_at", "updated_at", "version")
 
 

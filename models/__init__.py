@@ -16,6 +16,8 @@ from models.referral import Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog, AuditLogItem
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
+from models.referral import CaseAssignment
+from models.network import Network, NetworkEvaluator, NetworkMember
 from models.base import StaleRecordError
 
 __all__ = [
@@ -25,10 +27,14 @@ __all__ = [
     "Attendance",
     "AuditLog",
     "AuditLogItem",
+    "CaseAssignment",
     "CaseClosure",
     "ClosureReason",
     "Instrument",
     "Measurement",
+    "Network",
+    "NetworkEvaluator",
+    "NetworkMember",
     "Citizen",
     "Contact",
     "ContactKind",

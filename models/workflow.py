@@ -6,7 +6,7 @@ Admin views, forms and the CLI all call `change_status`; hiding a button is neve
 import datetime
 import json
 
-from peewee import CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
 from database import after_commit
 from extensions import db
@@ -60,10 +60,12 @@ class StatusChange(BaseModel):
     to_status = CharField(max_length=20, choices=STATUSES, verbose_name=_l("To"))
     by = ForeignKeyField(User, null=True, backref="+", verbose_name=_l("By"))
     at = DateTimeField(default=utcnow, verbose_name=_l("When"))
+    # The day the change took effect (a closing's date, a first contact's date); reports read it.
+    effective_on = DateField(default=datetime.date.today, verbose_name=_l("Effective"))
     note = TextField(null=True, verbose_name=_l("Note"))
 
     class Meta:
-        indexes = ((("referral", "at"), False),)
+        indexes = ((("referral", "at"), False), (("referral", "effective_on"), False))
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
@@ -77,8 +79,15 @@ def allowed_transitions(referral, user):
     return targets
 
 
-def _record(referral, from_status, to_status, user, note=None):
-    StatusChange.create(referral=referral.id, from_status=from_status, to_status=to_status, by=user.id, note=note)
+def _record(referral, from_status, to_status, user, note=None, on=None):
+    StatusChange.create(
+        referral=referral.id,
+        from_status=from_status,
+        to_status=to_status,
+        by=user.id,
+        note=note,
+        effective_on=on or datetime.date.today(),
+    )
     AuditLog.record("update", referral, referral.id, user=user)
 
 
@@ -135,7 +144,7 @@ def contact_recorded(contact, user):
         if referral.status == RECEIVED:
             from_status, referral.status = referral.status, CONTACTED
             referral.save()
-            _record(referral, from_status, CONTACTED, user)
+            _record(referral, from_status, CONTACTED, user, on=contact.date)
         else:
             referral.save()
 
@@ -210,7 +219,7 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
         Match.update(ended_on=closed_on).where((Match.referral == referral.id) & Match.ended_on.is_null()).execute()
         for instrument, answers in measurements:
             record_measurement(referral, instrument, "closure", closed_on, answers, user)
-        _record(referral, from_status, CLOSED, user)
+        _record(referral, from_status, CLOSED, user, on=closed_on)
         hook().brobygger_case_closed(referral=referral, closure=record, form=form, user=user)
         after_commit(lambda: hook().brobygger_after_case_closed(referral=referral, closure=record, user=user))
     return record
