@@ -35,6 +35,7 @@ class Organisation(BaseModel):
     @property
     def is_active(self):
         return self.active is not False
+
     report_k = IntegerField(
         default=5,
         null=True,
