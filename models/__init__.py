@@ -17,6 +17,7 @@ from models.referral import Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
+from models.listing import ListingChange, WaitingListEntry
 from models.base import StaleRecordError
 
 MODELS = (
@@ -38,6 +39,8 @@ MODELS = (
     CaseClosure,
     Instrument,
     Measurement,
+    ListingChange,
+    WaitingListEntry,
 )
 
 __all__ = [
@@ -52,6 +55,8 @@ __all__ = [
     "Instrument",
     "Measurement",
     "Citizen",
+    "ListingChange",
+    "WaitingListEntry",
     "Contact",
     "ContactKind",
     "Match",

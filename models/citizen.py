@@ -1,4 +1,4 @@
-from peewee import BooleanField, CharField, DateField, IntegerField
+from peewee import BooleanField, CharField, DateField, IntegerField, fn
 
 from i18n import _l
 from models.base import VersionedModel, organisation_fk
@@ -80,6 +80,44 @@ class Citizen(VersionedModel):
         if self.anonymous or not self.name:
             return self.initials
         return f"{self.name} ({self.initials})"
+
+    @classmethod
+    def visible_to_partner(cls, partner_id, activity_id=None):
+        """The citizens a partner may see (first name and mark only), DESIGN.md §6: those who
+        consented to share with partners, while a match to one of that partner's activities (or to
+        `activity_id`) is suggested, tried or joined on an open case. The one rule for it.
+
+        The consent to share with partners is not a field of its own yet (issue 11 adds it):
+        until then the citizen's registered consent (`consent_on`) stands for it."""
+        from models.activity import Activity
+        from models.referral import OPEN_STATUSES, Match, Referral
+
+        match = (
+            Match.select(Match.id)
+            .join(Referral, on=(Match.referral == Referral.id))
+            .switch(Match)
+            .join(Activity, on=(Match.activity == Activity.id))
+            .where(
+                (Referral.citizen == cls.id)
+                & Referral.status.in_(OPEN_STATUSES)
+                & Match.status.in_(("suggested", "tried", "joined"))
+                & (Activity.partner == partner_id)
+            )
+        )
+        if activity_id is not None:
+            match = match.where(Match.activity == activity_id)
+        return cls.select().where(cls.consent_on.is_null(False) & fn.EXISTS(match))
+
+    @property
+    def partner_label(self):
+        """What a partner sees of a participant: first name plus a short mark (the surname's
+        initial, else the birth year) so two Hannes differ. Bridge builders see the same label."""
+        if self.anonymous or not self.name:
+            return self.initials
+        parts = self.name.split()
+        if len(parts) > 1:
+            return f"{parts[0]} {parts[-1][0]}."
+        return f"{parts[0]} ({self.birth_year})" if self.birth_year else parts[0]
 
     @property
     def short_label(self):

@@ -19,6 +19,11 @@ class Organisation(BaseModel):
     )
     allow_anonymous = BooleanField(default=True, verbose_name=_l("Allow anonymous citizens"))
     max_case_days = IntegerField(default=365, verbose_name=_l("Case length limit (days)"))
+    session_demographics = BooleanField(
+        default=False,
+        verbose_name=_l("Count men, women and newcomers at sessions"),
+        help_text=_l("Partners logging a session also give how many men, women and first-timers came."),
+    )
 
     @classmethod
     def visible_to(cls, user):

@@ -1,4 +1,4 @@
-from peewee import CharField, DateField, ForeignKeyField, TextField
+from peewee import BooleanField, CharField, DateField, ForeignKeyField, TextField
 
 from i18n import _l
 from models.base import VersionedModel, organisation_fk
@@ -17,6 +17,9 @@ class Partner(VersionedModel):
     contact_phone = CharField(max_length=40, null=True, verbose_name=_l("Contact phone"))
     agreement = TextField(null=True, verbose_name=_l("Partnership agreement"))
     agreement_until = DateField(null=True, verbose_name=_l("Agreement until"))
+    active = BooleanField(
+        default=True, verbose_name=_l("Active"), help_text=_l("Only active partners' activities are listed publicly.")
+    )
 
     search_fields = ("name", "contact_name", "contact_email")
 
