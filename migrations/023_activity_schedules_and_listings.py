@@ -60,7 +60,9 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         proposed = pw.TextField()
         previous = pw.TextField()
         status = pw.CharField(max_length=10, default="pending")
-        proposed_by = pw.ForeignKeyField(column_name="proposed_by_id", field="id", model=migrator.orm["user"], null=True)
+        proposed_by = pw.ForeignKeyField(
+            column_name="proposed_by_id", field="id", model=migrator.orm["user"], null=True
+        )
         decided_by = pw.ForeignKeyField(column_name="decided_by_id", field="id", model=migrator.orm["user"], null=True)
         decided_at = pw.DateTimeField(null=True)
 

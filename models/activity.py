@@ -108,6 +108,21 @@ class Activity(VersionedModel):
         self.frequency, self.weekday = legacy_fields(Rule.parse(self.recurrence))
         return super().save(*args, **kwargs)
 
+    @classmethod
+    def published(cls, organisation_id, today=None):
+        """The public directory: publicly listed, current activities of active partners."""
+        today = today or datetime.date.today()
+        return (
+            cls.select(cls, Partner)
+            .join(Partner, on=(cls.partner == Partner.id))
+            .where(
+                (cls.organisation == organisation_id)
+                & (cls.public == True)  # noqa: E712
+                & (Partner.active == True)  # noqa: E712
+                & (cls.active_until.is_null() | (cls.active_until >= today))
+            )
+        )
+
     def set_rule(self, rule):
         """Store a schedule Rule (models/schedule.py) with the legacy frequency/weekday in step."""
         from models.schedule import legacy_fields

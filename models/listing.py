@@ -88,8 +88,7 @@ class ListingChange(TenantModel):
         before = json.loads(self.previous)
         fields = Activity._meta.fields
         return [
-            (fields[name].verbose_name, before.get(name), value)
-            for name, value in json.loads(self.proposed).items()
+            (fields[name].verbose_name, before.get(name), value) for name, value in json.loads(self.proposed).items()
         ]
 
     def decide(self, user, approve):

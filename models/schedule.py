@@ -129,7 +129,9 @@ def _parse_date(token, field_label):
             return datetime.datetime.strptime(token, fmt).date()
         except ValueError:
             continue
-    raise ScheduleError(_("%(field)s: “%(value)s” is not a date (write e.g. 04.03.2026).", field=field_label, value=token[:20]))
+    raise ScheduleError(
+        _("%(field)s: “%(value)s” is not a date (write e.g. 04.03.2026).", field=field_label, value=token[:20])
+    )
 
 
 def format_dates(dates):
@@ -153,7 +155,10 @@ def load_dates(text):
 
 
 def load_moves(text):
-    return {datetime.date.fromisoformat(a): datetime.date.fromisoformat(b) for a, b in (t.split(">") for t in (text or "").split())}
+    return {
+        datetime.date.fromisoformat(a): datetime.date.fromisoformat(b)
+        for a, b in (t.split(">") for t in (text or "").split())
+    }
 
 
 @dataclass(frozen=True)
