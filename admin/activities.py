@@ -1,6 +1,6 @@
 """Activities, their sessions and attendance, and the partners who run them."""
 
-from flask import request
+from flask import flash, request
 from flask_admin.contrib.peewee.filters import BooleanEqualFilter, DateBetweenFilter, FilterEqual
 from flask_login import current_user
 from markupsafe import escape
@@ -11,13 +11,12 @@ from forms.activity import apply_schedule, fill_schedule, schedule_fields
 from i18n import _l
 from models import Activity, ActivityCategory, ActivitySession, Citizen, Partner
 from models.activity import FREQUENCY, WEEKDAYS
+from models.listing import divert_to_approval
 from models.referral import Match, Referral
 from models.schedule import ScheduleError
 from models.search import fold
 
 ACTIVITY_STAFF = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rcex", "partner": "rce"}
-# Partners change their listings through the partner page, approved by the organisation (issue 13).
-ACTIVITY_ACCESS = {**ACTIVITY_STAFF, "partner": "r"}
 
 
 class PartnerAdmin(BrobyggerModelView):
@@ -40,7 +39,7 @@ class PartnerAdmin(BrobyggerModelView):
 
 class ActivityAdmin(BrobyggerModelView):
     search_hint = _l("Search by name or place")
-    access = ACTIVITY_ACCESS
+    access = ACTIVITY_STAFF
     column_list = (
         "name",
         "partner",
@@ -106,6 +105,12 @@ class ActivityAdmin(BrobyggerModelView):
     def on_form_prefill(self, form, id):
         fill_schedule(form, self.get_one(id))
 
+    def _scope_form(self, form):
+        form = super()._scope_form(form)
+        if current_user.role == "partner" and "public" in form:
+            del form["public"]  # the organisation decides what is published
+        return form
+
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         if model.age_min is not None and model.age_max is not None and model.age_max < model.age_min:
@@ -118,6 +123,8 @@ class ActivityAdmin(BrobyggerModelView):
             apply_schedule(form, model)
         except ScheduleError as exc:
             raise ValidationError(str(exc)) from exc
+        if current_user.role == "partner" and divert_to_approval(model, current_user, is_created):
+            flash(_l("Your changes to the public listing are sent to the organisation for approval."), "info")
 
 
 class ActivitySessionAdmin(BrobyggerModelView):

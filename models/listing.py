@@ -1,13 +1,15 @@
 """Partners' own listings: proposed changes the organisation approves, and waiting lists."""
 
+import datetime
 import json
 
 from peewee import CharField, DateTimeField, ForeignKeyField, TextField
 
 from i18n import _l
-from models.activity import Activity
+from models.activity import PRICE, Activity
 from models.base import TenantModel, organisation_fk, utcnow
 from models.referral import Referral
+from models.schedule import Rule, Schedule, load_dates, load_moves
 from models.user import User
 
 # The fields of an activity that a partner keeps (their public listing).
@@ -36,6 +38,21 @@ LISTING_FIELDS = (
 )
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 CHANGE_STATUSES = ((PENDING, _l("Awaiting approval")), (APPROVED, _l("Approved")), (REJECTED, _l("Rejected")))
+
+
+def _readable(name, value):
+    """A stored value as the approval page shows it (the rule in words, dates as dd.mm.yyyy)."""
+    if value in (None, ""):
+        return value
+    if name == "recurrence":
+        return Schedule(Rule.parse(value), None, None, None, None, [], {}, datetime.date.today()).describe()
+    if name == "cancelled_dates":
+        return ", ".join(d.strftime("%d.%m.%Y") for d in load_dates(value))
+    if name == "moved_dates":
+        return ", ".join(f"{a:%d.%m.%Y} → {b:%d.%m.%Y}" for a, b in load_moves(value).items())
+    if name == "price":
+        return dict(PRICE).get(value, value)
+    return value
 
 
 def _dump(value):
@@ -88,7 +105,8 @@ class ListingChange(TenantModel):
         before = json.loads(self.previous)
         fields = Activity._meta.fields
         return [
-            (fields[name].verbose_name, before.get(name), value) for name, value in json.loads(self.proposed).items()
+            (fields[name].verbose_name, _readable(name, before.get(name)), _readable(name, value))
+            for name, value in json.loads(self.proposed).items()
         ]
 
     def decide(self, user, approve):
@@ -98,6 +116,7 @@ class ListingChange(TenantModel):
             activity = Activity.get_by_id(self.activity_id)
             for name, value in self.values().items():
                 setattr(activity, name, value)
+            activity.set_rule(Rule.parse(activity.recurrence))
             activity.check_schedule()
             activity.save()
         self.decided_by, self.decided_at = user, utcnow()
@@ -105,6 +124,31 @@ class ListingChange(TenantModel):
 
     def __str__(self):
         return f"{self.activity}"
+
+
+def divert_to_approval(activity, user, is_created=False):
+    """A partner's change to a published activity's listing waits for the organisation: the
+    changed listing fields (and the name) go into a ListingChange and the activity keeps its
+    published values. New and unpublished activities change at once (nothing is public yet) and
+    stay unpublished. Returns the ListingChange, or None when nothing had to wait."""
+    if is_created or activity.id is None:
+        activity.public = False
+        return None
+    stored = Activity.get_by_id(activity.id)
+    activity.public = stored.public
+    if not stored.public:
+        return None
+    changed = {
+        name: getattr(activity, name)
+        for name in ("name", *LISTING_FIELDS)
+        if getattr(activity, name) != getattr(stored, name)
+    }
+    if not changed:
+        return None
+    for name in changed:
+        setattr(activity, name, getattr(stored, name))
+    activity.frequency, activity.weekday = stored.frequency, stored.weekday
+    return ListingChange.propose(stored, changed, user)
 
 
 class WaitingListEntry(TenantModel):

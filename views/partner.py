@@ -6,12 +6,13 @@ import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from extensions import db
 from forms.activity import ListingForm
 from forms.base import Form
 from i18n import _
 from models import Activity, ActivitySession, Citizen, ListingChange
 from models.audit import AuditLog
-from models.listing import LISTING_FIELDS, PENDING
+from models.listing import PENDING, divert_to_approval
 from models.schedule import ScheduleError
 from models.sessions import duplicate_message, log_session, participant_labels, present_in, this_week
 
@@ -84,17 +85,17 @@ def _pending_changes():
     return {c.activity_id for c in ListingChange.visible_to(current_user).where(ListingChange.status == PENDING)}
 
 
-@bp.route("/log/<int:activity_id>", methods=["POST"])
-def pick_date(activity_id):
+@bp.route("/log", methods=["POST"])
+def pick_date():
     """An ad hoc activity: the date chosen on the start page opens its register."""
-    _activity(activity_id)
+    activity = _activity(request.form.get("activity", type=int))
     day = request.form.get("date") or datetime.date.today().isoformat()
     try:
         datetime.date.fromisoformat(day)
     except ValueError:
         flash(_("Choose a date."), "error")
         return redirect(url_for(".start"))
-    return redirect(url_for(".register", activity_id=activity_id, day=day))
+    return redirect(url_for(".register", activity_id=activity.id, day=day))
 
 
 @bp.route("/register/<int:activity_id>/<day>", methods=["GET", "POST"])
@@ -209,14 +210,16 @@ def listing(activity_id):
             flash(str(exc), "error")
             status = 400
         else:
-            changed = {
-                name: getattr(draft, name) for name in LISTING_FIELDS if getattr(draft, name) != getattr(activity, name)
-            }
-            if not changed:
+            with db.atomic():
+                change = divert_to_approval(draft, current_user)
+                draft.save()
+                AuditLog.record("update", draft, draft.id)
+            if change is not None:
+                flash(_("Your changes are sent to the organisation for approval."), "success")
+            elif draft.public:
                 flash(_("Nothing was changed."), "info")
             else:
-                ListingChange.propose(activity, changed, current_user)
-                flash(_("Your changes are sent to the organisation for approval."), "success")
+                flash(_("Saved. The activity is not published; the organisation publishes it."), "success")
             return redirect(url_for(".start"))
     else:
         status = 400
