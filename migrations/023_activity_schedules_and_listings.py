@@ -20,6 +20,15 @@ def rule_for(frequency, weekday):
     }.get(frequency, f"FREQ=WEEKLY;BYDAY={day}")
 
 
+def convert(database):
+    """Give every activity stored as weekday + frequency its rule."""
+    table = pw.Table("activity", ("id", "frequency", "weekday", "recurrence")).bind(database)
+    for activity_id, frequency, weekday in table.select(table.id, table.frequency, table.weekday).tuples():
+        rule = rule_for(frequency, weekday)
+        if rule:
+            table.update(recurrence=rule).where(table.id == activity_id).execute()
+
+
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     # Booleans nullable with a default: a NOT NULL column makes SQLite rebuild the table.
     migrator.add_fields(
@@ -88,14 +97,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
             table_name = "waiting_list_entry"
             indexes = [(("activity", "referral"), True)]
 
-    def convert():
-        table = pw.Table("activity", ("id", "frequency", "weekday", "recurrence")).bind(database)
-        for activity_id, frequency, weekday in table.select(table.id, table.frequency, table.weekday).tuples():
-            rule = rule_for(frequency, weekday)
-            if rule:
-                table.update(recurrence=rule).where(table.id == activity_id).execute()
-
-    migrator.run(convert)
+    migrator.run(convert, database)
 
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
