@@ -30,7 +30,8 @@ def _rate_limit():
     return current_app.config["DIRECTORY_RATE_LIMIT"]
 
 
-limiter.limit(_rate_limit)(bp)
+# One shared budget for all public directory pages and feeds (per client address), on each route.
+limited = limiter.shared_limit(_rate_limit, scope="public-directory")
 
 
 def init_directory(app):
@@ -47,10 +48,10 @@ def init_directory(app):
         each for places and waiting lists): the suggestion list shows full activities as full."""
         from models.listing import WaitingListEntry
 
-        limited = [a for a in activities if a.capacity]
-        taken = Activity.places_taken(a.id for a in limited)
-        waiting = WaitingListEntry.waiting_counts(a.id for a in limited)
-        return {a.id: (taken.get(a.id, 0), a.capacity, waiting.get(a.id, 0)) for a in limited}
+        with_capacity = [a for a in activities if a.capacity]
+        taken = Activity.places_taken(a.id for a in with_capacity)
+        waiting = WaitingListEntry.waiting_counts(a.id for a in with_capacity)
+        return {a.id: (taken.get(a.id, 0), a.capacity, waiting.get(a.id, 0)) for a in with_capacity}
 
 
 def _organisation(slug):
@@ -142,6 +143,7 @@ class Filters:
 
 
 @bp.route("/<slug>/")
+@limited
 def index(slug):
     org = _organisation(slug)
     categories = list(ActivityCategory.choices_for_organisation(org.id))
@@ -165,6 +167,7 @@ def index(slug):
 
 
 @bp.route("/<slug>/<int:activity_id>")
+@limited
 def activity(slug, activity_id):
     org = _organisation(slug)
     item = _published_one(org, activity_id)
@@ -193,6 +196,7 @@ def _activity_url(org):
 
 
 @bp.route("/<slug>/kalender.ics")
+@limited
 def organisation_ics(slug):
     org = _organisation(slug)
     return _ics(
@@ -202,6 +206,7 @@ def organisation_ics(slug):
 
 
 @bp.route("/<slug>/partner/<int:partner_id>.ics")
+@limited
 def partner_ics(slug, partner_id):
     org = _organisation(slug)
     partner = Partner.get_or_none(
@@ -214,6 +219,7 @@ def partner_ics(slug, partner_id):
 
 
 @bp.route("/<slug>/<int:activity_id>.ics")
+@limited
 def activity_ics(slug, activity_id):
     org = _organisation(slug)
     item = _published_one(org, activity_id)
@@ -227,6 +233,7 @@ def _services(org):
 
 
 @bp.route("/<slug>/hsds/services")
+@limited
 def hsds_services(slug):
     """HSDS 3.0: the published directory as a page of services (fully nested)."""
     org = _organisation(slug)
@@ -235,6 +242,7 @@ def hsds_services(slug):
 
 
 @bp.route("/<slug>/hsds.zip")
+@limited
 def hsds_package(slug):
     """HSDS 3.0 as a downloadable data package: datapackage.json and one CSV per table."""
     org = _organisation(slug)
