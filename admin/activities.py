@@ -14,6 +14,7 @@ from models.activity import FREQUENCY, WEEKDAYS
 from models.listing import divert_to_approval
 from models.referral import Match, Referral
 from models.schedule import ScheduleError
+from models.sessions import duplicate_message, existing_session
 from models.search import fold
 
 ACTIVITY_STAFF = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rcex", "partner": "rce"}
@@ -148,6 +149,9 @@ class ActivitySessionAdmin(BrobyggerModelView):
                 model.activity.check_session_date(model.date)
             except ScheduleError as exc:
                 raise ValidationError(str(exc)) from exc
+            other = existing_session(model.activity_id, model.date, exclude_id=model.id)
+            if other is not None:  # point to the session already there, never a bare "duplicate"
+                raise ValidationError(f"{duplicate_message(other)} (#{other.id})")
 
     def get_filters(self):
         return [*super().get_filters(), lookup_filter(ActivitySession.activity, _l("Activity"), Activity)]
