@@ -14,8 +14,8 @@ from models.activity import FREQUENCY, WEEKDAYS
 from models.listing import divert_to_approval
 from models.referral import Match, Referral
 from models.schedule import ScheduleError
-from models.sessions import duplicate_message, existing_session
 from models.search import fold
+from models.sessions import duplicate_message, existing_session
 
 ACTIVITY_STAFF = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rcex", "partner": "rce"}
 
