@@ -5,7 +5,8 @@ from flask_admin import expose
 from flask_login import current_user
 from peewee import IntegrityError
 
-from admin.base import RoleView, to_int
+from admin.loading import to_int
+from admin.pages import RoleView
 from extensions import db
 from i18n import _
 from models import Activity, AuditLog, ListingChange, Referral, WaitingListEntry

@@ -1,3 +1,5 @@
+"""Activities (tilbud) run by partners, their sessions and who attended."""
+
 import datetime
 
 from peewee import (
@@ -8,14 +10,14 @@ from peewee import (
     IntegerField,
     TextField,
     TimeField,
-    fn,
 )
 
-from i18n import _l
-from models.base import TenantModel, VersionedModel, organisation_fk
+from i18n import _l, format_day
 from models.citizen import Citizen
 from models.lookups import ActivityCategory
+from models.organisation import TenantModel, VersionedModel, organisation_fk
 from models.partner import Partner
+from models.roles import PARTNER
 from models.user import User
 
 FOCUS = (("social", _l("Social")), ("diet", _l("Diet")), ("exercise", _l("Exercise")))
@@ -96,7 +98,7 @@ class Activity(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         query = super().visible_to(user)
-        if user.role == "partner":
+        if user.role == PARTNER:
             query = query.where(cls.partner == user.partner_id)
         return query
 
@@ -153,28 +155,11 @@ class Activity(VersionedModel):
         if not self.schedule.in_period(day):
             raise ScheduleError(_("The date lies outside the activity's active period."))
 
-    # Capacity: participants on tried or joined matches of open cases take a place.
     @classmethod
     def places_taken(cls, activity_ids):
-        """{activity id: places taken} in one query."""
-        from models.referral import OPEN_STATUSES, Match, Referral
-
-        ids = list(activity_ids)
-        if not ids:
-            return {}
-        rows = (
-            Match.select(Match.activity, fn.COUNT(Match.id))
-            .join(Referral)
-            .where(
-                Match.activity.in_(ids)
-                & Match.status.in_(("tried", "joined"))
-                & (Match.role == "participant")
-                & Referral.status.in_(OPEN_STATUSES)
-            )
-            .group_by(Match.activity)
-            .tuples()
-        )
-        return dict(rows)
+        """{activity id: places taken} in one query (Match.places_taken; models/referral.py imports
+        this module, so the match model is reached through its backref)."""
+        return cls.matches.rel_model.places_taken(activity_ids)
 
     @property
     def is_full(self):
@@ -207,12 +192,12 @@ class ActivitySession(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         query = super().visible_to(user)
-        if user.role == "partner":
+        if user.role == PARTNER:
             query = query.join(Activity).where(Activity.partner == user.partner_id)
         return query
 
     def __str__(self):
-        return f"{self.activity} {self.date:%d.%m.%Y}" if self.date else str(self.activity)
+        return f"{self.activity} {format_day(self.date)}" if self.date else str(self.activity)
 
 
 class Attendance(TenantModel):
@@ -230,7 +215,7 @@ class Attendance(TenantModel):
     @classmethod
     def visible_to(cls, user):
         query = super().visible_to(user)
-        if user.role == "partner":
+        if user.role == PARTNER:
             # Partners see only consenting participants, and only their first name or initials.
             query = (
                 query.join(ActivitySession)

@@ -7,7 +7,8 @@ from peewee import CharField, DateTimeField, ForeignKeyField, TextField
 
 from i18n import _l
 from models.activity import PRICE, Activity
-from models.base import TenantModel, organisation_fk, utcnow
+from models.base import utcnow
+from models.organisation import TenantModel, organisation_fk
 from models.referral import Referral
 from models.schedule import Rule, Schedule, load_dates, load_moves
 from models.user import User
