@@ -286,7 +286,7 @@ class Schedule:
         time = format_time_range(self.start_time, self.end_time)
         if rule.repeats == AD_HOC or not rule.weekdays:
             return _("now and then")
-        days = join_words([str(DAY_NAMES[d]).lower() for d in rule.weekdays])
+        days = join_words([_day_name(d) for d in rule.weekdays])
         if rule.repeats == WEEKLY:
             text = _("every %(days)s", days=days)
         elif rule.repeats == BIWEEKLY:
@@ -295,6 +295,15 @@ class Schedule:
             weeks = join_words([str(dict(MONTH_WEEKS)[w]) for w in rule.month_weeks])
             text = _("the %(weeks)s %(days)s of the month", weeks=weeks, days=days)
         return f"{text} {time}".strip()
+
+
+def _day_name(day):
+    """Weekday names are lower case inside a Danish sentence, capitalised in English."""
+    from flask_babel import get_locale
+
+    name = str(DAY_NAMES[day])
+    locale = get_locale()
+    return name if locale is not None and locale.language == "en" else name.lower()
 
 
 def format_time_range(start, end):

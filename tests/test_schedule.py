@@ -102,6 +102,14 @@ def test_danish_description(app):
         assert schedule(Rule(AD_HOC)).describe() == "nu og da"
 
 
+
+def test_english_description(app):
+    from i18n_setup import LANGUAGE_COOKIE
+
+    with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}=en"}):
+        assert schedule(Rule(BIWEEKLY, (2,))).describe() == "every other Wednesday at 14–16"
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

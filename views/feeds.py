@@ -227,12 +227,12 @@ def hsds_service(org, activity, public_url, activity_url):
     return _clean(service)
 
 
-def hsds_page(services, page=1, per_page=None):
+def hsds_page(services):
     """HSDS's paginated list: the whole directory on one page (a directory is small)."""
     return {
         "total_items": len(services),
         "total_pages": 1,
-        "page_number": page,
+        "page_number": 1,
         "size": len(services),
         "first_page": True,
         "last_page": True,
