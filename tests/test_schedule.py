@@ -102,7 +102,6 @@ def test_danish_description(app):
         assert schedule(Rule(AD_HOC)).describe() == "nu og da"
 
 
-
 def test_english_description(app):
     from i18n_setup import LANGUAGE_COOKIE
 
