@@ -41,6 +41,10 @@ class Organisation(BaseModel):
         null=True,
         verbose_name=_l("Smallest count shown to evaluators"),
         help_text=_l("Counts from 1 to one less than this are shown to evaluators as “<k”."),
+    session_demographics = BooleanField(
+        default=False,
+        verbose_name=_l("Count men, women and newcomers at sessions"),
+        help_text=_l("Partners logging a session also give how many men, women and first-timers came."),
     )
 
     @classmethod
