@@ -627,6 +627,8 @@ def _onboarding_probe(endpoint, world):
         return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), data)
     if endpoint == "operator.reset":
         return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id, user_id=world.a.users["admin"].id))
+
+
 def _activity_pages_probe(endpoint, world):
     """Issue 13's pages: the public directory (on a published activity), the partner's page, the
     approval of listing changes and the waiting lists."""
