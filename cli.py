@@ -19,13 +19,15 @@ def init_cli(app):
 @click.option("--role", type=click.Choice(ROLE_NAMES), required=True)
 @click.option("--organisation", "org_slug", required=True, help="The organisation's short name.")
 @click.option("--partner", "partner_name", default=None, help="Partner name, for partner users.")
-@click.password_option(help="At least 10 characters.")
+@click.password_option(help="At least 12 characters, not easy to guess.")
 @with_appcontext
 def create_user(email, name, role, org_slug, partner_name, password):
     from models import Organisation, Partner, User
+    from models.user import password_problem
 
-    if len(password) < 10:
-        raise click.BadParameter("The password must have at least 10 characters.", param_hint="password")
+    problem = password_problem(password, email, name, current_app.config["PASSWORD_MIN_LENGTH"])
+    if problem:
+        raise click.BadParameter(str(problem), param_hint="password")
     with db.obj.connection_context(), db.atomic():
         org = Organisation.get_or_none(Organisation.slug == org_slug)
         if org is None:

@@ -69,9 +69,11 @@ def init_admin(app):
         ReferralReason,
         User,
     )
+    from security import csp_nonce
 
     admin = Admin(
         app,
+        csp_nonce_generator=csp_nonce,
         name="Brobygger",
         url="/admin",
         theme=Bootstrap4Theme(

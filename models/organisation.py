@@ -19,6 +19,12 @@ class Organisation(BaseModel):
     )
     allow_anonymous = BooleanField(default=True, verbose_name=_l("Allow anonymous citizens"))
     max_case_days = IntegerField(default=365, verbose_name=_l("Case length limit (days)"))
+    # No Python default (empty means no): older migrations' tests insert organisations too.
+    mfa_required = BooleanField(
+        null=True,
+        verbose_name=_l("Two-factor login for everybody"),
+        help_text=_l("Every user must log in with a code from an app; admins and coordinators always must."),
+    )
 
     @classmethod
     def visible_to(cls, user):

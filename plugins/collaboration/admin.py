@@ -14,6 +14,7 @@ from i18n import _, _l
 from models import Partner, PartnerKind, Referral, User
 from plugins.collaboration import service
 from plugins.collaboration.models import HANDOVER_STATUSES, CollaborationNote
+from security import safe_local_path
 
 STAFF = ("admin", "coordinator", "bridge_builder")
 
@@ -113,9 +114,7 @@ class FollowupView(RoleView):
             abort(404)
         service.complete_followup(note, current_user)
         flash(_("The follow-up is done."), "success")
-        return redirect(
-            request.form.get("next") if (request.form.get("next") or "").startswith("/admin/") else url_for(".index")
-        )
+        return redirect(safe_local_path(request.form.get("next")) or url_for(".index"))
 
 
 class FeedbackView(RoleView):
