@@ -557,8 +557,10 @@ class BrobyggerIndexView(AdminIndexView):
     @expose("/")
     def index(self):
         from admin.overview import figures_for
+        from plugins import hook
 
-        return self.render("admin/brobygger_index.html", figures=figures_for(current_user))
+        notices = [n for found in hook().brobygger_notices(user=current_user) if found for n in found]
+        return self.render("admin/brobygger_index.html", figures=figures_for(current_user), notices=notices)
 
 
 __all__ = ["BrobyggerIndexView", "BrobyggerModelView", "DoesNotExist", "lookup_filter"]

@@ -124,12 +124,14 @@ class FeedbackView(RoleView):
     in_menu = False
 
     def _case(self):
-        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.args.get("id"))).first()
+        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.form.get("id"))).first()
         if referral is None:
             abort(404)
         return referral
 
-    @expose("/")
+    # Giving feedback is recorded (and audited as an export), so it is a POST with CSRF: a link
+    # followed by a prefetcher or an image tag on another site must not record anything.
+    @expose("/", methods=("POST",))
     def index(self):
         referral = self._case()
         info = service.feedback_for(referral)
@@ -145,7 +147,7 @@ class FeedbackView(RoleView):
             today=datetime.date.today(),
         )
 
-    @expose("/fhir/")
+    @expose("/fhir/", methods=("POST",))
     def fhir(self):
         referral = self._case()
         info = service.feedback_for(referral)

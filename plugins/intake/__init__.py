@@ -50,3 +50,10 @@ def brobygger_seed_demo(organisation):
     from plugins.intake.demo import seed_forms
 
     seed_forms(organisation)
+
+
+@hookimpl
+def brobygger_notices(user):
+    from plugins.intake.service import ceiling_notices
+
+    return ceiling_notices(user)

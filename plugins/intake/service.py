@@ -210,4 +210,47 @@ def submission_for_token(token_nonce):
     return IntakeSubmission.get_or_none(IntakeSubmission.token == token_nonce)
 
 
+def public_submissions_last_hour(organisation_id):
+    from models.base import utcnow
+
+    since = utcnow() - datetime.timedelta(hours=1)
+    return (
+        IntakeSubmission.select()
+        .where(
+            (IntakeSubmission.organisation == organisation_id)
+            & (IntakeSubmission.source == "public_form")
+            & (IntakeSubmission.received_at > since)
+        )
+        .count()
+    )
+
+
+def ceiling_reached(organisation_id):
+    """Whether the organisation's public forms took INTAKE_HOURLY_CEILING referrals this hour (a
+    flood, by a script or a mistake, must not bury the real ones nor fill the database)."""
+    from flask import current_app
+
+    return public_submissions_last_hour(organisation_id) >= current_app.config["INTAKE_HOURLY_CEILING"]
+
+
+def ceiling_notices(user):
+    """The start-page notice for coordinators and admins while the ceiling holds."""
+    from flask import current_app
+
+    from i18n import _
+
+    if user.role not in ("admin", "coordinator") or not ceiling_reached(user.organisation_id):
+        return None
+    return [
+        (
+            "warning",
+            _(
+                "The public referral form received %(num)s referrals in the last hour and takes no "
+                "more until the hour has passed. Check the new referrals for misuse.",
+                num=current_app.config["INTAKE_HOURLY_CEILING"],
+            ),
+        )
+    ]
+
+
 __all__ = ["IntegrityError", "TokenError", "find_similar_citizens", "issue_token", "read_token", "register_intake"]
