@@ -238,6 +238,31 @@ def install_log_scrubbing():
     logging.setLogRecordFactory(scrubbing_factory)
 
 
+def buffer_chunked_body():
+    """A chunked body (no Content-Length) is read here, up to MAX_CONTENT_LENGTH: one byte more
+    answers 413. Werkzeug would otherwise cut such a body at the limit without a word and parse
+    the truncated rest; after this it is an ordinary body with a length that every later limit
+    (e.g. the public form's smaller one) can check."""
+    import io
+
+    from flask import abort
+
+    environ = request.environ
+    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return
+    if not environ.get("wsgi.input_terminated"):
+        return  # the server does not decode chunks: Werkzeug reads nothing, which is safe
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 2 * 1024 * 1024
+    body = environ["wsgi.input"].read(limit + 1)
+    if len(body) > limit:
+        abort(413)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    del environ["HTTP_TRANSFER_ENCODING"]
+    for cached in ("content_length", "stream"):
+        request.__dict__.pop(cached, None)
+
+
 def init_security(app):
     from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -257,6 +282,7 @@ def init_security(app):
 
     app.config["PERMANENT_SESSION_LIFETIME"] = datetime.timedelta(hours=app.config["SESSION_MAX_HOURS"])
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.before_request(buffer_chunked_body)  # first: before CSRF or any view reads the body
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -294,6 +320,10 @@ def init_security(app):
 
     def _error(code, title, message):
         def handler(exc):
+            from flask.globals import request_ctx
+
+            if request_ctx.url_adapter is None:  # e.g. a host not in TRUSTED_HOSTS: no URLs to build
+                return str(title), code, {"Content-Type": "text/plain; charset=utf-8"}
             return render_template("error.html", code=code, title=title, message=message), code
 
         return handler

@@ -257,7 +257,8 @@ _SITE_WORDS = ("brobygger", "frivilligcenter", "social", "henvisning", "sommer",
 def password_problem(password, email="", name="", min_length=12):
     """Why `password` is not good enough, or None: the one password rule (admin forms, the CLI,
     self-service). At least `min_length` characters, and not guessable by zxcvbn's offline
-    model of common passwords, names, words, dates and keyboard patterns (score 3 of 4 or more),
+    model of common passwords, names, words, dates and keyboard patterns (its top score: about
+    10^10 guesses or more),
     also counting the user's own name and e-mail and the site's words."""
     password = password or ""
     if len(password) < min_length:
@@ -266,9 +267,10 @@ def password_problem(password, email="", name="", min_length=12):
         return _l("The password can have at most 200 characters.")
     from zxcvbn import zxcvbn
 
-    inputs = [w for w in (email or "").replace("@", " ").replace(".", " ").split() + (name or "").split() if w]
+    words = (email or "").replace("@", " ").replace(".", " ").split() + (name or "").split()
+    inputs = [*words, "".join((name or "").split()), (email or "").split("@")[0]]
     # zxcvbn is slow on very long input and gains nothing there: judge the first 100 characters.
-    if zxcvbn(password[:100], user_inputs=[*inputs, *_SITE_WORDS])["score"] < 3:
+    if zxcvbn(password[:100], user_inputs=[w for w in (*inputs, *_SITE_WORDS) if w])["score"] < 4:
         return _l(
             "The password is too easy to guess (a common password, a word with a number, a name or a "
             "pattern). Use several unrelated words or a longer phrase."

@@ -54,6 +54,7 @@ TO_ADMIN = "302 to /admin/"
 TO_LOGIN = "302 to /login"
 TO_FRONT = "302 to /"
 TO_ACCOUNT = "302 to /account"
+AUTH_PAGES = ("auth.mfa", "auth.mfa_setup", "auth.reauth", "auth.account")
 MOVED = "moved"  # a workflow POST that did change the case
 
 # fmt: off
@@ -475,9 +476,7 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "POST", url_for(endpoint, code="da")))
             elif endpoint == "auth.new_recovery_codes":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
-            elif endpoint in ("auth.mfa", "auth.mfa_setup", "auth.reauth", "auth.account"):
-                probes.append(Probe(endpoint, "GET", url_for(endpoint)))
-            elif endpoint in ("index", "auth.login", "admin.index", "staff_intake.index"):
+            elif endpoint in ("index", "auth.login", "admin.index", "staff_intake.index", *AUTH_PAGES):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "staff_intake.link":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
