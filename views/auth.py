@@ -115,7 +115,7 @@ def _qr_svg(uri):
     import segno
 
     # SVG markup, not an image or a script: it renders under the CSP as it is.
-    return segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff", xmldecl=False)
+    return segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 
 
 @bp.route("/login/2fa/setup", methods=["GET", "POST"])
