@@ -70,6 +70,7 @@ def from_environment():
         "INTAKE_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
         "LOGIN_ACCOUNT_LIMIT",
+        "RATELIMIT_KEY_PREFIX",
     ):
         if key in os.environ:
             settings[key] = os.environ[key]
