@@ -105,7 +105,7 @@ def _redis_or_skip():
 
 
 def _gunicorn(env, workers, port, log):
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 - our own gunicorn on our own app
         [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT,
         env=env,
