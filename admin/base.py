@@ -537,12 +537,18 @@ class RoleView(BaseView):
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
 
+    # Exposed methods that need a recent password confirmation; "export" always does.
+    recent_auth_views: tuple = ()
+
     def _handle_view(self, name, **kwargs):
-        from security import clean_redirect_args
+        from security import clean_redirect_args, recent_auth_redirect
 
         clean_redirect_args()
         clean_redirect_args("next")
-        return super()._handle_view(name, **kwargs)
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None and (name == "export" or name in self.recent_auth_views):
+            return recent_auth_redirect()
+        return refused
 
 
 class BrobyggerIndexView(AdminIndexView):

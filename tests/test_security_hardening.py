@@ -279,6 +279,13 @@ def test_export_needs_a_recent_password(login, world):
     assert client.get("/admin/citizen/export/csv/").status_code == 200
 
 
+def test_the_closures_export_needs_a_recent_password(login, world):
+    client = login(world.a.users["coordinator"])
+    assert client.get("/admin/closures/export/csv/").status_code == 200
+    _age_auth(client)
+    assert client.get("/admin/closures/export/csv/").headers["Location"].startswith("/reauth?next=")
+
+
 def test_delete_and_bulk_delete_need_a_recent_password(login, world):
     client = login(world.a.users["admin"])
     partner = factories.make_partner(world.a.org)
