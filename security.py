@@ -75,10 +75,10 @@ def _now():
 def start_session(user, fresh=True):
     """Log `user` in on a new session: nothing of the old session survives (no fixation), a new
     session id, the user's current session epoch, and the login time for both timeouts."""
-    language_next = session.get("_flashes")
+    flashes = session.get("_flashes")
     session.clear()
-    if language_next:
-        session["_flashes"] = language_next
+    if flashes:
+        session["_flashes"] = flashes
     login_user(user)
     now = _now()
     session.permanent = True
@@ -312,7 +312,8 @@ def init_security(app):
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
         if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            # No includeSubDomains: other hosts of the organisation's domain are not ours to pin.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if current_user and getattr(current_user, "is_authenticated", False):
             # Pages with personal data must not linger in shared browser caches.
             response.headers.setdefault("Cache-Control", "no-store")
