@@ -1,6 +1,7 @@
 """Configuration: defaults first, then the environment."""
 
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -54,9 +55,6 @@ class Config:
     # `wsgi.py` refuses insecure settings (short SECRET_KEY, cookies without Secure, memory://
     # limits with several workers) unless this is set, for a development server.
     BROBYGGER_INSECURE_DEV = False
-    # Public referral forms: at most this many referrals per organisation and hour (then a notice
-    # to the coordinators and a polite refusal).
-    INTAKE_HOURLY_CEILING = 200
 
 
 def from_environment():
@@ -67,7 +65,6 @@ def from_environment():
         "DATABASE_URL",
         "BROBYGGER_PLUGINS",
         "LOGIN_RATE_LIMIT",
-        "INTAKE_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
         "LOGIN_ACCOUNT_LIMIT",
         "RATELIMIT_KEY_PREFIX",
@@ -80,7 +77,7 @@ def from_environment():
         settings["POOL_MAX_CONNECTIONS"] = int(os.environ["POOL_MAX_CONNECTIONS"])
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
         settings["SESSION_COOKIE_SECURE"] = True
-    for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "PROXY_FIX_X_FOR", "INTAKE_HOURLY_CEILING"):
+    for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "PROXY_FIX_X_FOR"):
         if key in os.environ:
             settings[key] = int(os.environ[key])
     if os.environ.get("TRUSTED_HOSTS"):
@@ -123,8 +120,6 @@ def production_problems(config, workers=1):
 
 def instance_secret_key(instance_path):
     """A random secret kept in the instance folder, so a dev server's sessions survive restarts."""
-    import secrets
-
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,3 +1,5 @@
+"""Login, password, two-factor and confirmation forms."""
+
 from flask import current_app
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
