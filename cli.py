@@ -59,16 +59,16 @@ def create_organisation(name, slug, kind, admin_email, admin_name, use_link):
 @click.option("--role", type=click.Choice(ROLE_NAMES), required=True)
 @click.option("--organisation", "org_slug", default=None, help="The organisation's short name (not for operators).")
 @click.option("--partner", "partner_name", default=None, help="Partner name, for partner users.")
-@click.password_option(help="At least 10 characters.")
+@click.password_option(help="At least 12 characters, not easy to guess.")
 @with_appcontext
 def create_user(email, name, role, org_slug, partner_name, password):
-    from models.onboarding import OnboardingError, create_operator, min_password_length
+    from models.onboarding import OnboardingError, create_operator
     from models.roles import OPERATOR
+    from models.user import password_problem
 
-    if len(password) < min_password_length():
-        raise click.BadParameter(
-            f"The password must have at least {min_password_length()} characters.", param_hint="password"
-        )
+    problem = password_problem(password, email, name, current_app.config["PASSWORD_MIN_LENGTH"])
+    if problem:
+        raise click.BadParameter(str(problem), param_hint="password")
     if role == OPERATOR:
         if org_slug:
             raise click.BadParameter("An operator belongs to no organisation.", param_hint="--organisation")

@@ -45,6 +45,28 @@ class Config:
     EXPORT_ROW_LIMIT = 10000
     EXPORT_UNLIMITED_ROLES = ("admin", "coordinator")
 
+    # -- sessions and login (issue 9) --------------------------------------------------------
+    # A session ends after this much inactivity, and at the latest this long after the login.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_MAX_HOURS = 12
+    # Exports, user and role changes and deletes need a password (and second factor) this recent.
+    REAUTH_MINUTES = 10
+    # Failed logins per account (any address), besides LOGIN_RATE_LIMIT per address.
+    LOGIN_ACCOUNT_LIMIT = "5 per 15 minutes"
+    # Roles that must log in with a second factor (TOTP). An organisation can require it for all.
+    MFA_REQUIRED_ROLES = ("admin", "coordinator")
+    MFA_ISSUER = "Brobygger"
+    PASSWORD_MIN_LENGTH = 12
+
+    # -- deployment (issue 9) ----------------------------------------------------------------
+    # Reverse proxies in front that set X-Forwarded-For (0 = none: the socket's address counts).
+    PROXY_FIX_X_FOR = 0
+    # Host names the app answers to (None: any; set it in production).
+    TRUSTED_HOSTS = None
+    # `wsgi.py` refuses insecure settings (short SECRET_KEY, cookies without Secure, memory://
+    # limits with several workers) unless this is set, for a development server.
+    BROBYGGER_INSECURE_DEV = False
+
 
 def from_environment():
     """Return the settings found in the environment (only those set)."""
@@ -57,6 +79,8 @@ def from_environment():
         "DIRECTORY_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
         "BASE_URL",
+        "LOGIN_ACCOUNT_LIMIT",
+        "RATELIMIT_KEY_PREFIX",
     ):
         if key in os.environ:
             settings[key] = os.environ[key]
@@ -69,7 +93,45 @@ def from_environment():
         settings["POOL_MAX_CONNECTIONS"] = int(os.environ["POOL_MAX_CONNECTIONS"])
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
         settings["SESSION_COOKIE_SECURE"] = True
+    for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "PROXY_FIX_X_FOR"):
+        if key in os.environ:
+            settings[key] = int(os.environ[key])
+    if os.environ.get("TRUSTED_HOSTS"):
+        settings["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",") if h.strip()]
+    if os.environ.get("BROBYGGER_INSECURE_DEV", "").lower() in ("1", "true", "yes"):
+        settings["BROBYGGER_INSECURE_DEV"] = True
     return settings
+
+
+def worker_count():
+    """How many gunicorn workers serve the app: gunicorn.conf.py exports the real number as
+    BROBYGGER_WORKERS; without it, WEB_CONCURRENCY (gunicorn's own default for --workers)."""
+    for key in ("BROBYGGER_WORKERS", "WEB_CONCURRENCY"):
+        value = os.environ.get(key, "").strip()
+        if value.isdigit():
+            return int(value)
+    return 1
+
+
+def production_problems(config, workers=1):
+    """What makes `config` unfit for production, as sentences (empty: fit). `wsgi.py` and
+    gunicorn.conf.py refuse to start on any; BROBYGGER_INSECURE_DEV silences all but the
+    shared-limit one, which no development server with several workers should ignore either."""
+    problems = []
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if workers > 1 and storage.startswith("memory://"):
+        problems.append(
+            f"RATELIMIT_STORAGE_URI is {storage} with {workers} workers: each worker would count on its own. "
+            "Use redis://... (see README)."
+        )
+    if config.get("BROBYGGER_INSECURE_DEV"):
+        return problems
+    key = os.environ.get("SECRET_KEY", "")
+    if len(key.encode()) < 32:
+        problems.append("SECRET_KEY must be set in the environment, at least 32 bytes (e.g. secrets.token_hex(32)).")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE must be true (HTTPS), or set BROBYGGER_INSECURE_DEV=true.")
+    return problems
 
 
 def instance_secret_key(instance_path):

@@ -41,6 +41,7 @@ from models import (
     ReferralReason,
     User,
 )
+from security import csp_nonce
 
 
 def _use_our_admin_catalogue():
@@ -67,6 +68,7 @@ def init_admin(app):
 
     admin = Admin(
         app,
+        csp_nonce_generator=csp_nonce,
         name="Brobygger",
         url="/admin",
         theme=Bootstrap4Theme(

@@ -1,6 +1,7 @@
 """Administration: users, the organisation's settings, editable lists and the audit log."""
 
 from flask import flash
+from flask_admin.actions import action
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
 from flask_babel import format_datetime
 from flask_login import current_user
@@ -10,30 +11,44 @@ from wtforms.validators import Email, Length, NumberRange, Optional, ValidationE
 from admin.base import BrobyggerModelView
 from admin.loading import lookup_filter
 from audit_trail import RecordFilter
-from i18n import _l
+from forms.auth import StrongPassword
+from i18n import _l, ngettext
 from models.audit import ACTIONS, AuditLog
 from models.roles import ADMIN, OPERATOR, ORGANISATION_ROLES, PARTNER, ROLES
 from models.rules import normalise_email
 from models.user import User
 
 ADMIN_ONLY = {ADMIN: "rcedx"}
-MIN_PASSWORD = 10
 
 
 class UserAdmin(BrobyggerModelView):
     search_hint = _l("Search by name or e-mail")
     access = ADMIN_ONLY
-    column_list = ("name", "email", "role", "partner", "active", "last_login_at")
+    column_list = ("name", "email", "role", "partner", "active", "totp_enabled_at", "last_login_at")
     column_sortable_list = ("name", "email", "role", "last_login_at")
     column_default_sort = "name"
     column_filters = (FilterEqual(User.role, _l("Role"), options=ROLES),)
-    column_details_exclude_list = ("password_hash", "search_key", "organisation")
+    column_details_exclude_list = (
+        "password_hash",
+        "search_key",
+        "organisation",
+        "totp_secret",
+        "totp_last_step",
+        "recovery_codes",
+        "session_epoch",
+    )
+    column_export_exclude_list = (*column_details_exclude_list, "version")
+    # Creating and changing users (roles, passwords) needs a recent password confirmation.
+    recent_auth_views = ("create_view", "edit_view", "action_view")
     form_columns = ("name", "email", "role", "partner", "active", "new_password")
     form_extra_fields = {
         "new_password": PasswordField(
             _l("New password"),
-            validators=[Optional(), Length(min=MIN_PASSWORD, max=200)],
-            description=_l("At least 10 characters. Leave empty to keep the current password."),
+            validators=[Optional(), Length(max=200), StrongPassword(email_field="email", name_field="name")],
+            description=_l(
+                "At least 12 characters, not easy to guess. Leave empty to keep the current password. "
+                "A new password logs the user out everywhere."
+            ),
         ),
     }
     form_args = {"email": {"validators": [Email(), Length(max=254)]}}
@@ -51,7 +66,30 @@ class UserAdmin(BrobyggerModelView):
         if form.new_password.data:
             model.set_password(form.new_password.data)
         elif is_created:
-            raise ValidationError(_l("Give the new user a password of at least 10 characters."))
+            raise ValidationError(_l("Give the new user a password of at least 12 characters."))
+
+    @action(
+        "reset_two_factor",
+        _l("Reset two-factor login"),
+        _l("Reset two-factor login for the selected users? They set it up again at their next login."),
+    )
+    def action_reset_two_factor(self, ids):
+        from flask import flash
+
+        from models import AuditLog
+
+        users = list(self.get_query().where(User.id.in_([int(i) for i in ids if str(i).isdigit()])))
+        for user in users:
+            user.reset_mfa()
+            AuditLog.record("update", user, user.id)
+        flash(
+            ngettext(
+                "Two-factor login was reset for %(num)s user.",
+                "Two-factor login was reset for %(num)s users.",
+                len(users),
+            ),
+            "success",
+        )
 
     def delete_model(self, model):
         if model.id == current_user.id:
@@ -62,8 +100,8 @@ class UserAdmin(BrobyggerModelView):
 
 class OrganisationAdmin(BrobyggerModelView):
     access = {ADMIN: "re"}
-    column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
-    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days", "report_k")
+    column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days", "mfa_required")
+    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days", "report_k", "mfa_required")
     form_args = {"report_k": {"validators": [NumberRange(min=2, max=50)]}}
     column_exclude_list = ("created_at", "updated_at", "version")
 

@@ -134,6 +134,22 @@ class BrobyggerModelView(ModelView):
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
 
+    # Views (method names) that need a password confirmed within REAUTH_MINUTES, besides
+    # export and delete, which always do (e.g. the user admin's create and edit).
+    recent_auth_views: tuple = ()
+
+    def _handle_view(self, name, **kwargs):
+        from security import clean_redirect_args, recent_auth_redirect
+
+        clean_redirect_args()
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        deleting = name == "delete_view" or (name == "action_view" and request.form.get("action") == "delete")
+        if deleting or name == "export" or name in self.recent_auth_views:
+            return recent_auth_redirect()
+        return None
+
     # -- scoping ----------------------------------------------------------------------------
     def get_query(self):
         return self.model.visible_to(current_user)

@@ -5,6 +5,8 @@ from flask_admin import AdminIndexView, BaseView, expose
 from flask_login import current_user
 
 from admin.overview import figures_for
+from models.roles import OPERATOR
+from plugins import hook
 
 
 class RoleView(BaseView):
@@ -24,6 +26,19 @@ class RoleView(BaseView):
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
 
+    # Exposed methods that need a recent password confirmation; "export" always does.
+    recent_auth_views: tuple = ()
+
+    def _handle_view(self, name, **kwargs):
+        from security import clean_redirect_args, recent_auth_redirect
+
+        clean_redirect_args()
+        clean_redirect_args("next")
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None and (name == "export" or name in self.recent_auth_views):
+            return recent_auth_redirect()
+        return refused
+
 
 class BrobyggerIndexView(AdminIndexView):
     """The start page: what the logged-in user's role may see, with a few live figures."""
@@ -36,8 +51,7 @@ class BrobyggerIndexView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        from models.roles import OPERATOR
-
         if current_user.role == OPERATOR:  # no organisation's figures: the organisations page
             return redirect(url_for("operator.index"))
-        return self.render("admin/brobygger_index.html", figures=figures_for(current_user))
+        notices = [n for found in hook().brobygger_notices(user=current_user) if found for n in found]
+        return self.render("admin/brobygger_index.html", figures=figures_for(current_user), notices=notices)

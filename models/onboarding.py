@@ -13,7 +13,7 @@ from models.audit import AuditLog
 from models.catalogue import install_core_lists
 from models.organisation import KINDS, VOLUNTEER_CENTRE, Organisation
 from models.roles import ADMIN, OPERATOR
-from models.user import User
+from models.user import User, password_problem
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -28,19 +28,11 @@ class OnboardingError(ValueError):
         self.message, self.field = message, field
 
 
-def min_password_length():
-    # The existing password rule (admin/administration.py); one place, whoever tightens it.
-    from admin.administration import MIN_PASSWORD
-
-    return MIN_PASSWORD
-
-
-def check_password_rule(password):
-    """Raise OnboardingError unless `password` follows the password rule."""
-    if password is None or len(password) < min_password_length():
-        raise OnboardingError(
-            _l("The password must have at least %(n)s characters.", n=min_password_length()), "password"
-        )
+def check_password_rule(password, email="", name=""):
+    """Raise OnboardingError unless `password` follows the password rule (models.user.password_problem)."""
+    problem = password_problem(password, email, name, current_app.config["PASSWORD_MIN_LENGTH"])
+    if problem:
+        raise OnboardingError(problem, "password")
 
 
 def check_slug(slug):

@@ -44,6 +44,13 @@ class Organisation(BaseModel):
         help_text=_l("Partners logging a session also give how many men, women and first-timers came."),
     )
 
+    # No Python default (empty means no): older migrations' tests insert organisations too.
+    mfa_required = BooleanField(
+        null=True,
+        verbose_name=_l("Two-factor login for everybody"),
+        help_text=_l("Every user must log in with a code from an app; admins and coordinators always must."),
+    )
+
     @property
     def is_active(self):
         return self.active is not False

@@ -40,6 +40,12 @@ Exports (exports.py — every CSV and Excel download, reports included)
     Cells are neutralised against formula injection (``safe_cell``); ``audit="Model"`` logs the
     export with its row count.
 
+Security
+    ``safe_local_path(target, default)`` — a redirect target only if it is a path on this site
+    (use it for every ``next=``); ``require_recent_auth`` — decorator for a view that exports or
+    deletes: it runs only after a password (and second-factor) confirmation in the last 10
+    minutes (``RoleView`` methods named ``export`` get it without the decorator).
+
 Text
     ``_``, ``_l``, ``ngettext`` — translations; ``format_day``, ``format_moment`` — Danish dates
     (the Jinja filters ``|date`` and ``|datetime`` do the same). ``Form`` — the CSRF form base for
@@ -93,8 +99,11 @@ from models.rules import RuleError, clean_text, not_in_future
 from models.search import fold
 from models.workflow import TransitionError, change_status, close_case, referral_created
 from plugins import hook, hookimpl
+from security import require_recent_auth, safe_local_path
 
 __all__ = [
+    "require_recent_auth",
+    "safe_local_path",
     "ACTIVITIES",
     "ADMIN",
     "ADMINISTRATION",

@@ -167,3 +167,13 @@ def brobygger_close_form_sections(referral, user, form):
     :param form: the submitted data when the form is shown again after an error, else empty.
     :return: a dict ``{"title", "template", "context"}`` like brobygger_case_panels, or None.
     """
+
+
+@hookspec
+def brobygger_notices(user):
+    """Notices for the start page of ``user`` (e.g. "the public form reached its hourly limit").
+
+    :param user: the logged-in user.
+    :return: a list of (category, message) pairs – category as for flash(): "warning", "info" –
+        or None. Messages are plain text (autoescaped).
+    """

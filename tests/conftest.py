@@ -142,6 +142,9 @@ TEST_CONFIG = {
     "POOL_MAX_CONNECTIONS": 4,
     # Cheap argon2 parameters: the same code path, a fraction of the time.
     "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+    # The suite's users log in with the password alone; tests/test_mfa.py builds apps with
+    # production's MFA_REQUIRED_ROLES (admins and coordinators) and logs in with codes.
+    "MFA_REQUIRED_ROLES": (),
 }
 
 

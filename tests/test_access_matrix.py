@@ -53,6 +53,8 @@ DELETED = "deleted"
 TO_ADMIN = "302 to /admin/"
 TO_LOGIN = "302 to /login"
 TO_FRONT = "302 to /"
+TO_ACCOUNT = "302 to /account"
+AUTH_PAGES = ("auth.mfa", "auth.mfa_setup", "auth.reauth", "auth.account")
 MOVED = "moved"  # a workflow POST that did change the case
 TO_REGISTER = "302 to the session register"
 
@@ -63,6 +65,13 @@ MATRIX = {
     "auth.login":                  (OK,        TO_ADMIN,  TO_ADMIN,  TO_ADMIN,  TO_ADMIN,  TO_ADMIN),
     "auth.logout":                 (LOGIN,     TO_LOGIN,  TO_LOGIN,  TO_LOGIN,  TO_LOGIN,  TO_LOGIN),
     "language.switch":             (TO_FRONT,  TO_FRONT,  TO_FRONT,  TO_FRONT,  TO_FRONT,  TO_FRONT),
+    # Second factor at login: only with a password just given (a pending login), else back to /login.
+    "auth.mfa":                    (TO_LOGIN,  TO_LOGIN,  TO_LOGIN,  TO_LOGIN,  TO_LOGIN,  TO_LOGIN),
+    "auth.mfa_setup":              (TO_LOGIN,  TO_LOGIN,  TO_LOGIN,  TO_LOGIN,  TO_LOGIN,  TO_LOGIN),
+    # Everybody's own account: password change, confirmation before sensitive actions.
+    "auth.reauth":                 (LOGIN,     OK,        OK,        OK,        OK,        OK),
+    "auth.account":                (LOGIN,     OK,        OK,        OK,        OK,        OK),
+    "auth.new_recovery_codes":     (LOGIN,     TO_ACCOUNT, TO_ACCOUNT, TO_ACCOUNT, TO_ACCOUNT, TO_ACCOUNT),
     # The overview: figures only; every logged-in role (the evaluator's only page).
     "admin.index":                 (LOGIN,     OK,        OK,        OK,        OK,        OK),
     # referral: admin rcedx, coordinator rcex, bridge_builder rce
@@ -528,7 +537,9 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
             elif endpoint == "language.switch":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint, code="da")))
-            elif endpoint in ("index", "auth.login", "admin.index", "staff_intake.index"):
+            elif endpoint == "auth.new_recovery_codes":
+                probes.append(Probe(endpoint, "POST", url_for(endpoint)))
+            elif endpoint in ("index", "auth.login", "admin.index", "staff_intake.index", *AUTH_PAGES):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "staff_intake.link":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
@@ -543,7 +554,7 @@ def build_probes(app, world, endpoints):
             elif endpoint == "closures.export":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
             elif endpoint in ("gp_feedback.index", "gp_feedback.fhir"):
-                probes.append(Probe(endpoint, "GET", url_for(endpoint, id=world.a.referral.id)))
+                probes.append(Probe(endpoint, "POST", url_for(endpoint), {"id": world.a.referral.id}))
             elif endpoint == "followups.done":
                 probes.append(_followup_done_probe(endpoint, samples["collab_note"]))
             elif endpoint == "ec_agree.index":

@@ -38,7 +38,7 @@ def test_create_user_from_the_shell(runner, world):
     "args, message",
     [
         (["--role", "admin", "--organisation", "no-such-org", "--password", "et-langt-kodeord"], "No organisation"),
-        (["--role", "admin", "--organisation", "ORG", "--password", "kort"], "at least 10"),
+        (["--role", "admin", "--organisation", "ORG", "--password", "kort"], "mindst 12 tegn"),
         (["--role", "partner", "--organisation", "ORG", "--password", "et-langt-kodeord"], "partner"),
         (["--role", "wizard", "--organisation", "ORG", "--password", "et-langt-kodeord"], "wizard"),
     ],

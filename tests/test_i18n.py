@@ -239,7 +239,7 @@ def test_admin_form_validation_messages_are_danish(world, login):
     data = {"name": "x" * 201, "email": "ikke-en-adresse", "role": "coordinator", "new_password": "kort"}
     page = _page(client.post("/admin/user/new/", data=data))
     assert "Feltet må højst være 200 tegn langt." in page  # Length(max=200) from the model
-    assert "Feltet skal være mellem 10 og 200 tegn langt." in page  # Length(min=10, max=200)
+    assert "Adgangskoden skal have mindst 12 tegn." in page  # the password rule (models.user.password_problem)
     assert "Ugyldig e-mailadresse." in page
     assert "characters" not in page and "Invalid email" not in page
 

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 
 from i18n_setup import LANGUAGE_COOKIE
+from security import safe_local_path
 
 bp = Blueprint("language", __name__)
 
@@ -11,10 +12,7 @@ bp = Blueprint("language", __name__)
 def switch(code):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("index")
-    response = redirect(target)
+    response = redirect(safe_local_path(request.form.get("next")) or url_for("index"))
     # A cookie of its own, not the session: a request finishing at the same moment (a favicon, a
     # second tab) writes the session back and could undo the choice.
     response.set_cookie(

@@ -24,6 +24,7 @@ from plugins.api import (
     _l,
     batch_load,
     not_in_future,
+    safe_local_path,
     to_int,
     visible_or_404,
 )
@@ -123,9 +124,7 @@ class FollowupView(RoleView):
             abort(404)
         service.complete_followup(note, current_user)
         flash(_("The follow-up is done."), "success")
-        return redirect(
-            request.form.get("next") if (request.form.get("next") or "").startswith("/admin/") else url_for(".index")
-        )
+        return redirect(safe_local_path(request.form.get("next")) or url_for(".index"))
 
 
 class FeedbackView(RoleView):
@@ -135,9 +134,11 @@ class FeedbackView(RoleView):
     in_menu = False
 
     def _case(self):
-        return visible_or_404(Referral, request.args.get("id"))
+        return visible_or_404(Referral, request.form.get("id"))
 
-    @expose("/")
+    # Giving feedback is recorded (and audited as an export), so it is a POST with CSRF: a link
+    # followed by a prefetcher or an image tag on another site must not record anything.
+    @expose("/", methods=("POST",))
     def index(self):
         referral = self._case()
         info = service.feedback_for(referral)
@@ -153,7 +154,7 @@ class FeedbackView(RoleView):
             today=datetime.date.today(),
         )
 
-    @expose("/fhir/")
+    @expose("/fhir/", methods=("POST",))
     def fhir(self):
         referral = self._case()
         info = service.feedback_for(referral)

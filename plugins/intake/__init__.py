@@ -19,7 +19,9 @@ def brobygger_migrations():
 
 @hookimpl
 def brobygger_config_defaults():
-    return {"INTAKE_RATE_LIMIT": "5 per minute;30 per hour", "INTAKE_MAX_BODY": 64 * 1024}
+    # INTAKE_HOURLY_CEILING: public referrals per organisation and hour; past it the form refuses
+    # politely and coordinators see a notice on their start page.
+    return {"INTAKE_RATE_LIMIT": "5 per minute;30 per hour", "INTAKE_MAX_BODY": 64 * 1024, "INTAKE_HOURLY_CEILING": 200}
 
 
 @hookimpl
@@ -46,3 +48,10 @@ def brobygger_case_panels(referral, user):
 @hookimpl
 def brobygger_organisation_created(organisation):
     seed_forms(organisation)
+
+
+@hookimpl
+def brobygger_notices(user):
+    from plugins.intake.service import ceiling_notices
+
+    return ceiling_notices(user)

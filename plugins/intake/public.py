@@ -1,5 +1,7 @@
 """The public referral form: no login, one stable address per organisation and audience."""
 
+from types import SimpleNamespace
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, catalogue, limiter
@@ -15,6 +17,9 @@ DEFAULT_CHANNEL = {"public_gp": catalogue.GP, "public_self": catalogue.SELF_REFE
 
 @bp.before_request
 def _limit_body():
+    # The per-request limit also holds for a chunked body (no Content-Length): reading more
+    # than this answers 413, whatever the headers said.
+    request.max_content_length = current_app.config["INTAKE_MAX_BODY"]
     if request.method == "POST" and (request.content_length or 0) > current_app.config["INTAKE_MAX_BODY"]:
         abort(413)
 
@@ -57,9 +62,19 @@ def referral_form(slug, audience_slug):
             form.channel.data = preferred.id
     else:
         if form.website.data:
-            return _bad_request(
-                org, _("The form could not be sent. If you are a person, reload the page and try again.")
-            )
+            # A filled honeypot: a robot. It gets what a person gets – a receipt with a reference
+            # number – so it learns nothing to adapt to; nothing is stored.
+            fake = SimpleNamespace(reference=service.new_reference())
+            return render_template("intake/receipt.html", org=org, submission=fake)
+        if service.ceiling_reached(org.id):
+            return render_template(
+                "intake/problem.html",
+                org=org,
+                message=_(
+                    "The form takes no more referrals right now. Try again in an hour, or call %(org)s.",
+                    org=org.name,
+                ),
+            ), 429
         try:
             nonce = service.read_token(form.token.data)
         except service.TokenError:

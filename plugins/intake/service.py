@@ -9,17 +9,21 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
 
 from plugins.api import (
+    ADMIN,
+    COORDINATOR,
     AuditLog,
     Citizen,
     Referral,
     ReferralChannel,
     ReferralReason,
     ReferralReasonLink,
+    _,
     clean_text,
     create_citizen,
     db,
     fold,
     referral_created,
+    utcnow,
 )
 from plugins.intake.models import IntakeAnswer, IntakeSubmission
 
@@ -234,6 +238,41 @@ def link_to_citizen(referral, citizen, user):
 
 def submission_for_token(token_nonce):
     return IntakeSubmission.get_or_none(IntakeSubmission.token == token_nonce)
+
+
+def public_submissions_last_hour(organisation_id):
+    since = utcnow() - datetime.timedelta(hours=1)
+    return (
+        IntakeSubmission.select()
+        .where(
+            (IntakeSubmission.organisation == organisation_id)
+            & (IntakeSubmission.source == "public_form")
+            & (IntakeSubmission.received_at > since)
+        )
+        .count()
+    )
+
+
+def ceiling_reached(organisation_id):
+    """Whether the organisation's public forms took INTAKE_HOURLY_CEILING referrals this hour (a
+    flood, by a script or a mistake, must not bury the real ones nor fill the database)."""
+    return public_submissions_last_hour(organisation_id) >= current_app.config["INTAKE_HOURLY_CEILING"]
+
+
+def ceiling_notices(user):
+    """The start-page notice for coordinators and admins while the ceiling holds."""
+    if user.role not in (ADMIN, COORDINATOR) or not ceiling_reached(user.organisation_id):
+        return None
+    return [
+        (
+            "warning",
+            _(
+                "The public referral form received %(num)s referrals in the last hour and takes no "
+                "more until the hour has passed. Check the new referrals for misuse.",
+                num=current_app.config["INTAKE_HOURLY_CEILING"],
+            ),
+        )
+    ]
 
 
 __all__ = ["TokenError", "find_similar_citizens", "issue_token", "read_token", "register_intake"]

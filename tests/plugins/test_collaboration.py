@@ -167,10 +167,14 @@ def test_gp_feedback_print_and_fhir_message(login, world):
     CollaborationNote.create(organisation=a.org, referral=referral, service=_service(a.org), date=TODAY, summary=MARKER)
     factories.make_contact(referral, note=MARKER)
     client = login(a.users["bridge_builder"])
-    page = client.get(f"/admin/gp-feedback/?id={referral.id}").get_data(as_text=True)
+    # Recording feedback is a POST: a GET (a prefetch, a link on another site) records nothing.
+    assert client.get(f"/admin/gp-feedback/?id={referral.id}").status_code == 405
+    assert client.get(f"/admin/gp-feedback/fhir/?id={referral.id}").status_code == 405
+    assert GpFeedback.select().count() == 0
+    page = client.post("/admin/gp-feedback/", data={"id": referral.id}).get_data(as_text=True)
     assert "01.03.2025" in page and a.activity.name in page
     assert MARKER not in page
-    response = client.get(f"/admin/gp-feedback/fhir/?id={referral.id}")
+    response = client.post("/admin/gp-feedback/fhir/", data={"id": referral.id})
     assert response.mimetype == "application/fhir+json"
     bundle = Bundle.parse_raw(response.data)  # validates against the base FHIR R4 resources
     assert bundle.type == "message"
@@ -186,9 +190,9 @@ def test_no_gp_feedback_without_consent(login, world):
     citizen = factories.make_citizen(a.org, consent_on=None)
     referral = factories.make_referral(a.org, citizen=citizen, assigned_to=a.users["bridge_builder"])
     client = login(a.users["bridge_builder"])
-    assert client.get(f"/admin/gp-feedback/?id={referral.id}").status_code == 302
-    assert client.get(f"/admin/gp-feedback/fhir/?id={referral.id}").status_code == 404
-    assert client.get(f"/admin/gp-feedback/?id={world.b.referral.id}").status_code == 404
+    assert client.post("/admin/gp-feedback/", data={"id": referral.id}).status_code == 302
+    assert client.post("/admin/gp-feedback/fhir/", data={"id": referral.id}).status_code == 404
+    assert client.post("/admin/gp-feedback/", data={"id": world.b.referral.id}).status_code == 404
     assert GpFeedback.select().count() == 0
 
 

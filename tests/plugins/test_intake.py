@@ -138,10 +138,14 @@ def test_forged_or_missing_token_is_a_400(client, world, forms):
     assert Referral.select().count() == 2  # the world's two
 
 
-def test_honeypot_is_a_400_and_stores_nothing(client, world, forms):
+def test_honeypot_gets_a_normal_receipt_and_stores_nothing(client, world, forms):
     data = _public_data(client, world, forms, website="http://spam.example")
-    assert client.post(f"/henvis/{world.a.org.slug}/laege", data=data).status_code == 400
+    response = client.post(f"/henvis/{world.a.org.slug}/laege", data=data)
+    assert response.status_code == 200
+    assert "henvisningen er modtaget" in response.get_data(as_text=True)
+    assert re.search(r'id="reference">BRO-[A-Z2-9]{4}-[A-Z2-9]{4}<', response.get_data(as_text=True))
     assert IntakeSubmission.select().count() == 0
+    assert Referral.select().count() == 2  # the world's two
 
 
 def test_oversized_body_is_a_413(client, world, forms):
