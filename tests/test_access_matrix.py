@@ -376,6 +376,25 @@ OPERATOR_ACCESS = {
     "operator.set_active": MOVED,
     "operator.add_admin": OK,
     "operator.reset": OK,
+    # Their own account, as for every logged-in user.
+    "auth.mfa": TO_LOGIN,
+    "auth.mfa_setup": TO_LOGIN,
+    "auth.reauth": OK,
+    "auth.account": OK,
+    "auth.new_recovery_codes": TO_ACCOUNT,
+    # The public activity directory and its feeds (issue 13), as for anyone.
+    **{
+        f"directory.{name}": OK
+        for name in (
+            "index",
+            "activity",
+            "activity_ics",
+            "partner_ics",
+            "organisation_ics",
+            "hsds_services",
+            "hsds_package",
+        )
+    },
 }
 
 EXCLUDED_ENDPOINTS = {"static", "admin.static"}

@@ -35,6 +35,14 @@ PAYLOADS = [
 ]
 
 
+def _refused_or_home(response):
+    """A payload with control characters is refused by the input filter (400) before any view;
+    every other one is followed only as far as a page of ours."""
+    if any(ch in response.request.url for ch in ("%09", "%0D", "%0A")) and response.status_code == 400:
+        return True
+    return response.status_code == 302 and _stays_home(response)
+
+
 def _stays_home(response, app_host="localhost"):
     location = response.headers.get("Location", "")
     parts = urlsplit(location)
@@ -70,8 +78,7 @@ def test_login_next_never_leaves_the_site(client, world, payload):
     response = client.post(
         "/login", query_string={"next": payload}, data={"email": user.email, "password": factories.PASSWORD}
     )
-    assert response.status_code == 302
-    assert _stays_home(response), response.headers["Location"]
+    assert _refused_or_home(response), (response.status_code, response.headers.get("Location"))
 
 
 def test_login_next_to_a_page_of_ours_is_followed(client, world):
@@ -87,8 +94,7 @@ def test_login_next_to_a_page_of_ours_is_followed(client, world):
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_language_switch_never_leaves_the_site(client, payload):
     response = client.post("/language/en", data={"next": payload})
-    assert response.status_code == 302
-    assert _stays_home(response), response.headers["Location"]
+    assert _refused_or_home(response), (response.status_code, response.headers.get("Location"))
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -101,11 +107,10 @@ def test_flask_admin_url_parameter_never_leaves_the_site(login, world, payload):
         query_string={"id": partner.id, "url": payload},
         data={"name": partner.name, "version": str(partner.version)},
     )
-    assert response.status_code == 302
-    assert _stays_home(response), response.headers["Location"]
+    assert _refused_or_home(response), (response.status_code, response.headers.get("Location"))
     # A GET of a record that does not exist: back to url=.
     response = client.get("/admin/partner/edit/", query_string={"id": "999999", "url": payload})
-    assert _stays_home(response), response.headers["Location"]
+    assert _refused_or_home(response), (response.status_code, response.headers.get("Location"))
     # The cancel link on the form never points away either (the payload may only appear inside
     # a query string of one of our own paths, e.g. the language switch's return address).
     page = client.get("/admin/partner/edit/", query_string={"id": partner.id, "url": payload}).get_data(as_text=True)
