@@ -9,6 +9,7 @@ from extensions import db
 from models import Organisation, Partner, User
 from models.roles import PARTNER, ROLE_NAMES
 from models.rules import normalise_email
+from reports.cli import network_cli
 
 
 def init_cli(app):
@@ -16,6 +17,7 @@ def init_cli(app):
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_data)
+    app.cli.add_command(network_cli)
 
 
 @click.command("create-organisation", help="Create an organisation with the default lists and its first admin.")

@@ -244,6 +244,9 @@ def seed(referrals=300, rng_seed=2021):
                 )
                 Match.update(ended_on=max(closed_on, received)).where(Match.referral == referral.id).execute()
         hook().brobygger_seed_demo(organisation=org)
+        from models.history import backfill_status_history
+
+        backfill_status_history(org.id)  # the demo cases' status history, so Rapporter has figures
         for weeks_ago in range(12):
             ActivitySession.create(
                 organisation=org,

@@ -2,11 +2,14 @@
 
 from flask import flash
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
+from flask_babel import format_datetime
 from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
+from admin.loading import lookup_filter
+from audit_trail import RecordFilter
 from i18n import _l
 from models.audit import ACTIONS, AuditLog
 from models.roles import ADMIN, OPERATOR, ORGANISATION_ROLES, PARTNER, ROLES
@@ -60,7 +63,8 @@ class UserAdmin(BrobyggerModelView):
 class OrganisationAdmin(BrobyggerModelView):
     access = {ADMIN: "re"}
     column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
-    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
+    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days", "report_k")
+    form_args = {"report_k": {"validators": [NumberRange(min=2, max=50)]}}
     column_exclude_list = ("created_at", "updated_at", "version")
 
 
@@ -146,22 +150,29 @@ class PartnerKindAdmin(LookupAdmin):
     form_columns = ("name", "code", "service", "position", "active")
 
 
-class AuditLogAdmin(BrobyggerModelView):
-    """Read-only for admins: nobody can create, change or delete an entry."""
+def _to_the_second(view, context, model, name):
+    return format_datetime(model.at, "dd.MM.yyyy HH:mm:ss") if model.at else ""
 
-    column_formatters = {"model": _record_type}
-    column_formatters_detail = {"model": _record_type}
+
+class AuditLogAdmin(BrobyggerModelView):
+    """Read-only for admins: nobody can create, change or delete an entry. Filtered by user and by
+    record ("Citizen:12": its own entries and every list, search and case page that showed it)."""
+
+    column_formatters = {"model": _record_type, "at": _to_the_second}
+    column_formatters_detail = {"model": _record_type, "at": _to_the_second}
+    column_formatters_export = {"at": _to_the_second}
 
     access = {ADMIN: "rx"}
     simple_list_pager = True
-    column_list = ("at", "user", "role", "action", "model", "record_id")
+    column_list = ("at", "user", "role", "action", "model", "record_id", "rows", "detail")
     column_sortable_list = ("at",)
     column_default_sort = ("at", True)
     column_filters = (
+        RecordFilter(AuditLog.record_id, _l("Record")),
         FilterEqual(AuditLog.action, _l("Action"), options=ACTIONS),
         FilterEqual(AuditLog.model, _l("Record type")),
         DateBetweenFilter(AuditLog.at, _l("When")),
     )
 
-    def _export_data(self):
-        return super(BrobyggerModelView, self)._export_data()
+    def get_filters(self):
+        return [*super().get_filters(), lookup_filter(AuditLog.user, _l("User"), User)]

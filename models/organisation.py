@@ -36,6 +36,13 @@ class Organisation(BaseModel):
     def is_active(self):
         return self.active is not False
 
+    report_k = IntegerField(
+        default=5,
+        null=True,
+        verbose_name=_l("Smallest count shown to evaluators"),
+        help_text=_l("Counts from 1 to one less than this are shown to evaluators as “<k”."),
+    )
+
     @classmethod
     def visible_to(cls, user):
         return cls.select().where(cls.id == user.organisation_id)

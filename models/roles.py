@@ -14,6 +14,8 @@ ADMIN, COORDINATOR, BRIDGE_BUILDER, PARTNER, EVALUATOR = (
 )
 # Runs the installation (driftsansvarlig): organisations and their first admins, never their data.
 OPERATOR = "operator"
+# Sees the aggregate report of the organisations of a network (models/network.py), suppressed.
+NETWORK_EVALUATOR = "network_evaluator"
 ROLES = (
     (ADMIN, _l("Administrator")),
     (COORDINATOR, _l("Coordinator")),
@@ -21,6 +23,7 @@ ROLES = (
     (PARTNER, _l("Partner")),
     (EVALUATOR, _l("Evaluator")),
     (OPERATOR, _l("Operator")),
+    (NETWORK_EVALUATOR, _l("Network evaluator")),
 )
 ROLE_NAMES = tuple(code for code, _label in ROLES)
 # The roles an organisation's admin may give (the operator is no organisation's user).
@@ -30,3 +33,5 @@ ORGANISATION_ROLES = tuple((code, label) for code, label in ROLES if code != OPE
 TEAM_LEADS = (ADMIN, COORDINATOR)
 # Work on cases: citizens, contacts, matches, notes, intake.
 CASE_WORKERS = (ADMIN, COORDINATOR, BRIDGE_BUILDER)
+# See the report (Rapporter): suppressed for evaluators.
+REPORT_VIEWERS = (ADMIN, COORDINATOR, EVALUATOR)

@@ -34,6 +34,12 @@ Data and side effects
     ``brobygger_after_*`` hooks). ``limiter`` — rate limits for public pages. ``core_table(name)``
     — a stand-in for a core table in a plugin's migrations.
 
+Exports (exports.py — every CSV and Excel download, reports included)
+    ``csv_response(filename, header, rows, audit=None)`` — a streamed CSV; ``xlsx_response(filename,
+    [(sheet title, header, rows), ...], audit=None)`` — an XLSX built in openpyxl's write-only mode.
+    Cells are neutralised against formula injection (``safe_cell``); ``audit="Model"`` logs the
+    export with its row count.
+
 Text
     ``_``, ``_l``, ``ngettext`` — translations; ``format_day``, ``format_moment`` — Danish dates
     (the Jinja filters ``|date`` and ``|datetime`` do the same). ``Form`` — the CSRF form base for
@@ -46,6 +52,7 @@ from admin.loading import batch_load, lookup_filter, to_int, visible_or_404
 from admin.menu import ACTIVITIES, ADMINISTRATION, CASES, CITIZENS
 from admin.pages import RoleView
 from database import after_commit, core_table
+from exports import csv_response, safe_cell, xlsx_response
 from extensions import db, limiter
 from forms.base import Form
 from forms.validators import Rule, birth_year, not_future
@@ -155,6 +162,7 @@ __all__ = [
     "clean_text",
     "close_case",
     "core_table",
+    "csv_response",
     "create_citizen",
     "db",
     "fold",
@@ -169,7 +177,9 @@ __all__ = [
     "not_in_future",
     "organisation_fk",
     "referral_created",
+    "safe_cell",
     "to_int",
     "utcnow",
     "visible_or_404",
+    "xlsx_response",
 ]

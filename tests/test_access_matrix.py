@@ -292,6 +292,13 @@ MATRIX = {
     "gp_feedback.index":           (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "gp_feedback.fhir":            (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "caseload.index":              (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    # Reports (issue 12): coordinators, admins and evaluators (suppressed); the cases behind a
+    # figure only for roles that see cases; the network report only for network evaluators.
+    "reports.index":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, OK),
+    "reports.export":              (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, OK),
+    "reports.cases":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "network_report.index":        (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "network_report.export":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "closures.export":             (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # intake_answer (part of a case, kept as answered): admin rx, coordinator rx, bridge_builder r
     "intake_answer.index_view":    (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -506,6 +513,12 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
             elif endpoint in ("closures.index", "caseload.index", "followups.index"):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
+            elif endpoint in ("reports.index", "network_report.index"):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, start="2025-01-01", end="2025-12-31")))
+            elif endpoint in ("reports.export", "network_report.export"):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
+            elif endpoint == "reports.cases":
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, figure="active")))
             elif endpoint == "closures.export":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
             elif endpoint in ("gp_feedback.index", "gp_feedback.fhir"):
