@@ -8,7 +8,7 @@ same code outside the web workers and shows its progress on the terminal.
 
 import datetime
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
@@ -43,6 +43,24 @@ def _file_response(header, rows, kind, fmt, stem):
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}-{kind}.{fmt}"'
     return response
+
+
+def upload_limit():
+    """Before any other before_request (the input filter reads every form): the import page's own
+    body limit instead of the app's smaller MAX_CONTENT_LENGTH, and a clear refusal above it —
+    without reading the body."""
+    if request.endpoint != "imports.index" or request.method != "POST":
+        return None
+    max_bytes = current_app.config["IMPORT_MAX_BYTES"]
+    if (request.content_length or 0) > max_bytes + 64 * 1024:
+        message = ImportView._too_big(max_bytes)
+        return render_template("error.html", code=413, title=_("Too much data"), message=message), 413
+    request.max_content_length = max_bytes + 64 * 1024
+    return None
+
+
+def init_upload_limit(app):
+    app.before_request_funcs.setdefault(None, []).insert(0, upload_limit)
 
 
 class ImportView(RoleView):

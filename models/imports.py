@@ -44,6 +44,7 @@ from models.outcomes import CaseClosure, ClosureReason
 from models.partner import Partner
 from models.referral import ACTIVE, CLOSED, CONTACTED, DECLINED, RECEIVED, STATUSES, Referral, ReferralReasonLink
 from models.roles import BRIDGE_BUILDER
+from models.rules import RuleError
 from models.search import fold
 from models.user import User
 
@@ -916,6 +917,21 @@ class CitizenImporter(Importer):
             errors.append(row_message(number, _("%(column)s cannot be in the future.", column="samtykke_dato")))
         if values.get("gender") is None:
             values["gender"] = "unknown"
+        if not errors:  # the citizen rules every path shares (Citizen.clean), after the per-column ones
+            try:
+                self.citizen(values)
+            except RuleError as exc:
+                errors.append(row_message(number, str(exc.message)))
+
+    def citizen(self, values):
+        """The new citizen of a row, cleaned by Citizen.clean (RuleError if a rule fails)."""
+        record = Citizen(organisation=self.org.id, external_id=values["external_id"], **self.fields_of(values))
+        return record.clean(self.org)
+
+    def row_data(self, values):
+        record = self.citizen(values)
+        record.touch()
+        return record.__data__
 
 
 class ReferralImporter(Importer):

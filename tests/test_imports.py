@@ -315,7 +315,12 @@ def test_bad_files_get_a_clear_message(login, world):
     wide = to_xlsx([f"kolonne{i}" for i in range(16384)], [])  # the most columns an XLSX sheet can have
     assert "16384 kolonner" in message("bred.xlsx", wide)
     huge = b"ekstern_id;navn\n" + b"x" * (50 * 1024 * 1024)
-    assert "større end 5 MB" in message("stor.csv", huge)
+    response = upload(client, "citizens", "stor.csv", huge)
+    assert response.status_code == 413 and "større end 5 MB" in response.get_data(as_text=True)
+    # Between the app's 2 MB request limit and the import's 5 MB: read and checked.
+    three_mb = to_csv(CITIZEN_HEADER, citizens(2)) + b"\n" * (3 * 1024 * 1024)
+    response = upload(client, "citizens", "tre.csv", three_mb)
+    assert response.status_code == 200 and "2 rækker: 2 nye" in response.get_data(as_text=True)
     assert not Citizen.select().where(Citizen.external_id.is_null(False)).exists()
 
 
