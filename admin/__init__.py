@@ -101,6 +101,11 @@ def init_admin(app):
     ):
         admin.add_view(view(model, name=label, category=ADMINISTRATION, endpoint=model._meta.table_name))
     admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION, endpoint="audit_log"))
+    from admin.imports import ImportView
+    from admin.operator import OperatorView
+
+    admin.add_view(ImportView(name=_l("Import"), category=ADMINISTRATION, endpoint="imports", url="/admin/import"))
+    admin.add_view(OperatorView(name=_l("Organisations"), endpoint="operator", url="/admin/organisations"))
     from reports.overview import overview_charts
     from reports.views import NetworkReportView, ReportView
 

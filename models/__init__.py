@@ -13,7 +13,7 @@ from models.user import User
 from models.citizen import Citizen
 from models.activity import Activity, ActivitySession, Attendance
 from models.referral import Contact, Match, Referral, ReferralReasonLink
-from models.audit import AuditLog
+from models.audit import AuditLog, AuditLogItem
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
 from models.referral import CaseAssignment
@@ -26,6 +26,7 @@ __all__ = [
     "ActivitySession",
     "Attendance",
     "AuditLog",
+    "AuditLogItem",
     "CaseAssignment",
     "CaseClosure",
     "ClosureReason",

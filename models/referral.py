@@ -39,6 +39,7 @@ class Referral(VersionedModel):
     label_paths = ("citizen",)
 
     organisation = organisation_fk()
+    external_id = CharField(max_length=100, null=True, verbose_name=_l("External id"))  # set by import
     citizen = ForeignKeyField(Citizen, backref="referrals", verbose_name=_l("Citizen"))
     channel = ForeignKeyField(ReferralChannel, null=True, backref="+", verbose_name=_l("Channel"))
     referrer_name = CharField(max_length=200, null=True, verbose_name=_l("Referred by"))

@@ -126,6 +126,16 @@ def change_status(referral, to_status, user, expected_version=None, note=None):
     return referral
 
 
+def ensure_open(referral_id):
+    """Raise TransitionError unless the case is open. A closed (or declined) case is read-only:
+    its contacts, matches and notes change only after it is reopened — whatever page asks."""
+    from models.referral import OPEN_STATUSES
+
+    referral = Referral.get_or_none(Referral.id == referral_id) if referral_id is not None else None
+    if referral is not None and referral.status not in OPEN_STATUSES:
+        raise TransitionError(_l("The case is closed; reopen it first."))
+
+
 def contact_recorded(contact, user):
     """The first contact of a case sets its first-contact date and moves a new case on."""
     referral = Referral.get_by_id(contact.referral_id)
