@@ -54,6 +54,7 @@ def from_environment():
         "DATABASE_URL",
         "BROBYGGER_PLUGINS",
         "LOGIN_RATE_LIMIT",
+        "DIRECTORY_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
         "BASE_URL",
     ):

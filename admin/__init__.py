@@ -86,6 +86,18 @@ def init_admin(app):
     )
     admin.add_view(AttendanceAdmin(Attendance, name=_l("Attendance"), category=ACTIVITIES, endpoint="attendance"))
     admin.add_view(PartnerAdmin(Partner, name=_l("Partners"), category=ACTIVITIES, endpoint="partner"))
+    from admin.listings import ListingChangeView, WaitingListView
+
+    admin.add_view(
+        ListingChangeView(
+            name=_l("Listing changes"), category=ACTIVITIES, endpoint="listing_change", url="/admin/listing-changes"
+        )
+    )
+    admin.add_view(
+        WaitingListView(
+            name=_l("Waiting lists"), category=ACTIVITIES, endpoint="waiting_list", url="/admin/waiting-list"
+        )
+    )
     admin.add_view(UserAdmin(User, name=_l("Users"), category=ADMINISTRATION, endpoint="user"))
     admin.add_view(
         OrganisationAdmin(Organisation, name=_l("Organisation"), category=ADMINISTRATION, endpoint="organisation")

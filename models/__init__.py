@@ -18,6 +18,7 @@ from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
 from models.referral import CaseAssignment
 from models.network import Network, NetworkEvaluator, NetworkMember
+from models.listing import ListingChange, WaitingListEntry
 from models.base import StaleRecordError
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "NetworkEvaluator",
     "NetworkMember",
     "Citizen",
+    "ListingChange",
+    "WaitingListEntry",
     "Contact",
     "ContactKind",
     "Match",

@@ -147,6 +147,24 @@ class Citizen(VersionedModel):
             return self.initials
         return f"{self.name} ({self.initials})"
 
+    @classmethod
+    def visible_to_partner(cls, partner_id, activity_id=None):
+        """The citizens a partner may see, DESIGN.md §6 (the rule is Match.citizens_visible_to_partner;
+        reached through the backrefs, as models/referral.py imports this module)."""
+        match_model = cls.case_model().matches.rel_model
+        return match_model.citizens_visible_to_partner(partner_id, activity_id)
+
+    @property
+    def partner_label(self):
+        """What a partner sees of a participant: first name plus a short mark (the surname's
+        initial, else the birth year) so two Hannes differ. Bridge builders see the same label."""
+        if self.anonymous or not self.name:
+            return self.initials
+        parts = self.name.split()
+        if len(parts) > 1:
+            return f"{parts[0]} {parts[-1][0]}."
+        return f"{parts[0]} ({self.birth_year})" if self.birth_year else parts[0]
+
     @property
     def short_label(self):
         """First name or initials: all a partner may see of a participant."""

@@ -206,6 +206,52 @@ class Match(VersionedModel):
     def visible_to(cls, user):
         return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
+    @classmethod
+    def citizens_visible_to_partner(cls, partner_id, activity_id=None):
+        """The citizens a partner may see (first name and mark only), DESIGN.md §6: those who
+        consented to share with partners, while a match to one of that partner's activities (or to
+        `activity_id`) is suggested, tried or joined on an open case. The one rule for it
+        (Citizen.visible_to_partner is this query).
+
+        The consent to share with partners is not a field of its own yet (issue 11 adds it):
+        until then the citizen's registered consent (`consent_on`) stands for it."""
+        match = (
+            cls.select(cls.id)
+            .join(Referral, on=(cls.referral == Referral.id))
+            .switch(cls)
+            .join(Activity, on=(cls.activity == Activity.id))
+            .where(
+                (Referral.citizen == Citizen.id)
+                & Referral.status.in_(OPEN_STATUSES)
+                & cls.status.in_((SUGGESTED, TRIED, JOINED))
+                & (Activity.partner == partner_id)
+            )
+        )
+        if activity_id is not None:
+            match = match.where(cls.activity == activity_id)
+        return Citizen.select().where(Citizen.consent_on.is_null(False) & fn.EXISTS(match))
+
+    @classmethod
+    def places_taken(cls, activity_ids):
+        """{activity id: places taken}, one query: participants on tried or joined matches of open
+        cases take a place on an activity with a capacity."""
+        ids = list(activity_ids)
+        if not ids:
+            return {}
+        rows = (
+            cls.select(cls.activity, fn.COUNT(cls.id))
+            .join(Referral)
+            .where(
+                cls.activity.in_(ids)
+                & cls.status.in_((TRIED, JOINED))
+                & (cls.role == "participant")
+                & Referral.status.in_(OPEN_STATUSES)
+            )
+            .group_by(cls.activity)
+            .tuples()
+        )
+        return dict(rows)
+
     def __str__(self):
         return str(self.activity)
 

@@ -54,6 +54,7 @@ TO_ADMIN = "302 to /admin/"
 TO_LOGIN = "302 to /login"
 TO_FRONT = "302 to /"
 MOVED = "moved"  # a workflow POST that did change the case
+TO_REGISTER = "302 to the session register"
 
 # fmt: off
 MATRIX = {
@@ -325,6 +326,26 @@ MATRIX = {
     "operator.set_active":         (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "operator.add_admin":          (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "operator.reset":              (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Issue 13. The public activity directory, its iCal feeds and HSDS export: no login, for everyone.
+    "directory.index":             (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.activity":          (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.activity_ics":      (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.partner_ics":       (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.organisation_ics":  (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.hsds_services":     (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.hsds_package":      (OK,        OK,        OK,        OK,        OK,        OK),
+    # The partner's phone page: partner users only.
+    "partner_page.start":          (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "partner_page.register":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "partner_page.listing":        (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "partner_page.pick_date":      (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, TO_REGISTER, FORBIDDEN),
+    # Approving partners' listing changes: admin and coordinator.
+    "listing_change.index":        (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "listing_change.decide_view":  (LOGIN,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Waiting lists of full activities: case workers.
+    "waiting_list.index":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "waiting_list.add_view":       (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    "waiting_list.remove_view":    (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
 }
 # fmt: on
 
@@ -531,6 +552,8 @@ def build_probes(app, world, endpoints):
                 probes.append(_public_intake_probe(endpoint, world))
             elif endpoint.startswith(("onboarding.", "imports.", "operator.")):
                 probes.append(_onboarding_probe(endpoint, world))
+            elif endpoint.split(".")[0] in ("directory", "partner_page", "listing_change", "waiting_list"):
+                probes.append(_activity_pages_probe(endpoint, world))
             elif "." in endpoint and endpoint.split(".")[0] in samples:
                 view, name = endpoint.split(".", 1)
                 probes.append(_model_view_probe(view, name, samples[view], world))
@@ -604,6 +627,65 @@ def _onboarding_probe(endpoint, world):
         return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), data)
     if endpoint == "operator.reset":
         return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id, user_id=world.a.users["admin"].id))
+
+
+def _activity_pages_probe(endpoint, world):
+    """Issue 13's pages: the public directory (on a published activity), the partner's page, the
+    approval of listing changes and the waiting lists."""
+    from models import ListingChange, WaitingListEntry
+
+    a = world.a
+    slug = a.org.slug
+    published = factories.make_activity(
+        a.org,
+        partner=a.partner,
+        name="Alfa åbent",
+        public=True,
+        frequency="weekly",
+        weekday=2,
+        start_time=datetime.time(14, 0),
+    )
+    today = datetime.date.today().isoformat()
+    gets = {
+        "directory.index": lambda: url_for(endpoint, slug=slug),
+        "directory.activity": lambda: url_for(endpoint, slug=slug, activity_id=published.id),
+        "directory.activity_ics": lambda: url_for(endpoint, slug=slug, activity_id=published.id),
+        "directory.partner_ics": lambda: url_for(endpoint, slug=slug, partner_id=a.partner.id),
+        "directory.organisation_ics": lambda: url_for(endpoint, slug=slug),
+        "directory.hsds_services": lambda: url_for(endpoint, slug=slug),
+        "directory.hsds_package": lambda: url_for(endpoint, slug=slug),
+        "partner_page.start": lambda: url_for(endpoint),
+        "partner_page.register": lambda: url_for(endpoint, activity_id=a.activity.id, day=today),
+        "partner_page.listing": lambda: url_for(endpoint, activity_id=a.activity.id),
+        "listing_change.index": lambda: url_for(endpoint),
+        "waiting_list.index": lambda: url_for(endpoint),
+    }
+    if endpoint in gets:
+        return Probe(endpoint, "GET", gets[endpoint]())
+    if endpoint == "partner_page.pick_date":
+        return Probe(endpoint, "POST", url_for(endpoint), {"activity": a.activity.id, "date": today})
+    if endpoint == "listing_change.decide_view":
+        change = ListingChange.propose(published, {"place": "Nyt sted"}, a.users["partner"])
+
+        def decided():
+            return ListingChange.get_by_id(change.id).status == "approved"
+
+        return Probe(endpoint, "POST", url_for(endpoint), {"change": change.id, "decision": "approve"}, changed=decided)
+    if endpoint == "waiting_list.add_view":
+
+        def waiting():
+            return WaitingListEntry.select().where(WaitingListEntry.activity == published.id).exists()
+
+        return Probe(
+            endpoint, "POST", url_for(endpoint), {"activity": published.id, "referral": a.referral.id}, changed=waiting
+        )
+    if endpoint == "waiting_list.remove_view":
+        entry = WaitingListEntry.create(organisation=a.org, activity=published, referral=a.referral)
+
+        def removed():
+            return not WaitingListEntry.select().where(WaitingListEntry.id == entry.id).exists()
+
+        return Probe(endpoint, "POST", url_for(endpoint), {"entry": entry.id}, changed=removed)
     return Probe(endpoint, "GET", "")
 
 
@@ -657,7 +739,7 @@ def observe(client, probe):
     if not probe.url:
         return "no probe for this endpoint: teach build_probes its URL", []
     response = client.open(probe.url, method=probe.method, data=probe.data)
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # a data package is a zip
     problems = []
     if "Traceback" in body or re.search(r'File "[^"]+\.py", line \d+', body):
         problems.append(f"the {response.status_code} page shows a Python traceback")
@@ -675,6 +757,8 @@ def observe(client, probe):
             return (MOVED if probe.changed() else DENIED), problems
         if location.path.startswith("/admin/") and location.path != "/admin/":
             return DENIED, problems
+        if location.path.startswith("/partner/register/"):
+            return TO_REGISTER, problems
         return f"302 to {location.path}", problems
     if probe.target is not None and not _exists(probe.target):
         problems.append(f"answered {status} but deleted the record")
