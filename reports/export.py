@@ -1,9 +1,8 @@
 """The whole report as CSV, XLSX (one sheet per table) and PDF, headed by the organisation, the
 period, the reference date and the counting rules.
 
-Every value goes through `safe_cell` — the one switch to the shared export helper once it is in
-main: strings that a spreadsheet would run as a formula (= + - @, tab, CR first) get a leading
-apostrophe, and XLSX strings are written as strings, never formulas.
+Every cell goes through the shared export helper (`exports.py`): nothing a spreadsheet would
+run as a formula, XLSX cells written as strings.
 """
 
 import csv
@@ -12,21 +11,8 @@ import re
 
 from flask import render_template
 
+from exports import safe_cell, write_xlsx
 from i18n import _
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A cell value that no spreadsheet runs as a formula (numbers stay numbers)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _heading(meta):
@@ -81,38 +67,19 @@ def _sheet_name(name, used):
 
 
 def to_xlsx(meta, tables):
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
+    """A front sheet (organisation, period, reference date, counting rules), then a sheet per table."""
     used = set()
-
-    def append(sheet, values):
-        cells = []
-        for value in values:
-            value = safe_cell(value)
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # a string, whatever it starts with
-            cells.append(cell)
-        sheet.append(cells)
-
-    front = book.create_sheet(_sheet_name(_("Report"), used))
-    for line in _heading(meta):
-        append(front, line)
-    append(front, [])
-    append(front, [_("Counting rules")])
-    for table in tables:
-        append(front, [str(table.title), str(table.rule)])
+    front = [*_heading(meta)[1:], [], [_("Counting rules")]] + [[str(t.title), str(t.rule)] for t in tables]
+    sheets = [(_sheet_name(_("Report"), used), _heading(meta)[0], front)]
     for heading, part in sections(meta, tables):
         for table in part:
-            sheet = book.create_sheet(_sheet_name(f"{heading} {table.title}" if heading else table.title, used))
+            rows = list(_table_rows(table))
             if heading:
-                append(sheet, [heading])
-            for line in _table_rows(table):
-                append(sheet, line)
+                rows.insert(0, [heading])
+            title = _sheet_name(f"{heading} {table.title}" if heading else table.title, used)
+            sheets.append((title, rows[0], rows[1:]))
     out = io.BytesIO()
-    book.save(out)
+    write_xlsx(out, sheets)
     return out.getvalue()
 
 
