@@ -16,7 +16,7 @@ Two layers, one rule (`check_text`):
 import re
 import unicodedata
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from wtforms import DateField, PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
@@ -107,9 +107,14 @@ def refused_input():
     for key, value in request.args.items(multi=True):
         if _bad(key, False) or _bad(value, False):
             return key
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
+    # A body over the app's limit is left to the view: it refuses it (413), or has a limit of its
+    # own (the import page) and reads it after raising request.max_content_length.
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    too_big = bool(limit) and (request.content_length or 0) > limit
+    if (
+        request.method in ("POST", "PUT", "PATCH")
+        and not too_big
+        and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         for key, value in request.form.items(multi=True):
             if _bad(key, False) or _bad(value, True):

@@ -16,9 +16,9 @@ from models.referral import Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog, AuditLogItem
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
-from models.listing import ListingChange, WaitingListEntry
 from models.referral import CaseAssignment
 from models.network import Network, NetworkEvaluator, NetworkMember
+from models.listing import ListingChange, WaitingListEntry
 from models.base import StaleRecordError
 
 __all__ = [

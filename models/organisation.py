@@ -24,11 +24,6 @@ class Organisation(BaseModel):
     )
     allow_anonymous = BooleanField(default=True, verbose_name=_l("Allow anonymous citizens"))
     max_case_days = IntegerField(default=365, verbose_name=_l("Case length limit (days)"))
-    session_demographics = BooleanField(
-        default=False,
-        verbose_name=_l("Count men, women and newcomers at sessions"),
-        help_text=_l("Partners logging a session also give how many men, women and first-timers came."),
-    )
     kind = CharField(max_length=30, default=VOLUNTEER_CENTRE, null=True, choices=KINDS, verbose_name=_l("Kind"))
     active = BooleanField(
         default=True,
@@ -37,16 +32,21 @@ class Organisation(BaseModel):
         help_text=_l("A deactivated organisation's users cannot log in. Nothing is deleted."),
     )
 
-    @property
-    def is_active(self):
-        return self.active is not False
-
     report_k = IntegerField(
         default=5,
         null=True,
         verbose_name=_l("Smallest count shown to evaluators"),
         help_text=_l("Counts from 1 to one less than this are shown to evaluators as “<k”."),
     )
+    session_demographics = BooleanField(
+        default=False,
+        verbose_name=_l("Count men, women and newcomers at sessions"),
+        help_text=_l("Partners logging a session also give how many men, women and first-timers came."),
+    )
+
+    @property
+    def is_active(self):
+        return self.active is not False
 
     @classmethod
     def visible_to(cls, user):

@@ -311,6 +311,21 @@ MATRIX = {
     "intake_answer.export":        (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
     "intake_answer.ajax_lookup":   (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
     "intake_answer.ajax_update":   (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    # Onboarding (issue 10). The set-password page: a one-time token, no login; a bad token is 404.
+    "onboarding.set_password":     (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # Import (Administration → Import): admins only; commit/cancel of no batch of theirs is 404.
+    "imports.index":               (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.commit":              (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.cancel":              (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.template":            (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.export":              (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The operator's pages: nobody of an organisation (see OPERATOR_ACCESS for the operator).
+    "operator.index":              (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.new":                (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.organisation":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.set_active":         (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.add_admin":          (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.reset":              (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # Issue 13. The public activity directory, its iCal feeds and HSDS export: no login, for everyone.
     "directory.index":             (OK,        OK,        OK,        OK,        OK,        OK),
     "directory.activity":          (OK,        OK,        OK,        OK,        OK,        OK),
@@ -331,21 +346,6 @@ MATRIX = {
     "waiting_list.index":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "waiting_list.add_view":       (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
     "waiting_list.remove_view":    (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
-    # Onboarding (issue 10). The set-password page: a one-time token, no login; a bad token is 404.
-    "onboarding.set_password":     (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
-    # Import (Administration → Import): admins only; commit/cancel of no batch of theirs is 404.
-    "imports.index":               (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "imports.commit":              (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "imports.cancel":              (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "imports.template":            (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "imports.export":              (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    # The operator's pages: nobody of an organisation (see OPERATOR_ACCESS for the operator).
-    "operator.index":              (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "operator.new":                (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "operator.organisation":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "operator.set_active":         (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "operator.add_admin":          (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "operator.reset":              (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }
 # fmt: on
 
@@ -563,10 +563,10 @@ def build_probes(app, world, endpoints):
                 probes.append(_agree_probe(endpoint, samples["ec_criterion"], world))
             elif endpoint.startswith("intake_public."):
                 probes.append(_public_intake_probe(endpoint, world))
-            elif endpoint.split(".")[0] in ("directory", "partner_page", "listing_change", "waiting_list"):
-                probes.append(_activity_pages_probe(endpoint, world))
             elif endpoint.startswith(("onboarding.", "imports.", "operator.")):
                 probes.append(_onboarding_probe(endpoint, world))
+            elif endpoint.split(".")[0] in ("directory", "partner_page", "listing_change", "waiting_list"):
+                probes.append(_activity_pages_probe(endpoint, world))
             elif "." in endpoint and endpoint.split(".")[0] in samples:
                 view, name = endpoint.split(".", 1)
                 probes.append(_model_view_probe(view, name, samples[view], world))
@@ -613,6 +613,33 @@ def _public_intake_probe(endpoint, world):
         )
         return Probe(endpoint, "GET", url_for(endpoint, slug=slug, reference=submission.reference))
     return Probe(endpoint, "GET", "")
+
+
+def _onboarding_probe(endpoint, world):
+    from models import Organisation
+
+    org = world.a.org
+    if endpoint == "onboarding.set_password":
+        return Probe(endpoint, "GET", url_for(endpoint, token="not-a-token"))
+    if endpoint in ("imports.index", "operator.index", "operator.new"):
+        return Probe(endpoint, "GET", url_for(endpoint))
+    if endpoint in ("imports.commit", "imports.cancel"):
+        return Probe(endpoint, "POST", url_for(endpoint), {"batch": 999999})
+    if endpoint in ("imports.template", "imports.export"):
+        return Probe(endpoint, "GET", url_for(endpoint, kind="citizens", fmt="csv"))
+    if endpoint == "operator.organisation":
+        return Probe(endpoint, "GET", url_for(endpoint, org_id=org.id))
+    if endpoint == "operator.set_active":
+
+        def deactivated():
+            return not Organisation.get_by_id(org.id).is_active
+
+        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), {"active": "0"}, changed=deactivated)
+    if endpoint == "operator.add_admin":
+        data = {"email": "ny-admin@example.dk", "name": "Ny Admin"}
+        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), data)
+    if endpoint == "operator.reset":
+        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id, user_id=world.a.users["admin"].id))
 
 
 def _activity_pages_probe(endpoint, world):
@@ -672,33 +699,6 @@ def _activity_pages_probe(endpoint, world):
             return not WaitingListEntry.select().where(WaitingListEntry.id == entry.id).exists()
 
         return Probe(endpoint, "POST", url_for(endpoint), {"entry": entry.id}, changed=removed)
-
-
-def _onboarding_probe(endpoint, world):
-    from models import Organisation
-
-    org = world.a.org
-    if endpoint == "onboarding.set_password":
-        return Probe(endpoint, "GET", url_for(endpoint, token="not-a-token"))
-    if endpoint in ("imports.index", "operator.index", "operator.new"):
-        return Probe(endpoint, "GET", url_for(endpoint))
-    if endpoint in ("imports.commit", "imports.cancel"):
-        return Probe(endpoint, "POST", url_for(endpoint), {"batch": 999999})
-    if endpoint in ("imports.template", "imports.export"):
-        return Probe(endpoint, "GET", url_for(endpoint, kind="citizens", fmt="csv"))
-    if endpoint == "operator.organisation":
-        return Probe(endpoint, "GET", url_for(endpoint, org_id=org.id))
-    if endpoint == "operator.set_active":
-
-        def deactivated():
-            return not Organisation.get_by_id(org.id).is_active
-
-        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), {"active": "0"}, changed=deactivated)
-    if endpoint == "operator.add_admin":
-        data = {"email": "ny-admin@example.dk", "name": "Ny Admin"}
-        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), data)
-    if endpoint == "operator.reset":
-        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id, user_id=world.a.users["admin"].id))
     return Probe(endpoint, "GET", "")
 
 

@@ -14,10 +14,10 @@ def init_views(app):
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(language_bp)
+    app.register_blueprint(onboarding_bp)
     app.register_blueprint(partner_bp)
     app.register_blueprint(directory_bp)
     init_directory(app)
-    app.register_blueprint(onboarding_bp)
 
     @app.route("/")
     def index():
