@@ -369,6 +369,19 @@ OPERATOR_ACCESS = {
     "intake_public.choose": OK,  # public pages, as for anyone
     "intake_public.referral_form": OK,
     "intake_public.receipt": OK,
+    # The public activity directory and its feeds (issue 13), as for anyone.
+    **{
+        f"directory.{name}": OK
+        for name in (
+            "index",
+            "activity",
+            "activity_ics",
+            "partner_ics",
+            "organisation_ics",
+            "hsds_services",
+            "hsds_package",
+        )
+    },
     "onboarding.set_password": NOT_FOUND,
     "operator.index": OK,
     "operator.new": OK,

@@ -56,7 +56,7 @@ def init_directory(app):
 
 def _organisation(slug):
     org = Organisation.get_or_none(Organisation.slug == slug)
-    if org is None:
+    if org is None or not org.is_active:  # a deactivated organisation has no public directory
         abort(404)
     return org
 
