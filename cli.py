@@ -11,6 +11,9 @@ from models.user import ROLE_NAMES
 def init_cli(app):
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    from privacy.cli import retention_cli
+
+    app.cli.add_command(retention_cli)
 
 
 @click.command("create-user", help="Create a user (or reset the password of an existing one).")

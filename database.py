@@ -19,6 +19,8 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 5000,
     "synchronous": "normal",
     "cache_size": -16000,
+    # Erasure (privacy/erasure.py) must leave no trace of deleted or overwritten text in the file.
+    "secure_delete": 1,
 }
 
 

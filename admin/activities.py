@@ -97,7 +97,8 @@ class ActivitySessionAdmin(BrobyggerModelView):
     column_sortable_list = ("date", "head_count")
     column_default_sort = ("date", True)
     column_filters = (DateBetweenFilter(ActivitySession.date, _l("Date")),)
-    form_columns = ("activity", "date", "head_count", "notes")
+    free_text_fields = ("notes",)
+    form_columns = ("activity", "date", "head_count", "note_code", "notes")
     form_args = {"head_count": {"validators": [Optional(), NumberRange(min=0, max=100000)]}}
 
     def get_filters(self):
@@ -110,16 +111,21 @@ def _participant_label(view, context, model, name):
 
 
 def eligible_participants(user):
-    """Consenting citizens matched to an activity the user may see: who can attend a session."""
+    """Citizens who consented to share with partners and are matched to an activity the user may
+    see: who can attend a session. Partners: only what Citizen.shown_to_partner allows."""
+    if user.role == "partner":
+        return Citizen.select().where(
+            (Citizen.organisation == user.organisation_id) & Citizen.shown_to_partner(user.partner_id)
+        )
     activities = Activity.visible_to(user).select(Activity.id)
-    # Partners see no citizens at all except these participants; staff only those they may see.
-    citizens = Citizen.select() if user.role == "partner" else Citizen.visible_to(user)
     return (
-        citizens.join(Referral)
+        Citizen.visible_to(user)
+        .join(Referral)
         .join(Match, on=(Match.referral == Referral.id))
         .where(
             (Citizen.organisation == user.organisation_id)
-            & Citizen.consent_on.is_null(False)
+            & Citizen.partner_consent_on.is_null(False)
+            & Citizen.erased_at.is_null()
             & Match.activity.in_(activities)
         )
         .distinct()
@@ -172,5 +178,5 @@ class AttendanceAdmin(BrobyggerModelView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        if request.method == "POST" and model.citizen and model.citizen.consent_on is None:
+        if request.method == "POST" and model.citizen and model.citizen.partner_consent_on is None:
             raise ValidationError(_l("Attendance is only recorded for citizens who have consented."))

@@ -2,7 +2,7 @@
 
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
 from wtforms import PasswordField
-from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from i18n import _l
@@ -56,8 +56,37 @@ class UserAdmin(BrobyggerModelView):
 class OrganisationAdmin(BrobyggerModelView):
     access = {"admin": "re"}
     column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
-    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
+    form_columns = (
+        "name",
+        "slug",
+        "minimal_records",
+        "allow_anonymous",
+        "max_case_days",
+        "retention_closed_months",
+        "retention_declined_months",
+    )
     column_exclude_list = ("created_at", "updated_at", "version")
+    form_args = {
+        "retention_closed_months": {"validators": [InputRequired()]},
+        "retention_declined_months": {"validators": [InputRequired()]},
+    }
+
+    def on_model_change(self, form, model, is_created):
+        from privacy.retention import settings_problem
+
+        super().on_model_change(form, model, is_created)
+        problem = settings_problem(model.retention_closed_months, model.retention_declined_months)
+        if problem:
+            raise ValidationError(problem)
+
+    def after_model_change(self, form, model, is_created):
+        # Minimal records switched on: the free text written so far is hidden; offer to erase it.
+        from flask import flash
+
+        from privacy.minimal import existing_free_text
+
+        if model.minimal_records and existing_free_text(model):
+            flash(_l("Minimal records is on. Free text written before is hidden; review and erase it under Privacy."))
 
 
 class LookupAdmin(BrobyggerModelView):

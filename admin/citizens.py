@@ -15,6 +15,27 @@ from models.referral import Referral
 CONTACT_DETAILS = ("name", "phone", "email", "address")
 
 
+CONSENTS = (
+    ("consent_on", "consent_how"),
+    ("partner_consent_on", "partner_consent_how"),
+    ("gp_consent_on", "gp_consent_how"),
+)
+
+
+def consent_problem(citizen):
+    """Each consent is a date and how it was given; neither in the future nor one without the other."""
+    today = datetime.date.today()
+    for date_name, how_name in CONSENTS:
+        given, how = getattr(citizen, date_name), getattr(citizen, how_name)
+        if given and given > today:
+            return _l("The consent date cannot be in the future.")
+        if given and not how:
+            return _l("Say how each consent was given (orally, in writing, ...).")
+        if how and not given:
+            return _l("Give the date of each consent you say was given.")
+    return None
+
+
 class CitizenAdmin(BrobyggerModelView):
     access = CASE_WORKERS
     search_hint = _l("Search by name, initials, postal code or phone")
@@ -40,7 +61,12 @@ class CitizenAdmin(BrobyggerModelView):
         "lives_alone",
         "gp_practice",
         "consent_on",
+        "consent_how",
         "consent_scope",
+        "partner_consent_on",
+        "partner_consent_how",
+        "gp_consent_on",
+        "gp_consent_how",
     )
     form_args = {
         "birth_year": {
@@ -58,6 +84,8 @@ class CitizenAdmin(BrobyggerModelView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
+        if model.erased_at is not None:
+            raise ValidationError(_l("The citizen is anonymised; the record cannot be changed."))
         model.initials = (model.initials or "").strip()
         if not model.initials:
             raise ValidationError(_l("Enter initials or a pseudonym."))
@@ -68,8 +96,9 @@ class CitizenAdmin(BrobyggerModelView):
                 raise ValidationError(
                     _l("An anonymous citizen has initials or a pseudonym only: leave name and contact details empty.")
                 )
-        if model.consent_on and model.consent_on > datetime.date.today():
-            raise ValidationError(_l("The consent date cannot be in the future."))
+        problem = consent_problem(model)
+        if problem:
+            raise ValidationError(problem)
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:

@@ -17,6 +17,7 @@ from models.referral import Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
+from models.erasure import Erasure
 from models.base import StaleRecordError
 
 MODELS = (
@@ -38,6 +39,7 @@ MODELS = (
     CaseClosure,
     Instrument,
     Measurement,
+    Erasure,
 )
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "Measurement",
     "Citizen",
     "Contact",
+    "Erasure",
     "ContactKind",
     "Match",
     "Organisation",

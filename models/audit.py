@@ -12,11 +12,15 @@ ACTIONS = (
     ("export", _l("Exported")),
     ("login", _l("Logged in")),
     ("login_failed", _l("Failed login")),
+    ("erase", _l("Anonymised")),
+    ("access_report", _l("Access report produced")),
 )
 
 
 class AuditLog(TenantModel):
-    """Who did what to which record, when. Never the content. Append-only."""
+    """Who did what to which record, when. Never the content, never a name: a citizen is a record
+    id, so erasing a citizen leaves every entry as it is. Append-only: no view edits or deletes an
+    entry, and on PostgreSQL a trigger (migration 026) refuses UPDATE and DELETE."""
 
     organisation = organisation_fk(null=True)
     user = ForeignKeyField(User, null=True, backref="+", verbose_name=_l("User"))

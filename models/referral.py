@@ -54,6 +54,8 @@ class Referral(VersionedModel):
         verbose_name=_l("Review date"),
         help_text=_l("When to look at the case again, e.g. against the agreed end criteria."),
     )
+    # Kept when the citizen is anonymised: the age band at referral instead of the birth year.
+    age_band = CharField(max_length=10, null=True, verbose_name=_l("Age band at referral"))
     # Case number and the citizen's name, folded, so cases are found by who they are about.
     search_key = CharField(max_length=500, default="")
 

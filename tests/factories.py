@@ -67,6 +67,11 @@ def make_citizen(org, **kw):
             "gender": "female",
             "postal_code": "2450",
             "consent_on": datetime.date(2025, 1, 1),
+            "consent_how": "oral",
+            "partner_consent_on": datetime.date(2025, 1, 1),
+            "partner_consent_how": "oral",
+            "gp_consent_on": datetime.date(2025, 1, 1),
+            "gp_consent_how": "written",
             **kw,
         }
     )

@@ -65,7 +65,7 @@ def objection(referral, closure):
 
 def feedback_for(referral):
     """What the referring GP may be told: only status facts, nothing from free-text notes, and
-    only when the citizen has consented to contact (their consent covers the feedback)."""
+    only when the citizen has consented to the GP being informed (a consent of its own)."""
     citizen = referral.citizen
     closure = (
         CaseClosure.select(CaseClosure, ClosureReason)
@@ -80,7 +80,7 @@ def feedback_for(referral):
     return {
         "referral": referral,
         "citizen_label": str(citizen) if not citizen.anonymous else citizen.initials,
-        "consented": citizen.consent_on is not None,
+        "consented": citizen.gp_consent_on is not None and citizen.erased_at is None,
         "contacted": referral.first_contact_on,
         "joined_community": bool(joined),
         "communities": joined,

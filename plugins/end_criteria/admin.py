@@ -11,6 +11,7 @@ from admin.base import BrobyggerModelView, RoleView, to_int
 from i18n import _, _l
 from models import AuditLog, Referral
 from plugins.end_criteria import service
+from plugins.end_criteria.models import JUSTIFICATIONS
 
 COORDINATING = ("admin", "coordinator")
 CASE_WORKERS = ("admin", "coordinator", "bridge_builder")
@@ -144,5 +145,8 @@ def close_section(referral, user, form):
             "agreed": agreed,
             "checked": checked,
             "justification": form.get("justification", "") if form else "",
+            "justification_code": form.get("justification_code", "") if form else "",
+            "minimal": user.organisation.minimal_records,
+            "justifications": JUSTIFICATIONS,
         },
     }

@@ -1,12 +1,21 @@
 """The end_criteria plugin's tables (prefixed `ec_`): criteria, those agreed per case, and how a
 closing measured up against them."""
 
-from peewee import BooleanField, DateField, ForeignKeyField, IntegerField, TextField
+from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField
 
 from i18n import _l
 from models import CaseClosure, Referral, User
 from models.base import BaseModel
 from models.lookups import Lookup
+
+JUSTIFICATIONS = (
+    ("citizen_wish", _l("The citizen wishes to end the case")),
+    ("moved", _l("The citizen moved or entered a nursing home")),
+    ("died", _l("The citizen died")),
+    ("professional_help", _l("The citizen needs professional help instead")),
+    ("no_contact", _l("The citizen could not be reached")),
+    ("other_goal", _l("The citizen reached another goal than the agreed criteria")),
+)
 
 
 class EndCriterion(Lookup):
@@ -41,6 +50,8 @@ class ClosureReview(BaseModel):
     closure = ForeignKeyField(CaseClosure, backref="+", unique=True, on_delete="CASCADE")
     unmet_required = IntegerField(default=0)
     justification = TextField(null=True)
+    # Minimal-records organisations choose a justification from JUSTIFICATIONS instead of writing one.
+    justification_code = CharField(max_length=30, null=True, choices=JUSTIFICATIONS)
 
     class Meta:
         table_name = "ec_closure_review"

@@ -71,12 +71,18 @@ def find_similar_citizens(organisation_id, name, initials, birth_year, postal_co
 CONTACT_FIELDS = ("phone", "email", "gp_practice")
 
 
-def _complete(citizen, data, today):
+def consent_way(source):
+    """How a consent recorded by an intake was given: ticked by the citizen or the referrer on the
+    public form, or told to staff."""
+    return "digital" if source == "public_form" else "oral"
+
+
+def _complete(citizen, data, today, how="oral"):
     """Fill what a known citizen lacks from a new intake: consent, and contact details in empty
     fields (never for anonymous citizens). Nothing already recorded is overwritten."""
     changed = False
     if data.get("consent") and citizen.consent_on is None:
-        citizen.consent_on, citizen.consent_scope = today, "Kontakt fra brobygger"
+        citizen.consent_on, citizen.consent_how = today, how
         changed = True
     if not citizen.anonymous and not data.get("anonymous"):
         for name in CONTACT_FIELDS:
@@ -134,11 +140,11 @@ def register_intake(
                 email=None if anonymous else (data.get("email") or "").strip() or None,
                 gp_practice=(data.get("gp_practice") or "").strip() or None,
                 consent_on=today if data.get("consent") else None,
-                consent_scope="Kontakt fra brobygger" if data.get("consent") else None,
+                consent_how=consent_way(source) if data.get("consent") else None,
             )
         else:
             citizen = existing_citizen
-            _complete(citizen, data, today)
+            _complete(citizen, data, today, consent_way(source))
         channel = ReferralChannel.get_or_none(
             (ReferralChannel.id == data.get("channel")) & (ReferralChannel.organisation == organisation_id)
         )

@@ -1,0 +1,451 @@
+"""Privacy (issue 11): tags and introspection, the access report, erasure, retention, the audit
+log's append-only rule, the record of processing, consents as data."""
+
+import datetime
+import inspect
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from peewee import ForeignKeyField, IntegerField
+
+from models import (
+    AuditLog,
+    CaseClosure,
+    Citizen,
+    ClosureReason,
+    Erasure,
+    Instrument,
+    Referral,
+    ReferralReasonLink,
+    StatusChange,
+)
+from models.base import BaseModel
+from privacy import processing
+from tests import factories
+
+# Strings only the erased citizen has: none may survive an erasure anywhere in the database.
+SECRETS = {
+    "name": "Ingeborg Zyxwvutsen",
+    "initials": "QZX",
+    "phone": "55598761",
+    "email": "zyxwvut@example.dk",
+    "address": "Qwertyvej 17",
+    "gp_practice": "Laegehuset Plmoknij",
+    "consent_scope": "Samtykke Vbnhgtyr",
+    "referrer_name": "Dr. Ujmnhytg",
+    "referrer_phone": "44487650",
+    "case_note": "Sagsnote Rfvtgbyh",
+    "contact_note": "Samtalenote Edcrfvtg",
+    "closing_note": "Afslutning Wsxedcrf",
+    "collab_summary": "Resume Qazwsxed",
+    "collab_scope": "Omfang Tgbyhnuj",
+    "justification": "Begrundelse Ikolpmnb",
+    "answer": "Svar Yhnujmik",
+    "status_note": "Status Okmijnuh",
+}
+
+
+def full_citizen(world):
+    """A citizen of world.a with one row of every kind that can refer to a citizen, and two
+    closed cases, so an erasure and an access report have everything to deal with."""
+    from plugins.collaboration.models import CollaborationNote, GpFeedback
+    from plugins.end_criteria.models import AgreedCriterion, ClosureCheck, ClosureReview, EndCriterion
+    from plugins.intake.models import IntakeAnswer, IntakeSubmission
+
+    a = world.a
+    citizen = factories.make_citizen(
+        a.org,
+        name=SECRETS["name"],
+        initials=SECRETS["initials"],
+        birth_year=1941,
+        gender="male",
+        phone=SECRETS["phone"],
+        email=SECRETS["email"],
+        address=SECRETS["address"],
+        gp_practice=SECRETS["gp_practice"],
+        consent_scope=SECRETS["consent_scope"],
+        lives_alone=True,
+    )
+    cases = []
+    for received in (datetime.date(2023, 2, 1), datetime.date(2024, 3, 1)):
+        case = factories.make_referral(
+            a.org,
+            citizen=citizen,
+            received_on=received,
+            referrer_name=SECRETS["referrer_name"],
+            referrer_phone=SECRETS["referrer_phone"],
+            note=SECRETS["case_note"],
+            assigned_to=a.users["bridge_builder"],
+            first_contact_on=received + datetime.timedelta(days=3),
+        )
+        ReferralReasonLink.create(referral=case, reason=a.reason)
+        factories.make_contact(case, note=SECRETS["contact_note"], minutes=45, date=received)
+        factories.make_match(case, a.activity, status="joined", started_on=received)
+        StatusChange.create(referral=case, from_status="received", to_status="contacted", note=SECRETS["status_note"])
+        reason = ClosureReason.select().where(ClosureReason.organisation == a.org).first()
+        closure = CaseClosure.create(
+            organisation=a.org,
+            referral=case,
+            closed_on=received + datetime.timedelta(days=100),
+            reason=reason,
+            note=SECRETS["closing_note"],
+        )
+        Referral.update(status="closed").where(Referral.id == case.id).execute()
+        instrument = Instrument.select().where(Instrument.organisation == a.org).first()
+        from models import Measurement
+
+        Measurement.create(
+            organisation=a.org,
+            referral=case,
+            instrument=instrument,
+            phase="intake",
+            taken_on=received,
+            answers=json.dumps([1] * len(instrument.item_list)),
+            score=float(len(instrument.item_list)),
+        )
+        service = factories.make_partner(a.org, name=f"Socialpsykiatrien {case.id}")
+        CollaborationNote.create(
+            organisation=a.org,
+            referral=case,
+            service=service,
+            date=received,
+            consent_on=received,
+            consent_scope=SECRETS["collab_scope"],
+            summary=SECRETS["collab_summary"],
+        )
+        GpFeedback.create(organisation=a.org, referral=case, form="print")
+        criterion = EndCriterion.create(organisation=a.org, name=f"Kriterium {case.id}", required=True)
+        AgreedCriterion.create(referral=case, criterion=criterion, agreed_on=received)
+        ClosureCheck.create(closure=closure, criterion=criterion, met=False)
+        ClosureReview.create(closure=closure, unmet_required=1, justification=SECRETS["justification"])
+        IntakeSubmission.create(
+            organisation=a.org, token=f"tok-{case.id}", reference=f"REF-{case.id}", referral=case, source="staff_intake"
+        )
+        IntakeAnswer.create(
+            organisation=a.org,
+            referral=case,
+            question_label="Hvad ønsker du?",
+            kind="long_text",
+            value=json.dumps(SECRETS["answer"]),
+        )
+        IntakeAnswer.create(organisation=a.org, referral=case, question_label="Bor alene?", kind="yes_no", value="true")
+        cases.append(case)
+    factories.make_attendance(a.other_session, citizen)
+    return Citizen.get_by_id(citizen.id), cases
+
+
+# -- tags and introspection ------------------------------------------------------------------
+def test_every_field_of_every_model_referring_to_a_citizen_is_tagged(app):
+    tables = {m._meta.table_name for m, _fks in processing.citizen_models()}
+    # Core and plugin models, found through their foreign keys (a closing's review through the closing).
+    assert {"citizen", "referral", "contact", "match", "attendance", "measurement", "case_closure"} <= tables
+    assert {"collab_note", "collab_gp_feedback", "intake_answer", "ec_closure_review", "ec_closure_check"} <= tables
+    assert processing.untagged_fields() == []
+
+
+def test_a_new_model_referring_to_a_citizen_is_found_and_must_be_tagged(app):
+    class Diary(BaseModel):  # a model someone adds later, two steps away from the citizen
+        contact = ForeignKeyField(factories.Contact, backref="+")
+        mood = IntegerField(null=True)
+
+        class Meta:
+            table_name = "test_diary"
+
+    models = [*processing.all_models(), Diary]
+    assert Diary in dict(processing.citizen_models(models))
+    assert processing.untagged_fields(models) == ["test_diary.contact", "test_diary.mood"]
+    assert Diary not in processing.all_models()  # test models never leak into the app's inventory
+
+
+# -- art. 15: the access report --------------------------------------------------------------
+def test_access_report_covers_every_model_and_the_access_log(app, world, login):
+    from privacy.access_report import collect
+
+    citizen, cases = full_citizen(world)
+    admin = world.a.users["admin"]
+    c = login(admin)
+    assert c.get(f"/admin/citizen/details/?id={citizen.id}").status_code == 200  # logged as a view
+    with app.test_request_context():
+        report = collect(citizen, producer=admin.name)
+    by_table = {s["table"]: s for s in report["sections"]}
+    # Completeness: every model that refers to the citizen has a section, and each has rows here.
+    assert set(by_table) == {m._meta.table_name for m, _fks in processing.citizen_models()}
+    empty = [table for table, section in by_table.items() if not section["rows"]]
+    assert empty == [], f"add rows of these models to full_citizen(): {empty}"
+    assert by_table["citizen"]["rows"][0]["name"] == SECRETS["name"]
+    assert len(by_table["referral"]["rows"]) == 2
+    assert {r["note"] for r in by_table["contact"]["rows"]} == {SECRETS["contact_note"]}
+    # The access log: who (name and role) did what to which record, when.
+    views = [e for e in report["access_log"] if e["action"] == "view" and e["record_type"] == "Citizen"]
+    assert views and views[-1]["user"] == admin.name and views[-1]["role"] == "Administrator"
+    json.dumps(report)  # machine-readable as it is
+
+
+def test_access_report_pdf_and_zip_are_produced_and_audited(app, world, login):
+    citizen, _cases = full_citizen(world)
+    coordinator = world.a.users["coordinator"]
+    c = login(coordinator)
+    page = c.get(f"/admin/citizen/details/?id={citizen.id}")
+    assert b"access-report-pdf" in page.data and b"who-saw" not in page.data  # who-saw: admins only
+    response = c.get(f"/admin/privacy/citizen/{citizen.id}/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Indsigt" in text and SECRETS["name"] in text and "Adgangslog" in text and coordinator.name in text
+    response = c.get(f"/admin/privacy/citizen/{citizen.id}/report.zip")
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert sorted(archive.namelist()) == [f"indsigt-{citizen.id}.json", f"indsigt-{citizen.id}.pdf"]
+    data = json.loads(archive.read(f"indsigt-{citizen.id}.json"))
+    assert data["citizen_number"] == citizen.id
+    assert any(e["action"] == "access_report" for e in data["access_log"])  # the PDF before it is logged
+    produced = AuditLog.select().where(
+        (AuditLog.action == "access_report") & (AuditLog.record_id == citizen.id) & (AuditLog.user == coordinator.id)
+    )
+    assert produced.count() == 2
+
+
+@pytest.mark.parametrize("role", ["bridge_builder", "partner", "evaluator"])
+def test_access_report_is_for_admins_and_coordinators_only(world, login, role):
+    c = login(world.a.users[role])
+    for url in ("report.pdf", "report.zip", "log/", "erase/"):
+        assert c.get(f"/admin/privacy/citizen/{world.a.citizen.id}/{url}").status_code == 403
+
+
+def test_another_organisations_citizen_is_not_found(world, login):
+    c = login(world.a.users["admin"])
+    for url in ("report.pdf", "report.zip", "log/", "erase/"):
+        assert c.get(f"/admin/privacy/citizen/{world.b.citizen.id}/{url}").status_code == 404
+    assert (
+        c.post(
+            f"/admin/privacy/citizen/{world.b.citizen.id}/erase/", data={"reason": "request", "confirm": "y"}
+        ).status_code
+        == 404
+    )
+    assert Citizen.get_by_id(world.b.citizen.id).erased_at is None
+
+
+def test_who_saw_a_citizen_for_admins(world, login):
+    a = world.a
+    login(a.users["bridge_builder"]).get(f"/admin/referral/details/?id={a.referral.id}")
+    login(a.users["coordinator"]).get(f"/admin/citizen/details/?id={a.citizen.id}")
+    admin = login(a.users["admin"])
+    page = admin.get(f"/admin/privacy/citizen/{a.citizen.id}/log/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert a.users["bridge_builder"].name in text and a.users["coordinator"].name in text
+    assert "Brobygger" in text and "Koordinator" in text
+    assert login(a.users["coordinator"]).get(f"/admin/privacy/citizen/{a.citizen.id}/log/").status_code == 403
+
+
+# -- art. 17: erasure --------------------------------------------------------------------------
+PERIOD = (datetime.date(2020, 1, 1), datetime.date.today())
+
+
+def _plain(value):
+    """Figures as plain data (lazy strings as text, rows as dicts) so before/after compare."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__data__"):
+        return _plain(dict(value.__data__))
+    if isinstance(value, int | float | str | bool | datetime.date) or value is None:
+        return value
+    return str(value)
+
+
+def _call_report(function, user):
+    """Call a report function with what it asks for: the user, and a period if it takes one."""
+    params = list(inspect.signature(function).parameters)
+    if len(params) >= 3:
+        return function(user, *PERIOD)
+    return function(user)
+
+
+def report_functions():
+    """Every report of the organisation, by name → function(user[, start, end]).
+
+    The built-in ones below, plus every public function of a `reports` module if there is one
+    (its REPORTS dict when it has one): a new report is covered without editing this test."""
+    from admin.caseload import open_cases
+    from admin.overview import figures_for
+    from plugins.end_criteria.service import summary
+
+    found = {
+        "overview": figures_for,
+        "closures": summary,
+        "caseload (team)": lambda user: list(open_cases(user, False).dicts()),
+        "caseload (own)": lambda user: list(open_cases(user, True).dicts()),
+    }
+    import importlib
+
+    for name in ("reports", "models.reports"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        registry = getattr(module, "REPORTS", None)
+        if registry is None:
+            registry = {
+                n: f
+                for n, f in inspect.getmembers(module, inspect.isfunction)
+                if not n.startswith("_")
+                and f.__module__ == module.__name__
+                and list(inspect.signature(f).parameters)[:1] == ["user"]
+            }
+        found.update({f"{name}.{n}": f for n, f in registry.items()})
+    return found
+
+
+def all_figures(world):
+    users = [world.a.users[r] for r in ("admin", "coordinator", "bridge_builder", "evaluator")]
+    return {
+        (name, user.role): _plain(_call_report(function, user))
+        for name, function in report_functions().items()
+        for user in users
+    }
+
+
+def erase_via_page(login, admin, citizen, **data):
+    return login(admin).post(
+        f"/admin/privacy/citizen/{citizen.id}/erase/", data={"reason": "request", "confirm": "y", **data}
+    )
+
+
+def test_every_report_gives_the_same_figures_after_an_erasure(app, world, login):
+    citizen, cases = full_citizen(world)
+    for status in ("received", "active", "closed", "declined"):  # company: other citizens and cases
+        factories.make_referral(world.a.org, citizen=factories.make_citizen(world.a.org, gender="male"), status=status)
+    with app.test_request_context():
+        before = all_figures(world)
+    response = erase_via_page(login, world.a.users["admin"], citizen)
+    assert response.status_code == 302
+    erased = Citizen.get_by_id(citizen.id)
+    assert erased.erased_at is not None and erased.name is None and erased.initials == f"#{citizen.id}"
+    assert erased.birth_year is None and erased.gender == "male"
+    assert [Referral.get_by_id(c.id).age_band for c in cases] == ["80-89", "80-89"]  # 1941: 82 and 83 at referral
+    with app.test_request_context():
+        after = all_figures(world)
+    assert set(after) == set(before)
+    for key in before:
+        assert after[key] == before[key], key
+
+
+def test_erasure_leaves_a_pseudonymous_tombstone_and_no_name_in_the_audit(app, world, login):
+    citizen, cases = full_citizen(world)
+    admin = world.a.users["admin"]
+    before = AuditLog.select().count()
+    assert erase_via_page(login, admin, citizen, reason="consent_withdrawn").status_code == 302
+    tombstone = Erasure.get(Erasure.citizen_number == citizen.id)
+    assert (tombstone.by_id, tombstone.reason, tombstone.cases) == (admin.id, "consent_withdrawn", 2)
+    entry = AuditLog.select().where(AuditLog.action == "erase").get()
+    assert (entry.model, entry.record_id, entry.user_id) == ("Citizen", citizen.id, admin.id)
+    assert AuditLog.select().count() > before  # nothing of the log was removed
+    page = login(admin).get(f"/admin/citizen/details/?id={citizen.id}").get_data(as_text=True)
+    assert SECRETS["name"] not in page and f"#{citizen.id}" in page
+
+
+def test_erasing_twice_or_with_an_open_case_is_refused_and_changes_nothing(app, world, login):
+    admin = world.a.users["admin"]
+    open_citizen = world.a.citizen  # world.a.referral is open
+    response = erase_via_page(login, admin, open_citizen)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert f"#{world.a.referral.id}" in text and "åben" in text
+    assert Citizen.get_by_id(open_citizen.id).name == open_citizen.name and Erasure.select().count() == 0
+
+    citizen, _cases = full_citizen(world)
+    unconfirmed = erase_via_page(login, admin, citizen, confirm="")
+    assert unconfirmed.status_code == 200 and Citizen.get_by_id(citizen.id).erased_at is None
+    assert erase_via_page(login, admin, citizen).status_code == 302
+    again = erase_via_page(login, admin, citizen)
+    assert again.status_code == 200 and "allerede anonymiseret" in again.get_data(as_text=True)
+    assert Erasure.select().count() == 1 and AuditLog.select().where(AuditLog.action == "erase").count() == 1
+
+
+def test_an_erasure_that_fails_half_way_leaves_everything_as_it_was(app, world, monkeypatch):
+    from privacy import erasure
+
+    citizen, cases = full_citizen(world)
+    original = erasure._derived
+
+    def fail_on_referral(model, ids, citizen_id):
+        if model is Referral:
+            raise RuntimeError("disk full")
+        return original(model, ids, citizen_id)
+
+    monkeypatch.setattr(erasure, "_derived", fail_on_referral)
+    with app.app_context(), pytest.raises(RuntimeError):
+        erasure.erase(citizen, world.a.users["admin"])
+    kept = Citizen.get_by_id(citizen.id)
+    assert (kept.name, kept.erased_at, kept.birth_year) == (SECRETS["name"], None, 1941)
+    assert Referral.get_by_id(cases[0].id).referrer_name == SECRETS["referrer_name"]
+    assert Erasure.select().count() == 0
+
+
+def _scan_postgres(database):
+    """Every text column of every table, searched for each secret (case-insensitively)."""
+    columns = database.execute_sql(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND data_type IN ('text', 'character varying', 'character', 'json', 'jsonb')"
+    ).fetchall()
+    found = []
+    for table, column in columns:
+        for secret in SECRETS.values():
+            hit = database.execute_sql(
+                # Identifiers come from information_schema, the value is a parameter.
+                f'SELECT 1 FROM "{table}" WHERE "{column}"::text ILIKE %s LIMIT 1',  # noqa: S608
+                (f"%{secret}%",),
+            ).fetchone()
+            if hit:
+                found.append((table, column, secret))
+    return found
+
+
+def _scan_sqlite_file(path):
+    data = b"".join(Path(f"{path}{suffix}").read_bytes() for suffix in ("", "-wal") if Path(f"{path}{suffix}").exists())
+    data = data.lower()
+    return [secret for secret in SECRETS.values() if secret.lower().encode() in data]
+
+
+def test_no_string_of_an_erased_citizen_is_left_in_the_database(app, world, login, database_url):
+    from extensions import db
+
+    citizen, _cases = full_citizen(world)
+    is_sqlite = database_url.startswith("sqlite")
+    path = database_url.split("sqlite:///", 1)[1] if is_sqlite else None
+    if is_sqlite:
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert len(_scan_sqlite_file(path)) == len(SECRETS)  # the scan finds them while they are there
+        assert db.execute_sql("PRAGMA secure_delete").fetchone()[0] == 1
+    else:
+        assert len({s for _t, _c, s in _scan_postgres(db.obj)}) == len(SECRETS)
+    assert erase_via_page(login, world.a.users["admin"], citizen).status_code == 302
+    if is_sqlite:
+        db.close()
+        assert _scan_sqlite_file(path) == []
+    else:
+        assert _scan_postgres(db.obj) == []
+
+
+# -- the audit log is append-only --------------------------------------------------------------
+def test_the_audit_log_refuses_update_and_delete_in_the_database(app, world, login):
+    from peewee import DatabaseError
+
+    from extensions import db
+
+    login(world.a.users["admin"]).get(f"/admin/citizen/details/?id={world.a.citizen.id}")
+    entry = AuditLog.select().order_by(AuditLog.id.desc()).first()
+    for statement in (
+        AuditLog.update(record_id=1).where(AuditLog.id == entry.id),
+        AuditLog.delete().where(AuditLog.id == entry.id),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), db.atomic():
+            statement.execute()
+    assert AuditLog.get_by_id(entry.id).record_id == entry.record_id
