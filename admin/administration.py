@@ -2,11 +2,12 @@
 
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
 from wtforms import PasswordField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from i18n import _l
 from models.audit import ACTIONS, AuditLog
+from models.organisation import Organisation
 from models.user import ROLES, User
 
 ADMIN_ONLY = {"admin": "rcedx"}
@@ -66,15 +67,16 @@ class OrganisationAdmin(BrobyggerModelView):
         "retention_declined_months",
     )
     column_exclude_list = ("created_at", "updated_at", "version")
-    form_args = {
-        "retention_closed_months": {"validators": [InputRequired()]},
-        "retention_declined_months": {"validators": [InputRequired()]},
-    }
 
     def on_model_change(self, form, model, is_created):
         from privacy.retention import settings_problem
 
         super().on_model_change(form, model, is_created)
+        # Left empty: the defaults (24 and 6 months), never "keep for ever".
+        if model.retention_closed_months is None:
+            model.retention_closed_months = Organisation.retention_closed_months.default
+        if model.retention_declined_months is None:
+            model.retention_declined_months = Organisation.retention_declined_months.default
         problem = settings_problem(model.retention_closed_months, model.retention_declined_months)
         if problem:
             raise ValidationError(problem)

@@ -7,7 +7,7 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from admin.base import RoleView
+from admin.base import RoleView, to_int
 from i18n import _, _l
 from models import AuditLog, Citizen
 from privacy import access_report, minimal, processing, retention
@@ -26,16 +26,12 @@ class PrivacyView(RoleView):
         if current_user.role != "admin":
             abort(403)
 
-    def _citizen(self, citizen_id):
-        """The citizen in the user's scope, or 404 (another organisation's citizen included)."""
-        citizen = Citizen.visible_to(current_user).where(Citizen.id == citizen_id).first()
+    def _citizen(self):
+        """The citizen `?id=` in the user's scope, or 404 (another organisation's citizen included)."""
+        citizen = Citizen.visible_to(current_user).where(Citizen.id == to_int(request.args.get("id"))).first()
         if citizen is None:
             abort(404)
         return citizen
-
-    @expose("/")
-    def index(self):
-        return redirect(url_for(".retention_view"))
 
     # -- art. 15 ----------------------------------------------------------------------------
     def _report(self, citizen):
@@ -43,9 +39,9 @@ class PrivacyView(RoleView):
         AuditLog.record("access_report", citizen, citizen.id)
         return report
 
-    @expose("/citizen/<int:citizen_id>/report.pdf")
-    def report_pdf(self, citizen_id):
-        citizen = self._citizen(citizen_id)
+    @expose("/report.pdf")
+    def report_pdf(self):
+        citizen = self._citizen()
         pdf = access_report.render_pdf(self._report(citizen))
         return Response(
             pdf,
@@ -53,9 +49,9 @@ class PrivacyView(RoleView):
             headers={"Content-Disposition": f"attachment; filename=indsigt-{citizen.id}.pdf"},
         )
 
-    @expose("/citizen/<int:citizen_id>/report.zip")
-    def report_zip(self, citizen_id):
-        citizen = self._citizen(citizen_id)
+    @expose("/report.zip")
+    def report_zip(self):
+        citizen = self._citizen()
         data = access_report.render_zip(self._report(citizen))
         return Response(
             data,
@@ -63,20 +59,20 @@ class PrivacyView(RoleView):
             headers={"Content-Disposition": f"attachment; filename=indsigt-{citizen.id}.zip"},
         )
 
-    @expose("/citizen/<int:citizen_id>/log/")
-    def access_log_view(self, citizen_id):
+    @expose("/log/")
+    def access_log_view(self):
         """Who saw or changed citizen X (any of their records), for admins."""
         self._require_admin()
-        citizen = self._citizen(citizen_id)
+        citizen = self._citizen()
         entries = access_report.access_log(rows_of(citizen.id))
         AuditLog.record("view", "AccessLog", citizen.id)
         return self.render("privacy/access_log.html", citizen=citizen, entries=entries)
 
     # -- art. 17 ----------------------------------------------------------------------------
-    @expose("/citizen/<int:citizen_id>/erase/", methods=("GET", "POST"))
-    def erase_view(self, citizen_id):
+    @expose("/erase/", methods=("GET", "POST"))
+    def erase_view(self):
         self._require_admin()
-        citizen = self._citizen(citizen_id)
+        citizen = self._citizen()
         form = EraseCitizenForm()
         problem = refusal(citizen)
         if request.method == "POST" and problem is None and form.validate():
@@ -92,8 +88,9 @@ class PrivacyView(RoleView):
         return self.render("privacy/erase.html", citizen=citizen, form=form, problem=problem)
 
     # -- retention --------------------------------------------------------------------------
-    @expose("/retention/")
-    def retention_view(self):
+    @expose("/")
+    def index(self):
+        """Upcoming anonymisations (retention), for coordinators and admins."""
         org = current_user.organisation
         rows = retention.upcoming(org)
         return self.render(

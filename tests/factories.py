@@ -102,6 +102,13 @@ def make_match(referral, activity, **kw):
     return Match.create(**{"organisation": referral.organisation_id, "referral": referral, "activity": activity, **kw})
 
 
+def make_participant(activity, status="suggested"):
+    """A citizen a partner may see at `activity`: consented to sharing, matched on an open case."""
+    citizen = make_citizen(activity.organisation_id)
+    make_match(make_referral(activity.organisation_id, citizen=citizen), activity, status=status)
+    return citizen
+
+
 def make_attendance(session, citizen):
     return Attendance.create(organisation=session.organisation_id, session=session, citizen=citizen)
 

@@ -293,6 +293,16 @@ MATRIX = {
     "gp_feedback.fhir":            (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "caseload.index":              (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "closures.export":             (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Privacy (issue 11): access reports and upcoming anonymisations for admins and coordinators;
+    # who saw a citizen, erasure, the record of processing and old free text for admins only.
+    "privacy.index":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.report_pdf":          (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.report_zip":          (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.access_log_view":     (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.erase_view":          (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.processing_view":     (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.processing_markdown": (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.free_text_view":      (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # intake_answer (part of a case, kept as answered): admin rx, coordinator rx, bridge_builder r
     "intake_answer.index_view":    (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "intake_answer.details_view":  (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -431,7 +441,7 @@ def deletable_record(view, world):
         "citizen": lambda: factories.make_citizen(org),
         "activity": lambda: factories.make_activity(org, partner=a.partner),
         "activity_session": lambda: factories.make_session(a.activity, date=next(_dates)),
-        "attendance": lambda: factories.make_attendance(a.session, factories.make_citizen(org)),
+        "attendance": lambda: factories.make_attendance(a.session, factories.make_participant(a.activity)),
         "partner": lambda: factories.make_partner(org),
         "user": lambda: factories.make_user(org, "bridge_builder"),
         "organisation": lambda: org,  # nobody may delete an organisation
@@ -475,6 +485,15 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
             elif endpoint in ("gp_feedback.index", "gp_feedback.fhir"):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, id=world.a.referral.id)))
+            elif endpoint in (
+                "privacy.report_pdf",
+                "privacy.report_zip",
+                "privacy.access_log_view",
+                "privacy.erase_view",
+            ):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, id=world.a.citizen.id)))
+            elif endpoint.startswith("privacy."):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "followups.done":
                 probes.append(_followup_done_probe(endpoint, samples["collab_note"]))
             elif endpoint == "ec_agree.index":
@@ -579,7 +598,7 @@ def observe(client, probe):
     if not probe.url:
         return "no probe for this endpoint: teach build_probes its URL", []
     response = client.open(probe.url, method=probe.method, data=probe.data)
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # a PDF or ZIP is not text
     problems = []
     if "Traceback" in body or re.search(r'File "[^"]+\.py", line \d+', body):
         problems.append(f"the {response.status_code} page shows a Python traceback")
