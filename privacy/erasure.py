@@ -8,7 +8,9 @@ name records, never people); a pseudonymous tombstone (models.Erasure) says who 
 #N when and why. One transaction: all of it or nothing.
 """
 
-from peewee import SqliteDatabase
+import logging
+
+from peewee import OperationalError, SqliteDatabase
 
 from extensions import db
 from i18n import _l
@@ -20,6 +22,8 @@ from models.referral import OPEN_STATUSES
 from models.search import fold
 from privacy import processing
 from privacy.processing import BAND, CLEAR, DERIVED, MARK, PSEUDONYM, TEXT_ANSWERS
+
+log = logging.getLogger(__name__)
 
 # Intake answer kinds whose answers are the citizen's own words or a date about them.
 TEXT_KINDS = ("short_text", "long_text", "date")
@@ -158,4 +162,7 @@ def _checkpoint():
     """On SQLite, fold the write-ahead log into the database file and empty it, so no page with
     the erased text stays behind in the log (secure_delete zeroes it in the file itself)."""
     if isinstance(db.obj, SqliteDatabase) and not db.in_transaction():
-        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except OperationalError:  # a reader still holds the log: the next checkpoint folds it in
+            log.warning("WAL checkpoint after an erasure was postponed by a reader")

@@ -125,7 +125,8 @@ def run(dry_run=False, today=None, organisations=None, echo=print):
 
     today = today or datetime.date.today()
     done = 0
-    for organisation in organisations or Organisation.select().order_by(Organisation.id):
+    # Read everything before writing: an open read cursor would block SQLite's checkpoint.
+    for organisation in list(organisations or Organisation.select().order_by(Organisation.id)):
         for citizen, until, cases in due_now(organisation, today):
             cases_text = ", ".join(f"#{c}" for c in cases)
             if dry_run:

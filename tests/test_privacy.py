@@ -18,6 +18,7 @@ from models import (
     ClosureReason,
     Erasure,
     Instrument,
+    Organisation,
     Referral,
     ReferralReasonLink,
     StatusChange,
@@ -447,3 +448,199 @@ def test_the_audit_log_refuses_update_and_delete_in_the_database(app, world, log
         with pytest.raises(DatabaseError, match="append-only"), db.atomic():
             statement.execute()
     assert AuditLog.get_by_id(entry.id).record_id == entry.record_id
+
+
+# -- retention -------------------------------------------------------------------------------
+def _ended_case(org, closed_on=None, declined_on=None, **citizen):
+    """A citizen with one case that was closed on `closed_on` or declined on `declined_on`."""
+    person = factories.make_citizen(org, **citizen)
+    case = factories.make_referral(
+        org, citizen=person, received_on=(closed_on or declined_on) - datetime.timedelta(days=30)
+    )
+    if closed_on:
+        reason = ClosureReason.select().where(ClosureReason.organisation == org).first()
+        CaseClosure.create(organisation=org, referral=case, closed_on=closed_on, reason=reason)
+        Referral.update(status="closed").where(Referral.id == case.id).execute()
+    else:
+        at = datetime.datetime.combine(declined_on, datetime.time(12))
+        StatusChange.create(referral=case, from_status="received", to_status="declined", at=at)
+        Referral.update(status="declined").where(Referral.id == case.id).execute()
+    return person, case
+
+
+def test_retention_dry_run_changes_nothing_and_the_run_is_idempotent(app, world, runner):
+    org = world.a.org  # defaults: closed cases 24 months, declined referrals 6 months
+    today = datetime.date(2026, 6, 1)
+    old_closed, _ = _ended_case(org, closed_on=datetime.date(2024, 5, 1), name="Gammel Lukket")
+    young_closed, _ = _ended_case(org, closed_on=datetime.date(2025, 1, 1), name="Ung Lukket")
+    old_declined, _ = _ended_case(org, declined_on=datetime.date(2025, 11, 1), name="Gammel Afvist")
+    young_declined, _ = _ended_case(org, declined_on=datetime.date(2026, 3, 1), name="Ung Afvist")
+    reopened, case = _ended_case(org, closed_on=datetime.date(2023, 1, 1), name="Genåbnet")
+    factories.make_referral(org, citizen=reopened)  # a new, open case: never due
+    due = {old_closed.id, old_declined.id}
+
+    result = runner.invoke(args=["retention", "run", "--dry-run", "--today", today.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert {f"would anonymise citizen #{n}" in result.output for n in due} == {True}
+    assert "2 citizen(s) would be anonymised; nothing was changed" in result.output
+    assert Citizen.select().where(Citizen.erased_at.is_null(False)).count() == 0 and Erasure.select().count() == 0
+
+    result = runner.invoke(args=["retention", "run", "--today", today.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "2 citizen(s) anonymised" in result.output
+    erased = {c.id for c in Citizen.select().where(Citizen.erased_at.is_null(False))}
+    assert erased == due
+    assert {e.reason for e in Erasure.select()} == {"retention"} and Erasure.select().count() == 2
+    assert Citizen.get_by_id(old_closed.id).name is None and Citizen.get_by_id(young_closed.id).name == "Ung Lukket"
+
+    again = runner.invoke(args=["retention", "run", "--today", today.isoformat()])
+    assert again.exit_code == 0 and "Nothing is due." in again.output and Erasure.select().count() == 2
+    assert {young_declined.id, reopened.id}.isdisjoint(erased)
+
+
+def test_an_interrupted_dry_run_leaves_nothing_behind(app, world):
+    from privacy import retention
+
+    org = world.a.org
+    for n in range(3):
+        _ended_case(org, closed_on=datetime.date(2020, 1, 1 + n))
+    seen = []
+
+    def interrupt(line):
+        seen.append(line)
+        raise KeyboardInterrupt  # Ctrl-C after the first line
+
+    with app.app_context(), pytest.raises(KeyboardInterrupt):
+        retention.run(dry_run=True, echo=interrupt)
+    assert len(seen) == 1
+    assert Citizen.select().where(Citizen.erased_at.is_null(False)).count() == 0 and Erasure.select().count() == 0
+
+
+def test_coordinators_see_upcoming_anonymisations(world, login):
+    org = world.a.org
+    soon, _ = _ended_case(org, closed_on=datetime.date.today() - datetime.timedelta(days=24 * 30 + 5), name="Snart")
+    later, _ = _ended_case(org, closed_on=datetime.date.today() - datetime.timedelta(days=30), name="Senere")
+    text = login(world.a.users["coordinator"]).get("/admin/privacy/").get_data(as_text=True)
+    assert "Kommende anonymiseringer" in text and "Snart" in text and "Senere" not in text
+    assert login(world.b.users["coordinator"]).get("/admin/privacy/").get_data(as_text=True).count("Snart") == 0
+
+
+@pytest.mark.parametrize(
+    ("closed", "declined", "ok"),
+    [("0", "6", False), ("1200", "6", False), ("24", "0", False), ("24", "61", False), ("12", "3", True)],
+)
+def test_retention_settings_are_validated(world, login, closed, declined, ok):
+    org = world.a.org
+    data = {
+        "name": org.name,
+        "slug": org.slug,
+        "max_case_days": "365",
+        "retention_closed_months": closed,
+        "retention_declined_months": declined,
+        "version": str(org.version if hasattr(org, "version") else 1),
+    }
+    response = login(world.a.users["admin"]).post(f"/admin/organisation/edit/?id={org.id}", data=data)
+    kept = Organisation.get_by_id(org.id)
+    if ok:
+        assert response.status_code == 302 and (kept.retention_closed_months, kept.retention_declined_months) == (12, 3)
+    else:
+        assert response.status_code == 200 and "opbevaringsperioden skal være mellem" in response.get_data(as_text=True)
+        assert (kept.retention_closed_months, kept.retention_declined_months) == (24, 6)
+
+
+def test_the_readme_gives_the_retention_command():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "flask --app app retention run" in readme and "## Privacy" in readme
+
+
+# -- art. 30: the record of processing ----------------------------------------------------------
+def test_record_of_processing_page_and_markdown(world, login):
+    admin = login(world.a.users["admin"])
+    page = admin.get("/admin/privacy/processing/").get_data(as_text=True)
+    assert "Fortegnelse over behandlingsaktiviteter" in page and "Kontaktoplysninger" in page
+    markdown = admin.get("/admin/privacy/processing.md")
+    assert markdown.status_code == 200 and markdown.mimetype == "text/markdown"
+    text = markdown.get_data(as_text=True)
+    assert text.startswith("# Fortegnelse over behandlingsaktiviteter — Alfa")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == len(processing.record_of_processing())
+    assert any("| Borger | Telefon | Kontaktoplysninger |" in row for row in rows)
+    assert login(world.a.users["coordinator"]).get("/admin/privacy/processing.md").status_code == 403
+
+
+# -- consents as data ------------------------------------------------------------------------------
+def test_consents_are_recorded_each_with_date_and_how(world, login):
+    a = world.a
+    client = login(a.users["coordinator"])
+    base = {"initials": "KB", "name": "Karen Bruun", "gender": "female", "version": str(a.citizen.version)}
+    refused = client.post(
+        f"/admin/citizen/edit/?id={a.citizen.id}",
+        data={**base, "gp_consent_on": "2025-02-01", "gp_consent_how": "__None"},
+    )  # a date without how it was given
+    assert refused.status_code == 200 and "Angiv, hvordan hvert samtykke er givet" in refused.get_data(as_text=True)
+    saved = client.post(
+        f"/admin/citizen/edit/?id={a.citizen.id}",
+        data={
+            **base,
+            "consent_on": "2025-01-05",
+            "consent_how": "oral",
+            "gp_consent_on": "2025-02-01",
+            "gp_consent_how": "written",
+        },
+    )
+    assert saved.status_code == 302
+    citizen = Citizen.get_by_id(a.citizen.id)
+    assert (citizen.consent_how, citizen.gp_consent_on, citizen.gp_consent_how) == (
+        "oral",
+        datetime.date(2025, 2, 1),
+        "written",
+    )
+    assert citizen.partner_consent_on == datetime.date(2025, 1, 1)  # untouched: each consent on its own
+
+
+def test_gp_feedback_needs_the_gp_consent_not_the_contact_consent(world, login):
+    a = world.a
+    citizen = factories.make_citizen(a.org, gp_consent_on=None, gp_consent_how=None)  # contact consent only
+    case = factories.make_referral(a.org, citizen=citizen, assigned_to=a.users["bridge_builder"])
+    client = login(a.users["bridge_builder"])
+    assert client.get(f"/admin/gp-feedback/?id={case.id}").status_code == 302
+    Citizen.update(gp_consent_on=datetime.date(2025, 3, 1), gp_consent_how="written").where(
+        Citizen.id == citizen.id
+    ).execute()
+    assert client.get(f"/admin/gp-feedback/?id={case.id}").status_code == 200
+
+
+# -- issue 9.12 / DESIGN §6: what partners see of participants --------------------------------------
+@pytest.mark.parametrize(
+    ("match_status", "case_status", "partner_consent", "shown"),
+    [
+        ("suggested", "active", True, True),  # a first-time visitor can be ticked
+        ("tried", "contacted", True, True),
+        ("joined", "waiting", True, True),
+        ("stopped", "active", True, False),
+        ("joined", "closed", True, False),
+        ("joined", "active", False, False),  # contact consent alone is not enough
+    ],
+)
+def test_partners_see_only_consenting_participants_matched_on_an_open_case(
+    world, login, match_status, case_status, partner_consent, shown
+):
+    a = world.a
+    citizen = factories.make_citizen(
+        a.org,
+        name="Vibeke Deltager",
+        initials="VD",
+        partner_consent_on=datetime.date(2025, 1, 1) if partner_consent else None,
+        partner_consent_how="written" if partner_consent else None,
+    )
+    case = factories.make_referral(a.org, citizen=citizen, status=case_status)
+    factories.make_match(case, a.activity, status=match_status)
+    factories.make_attendance(a.session, citizen)
+    partner = login(a.users["partner"])
+    lookup = partner.get("/admin/attendance/ajax/lookup/?name=citizen&query=vib").get_json()
+    listed = "Vibeke" in partner.get("/admin/attendance/").get_data(as_text=True)
+    assert (any(label == "Vibeke" for _id, label in lookup), listed) == (shown, shown)
+    other = factories.make_match(factories.make_referral(a.org, citizen=citizen), a.other_activity, status="joined")
+    assert other  # a match to another partner's activity never shows the citizen to this partner
+    if not shown:
+        assert "Vibeke" not in partner.get("/admin/attendance/").get_data(as_text=True)
