@@ -448,17 +448,17 @@ class BrobyggerModelView(ModelView):
                 blocking.append(str(fk.model._meta.table_name))
         return blocking
 
+    def delete_blocked_message(self, model):
+        """What to tell someone whose delete is refused because other records refer to the record."""
+        return _(
+            "“%(record)s” cannot be deleted because other records refer to it. Deactivate or archive it instead.",
+            record=str(model),
+        )
+
     def delete_model(self, model):
         blocking = self.blocking_dependents(model)
         if blocking:
-            flash(
-                _(
-                    "“%(record)s” cannot be deleted because other records refer to it. "
-                    "Deactivate or archive it instead.",
-                    record=str(model),
-                ),
-                "error",
-            )
+            flash(self.delete_blocked_message(model), "error")
             return False
         try:
             with db.atomic():

@@ -8,7 +8,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from admin.cases import CASE_WORKERS
-from i18n import _l
+from i18n import _, _l
 from models.citizen import GENDERS, Citizen
 from models.referral import Referral
 
@@ -99,6 +99,14 @@ class CitizenAdmin(BrobyggerModelView):
         problem = consent_problem(model)
         if problem:
             raise ValidationError(problem)
+
+    def delete_blocked_message(self, model):
+        # There is no archive: a citizen with history is anonymised (privacy/erasure.py) instead.
+        return _(
+            "“%(record)s” has cases or attendance and cannot be deleted. To remove the citizen's personal "
+            "data, close their cases and choose Anonymise on the citizen's page.",
+            record=str(model),
+        )
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:

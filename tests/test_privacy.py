@@ -644,3 +644,11 @@ def test_partners_see_only_consenting_participants_matched_on_an_open_case(
     assert other  # a match to another partner's activity never shows the citizen to this partner
     if not shown:
         assert "Vibeke" not in partner.get("/admin/attendance/").get_data(as_text=True)
+
+
+def test_deleting_a_citizen_with_history_points_to_anonymisation(world, login):
+    a = world.a
+    response = login(a.users["admin"]).post("/admin/citizen/delete/", data={"id": a.citizen.id}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "vælg Anonymisér på borgerens side" in text and "arkivér" not in text
+    assert Citizen.get_by_id(a.citizen.id).name == a.citizen.name
