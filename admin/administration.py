@@ -5,7 +5,7 @@ from wtforms import PasswordField
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
-from i18n import _l
+from i18n import _, _l
 from models.audit import ACTIONS, AuditLog
 from models.organisation import Organisation
 from models.user import ROLES, User
@@ -88,7 +88,7 @@ class OrganisationAdmin(BrobyggerModelView):
         from privacy.minimal import existing_free_text
 
         if model.minimal_records and existing_free_text(model):
-            flash(_l("Minimal records is on. Free text written before is hidden; review and erase it under Privacy."))
+            flash(_("Minimal records is on. Free text written before is hidden; review and erase it under Privacy."))
 
 
 class LookupAdmin(BrobyggerModelView):

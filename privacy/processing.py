@@ -153,7 +153,7 @@ TAGS = {
         "to_status": _stat("case"),
         "by": _STAFF,
         "at": _stat("case"),
-        "note": Tag("case", CLEAR, free_text=True),
+        "note": _stat("case"),  # set by the workflow only ("reopened"), never typed
     },
     "case_closure": {
         "referral": _LINK,

@@ -221,3 +221,16 @@ def test_free_text_from_before_the_switch_is_listed_and_erased_on_confirmation(m
         login(minimal_world.b.users["admin"]).post("/admin/privacy/free-text/", data={"confirm": "y"}).status_code
         == 200
     )
+
+
+def test_switching_minimal_records_on_points_to_the_free_text_left(world, login):
+    a = world.a
+    Contact.update(note=OLD_TEXT).where(Contact.id == a.contact.id).execute()
+    admin = login(a.users["admin"])
+    data = {"name": a.org.name, "slug": a.org.slug, "minimal_records": "y", "max_case_days": "365"}
+    data.update(retention_closed_months="24", retention_declined_months="6")
+    response = admin.post(f"/admin/organisation/edit/?id={a.org.id}", data=data, follow_redirects=True)
+    assert "Fritekst skrevet før er skjult" in response.get_data(as_text=True)
+    details = admin.get(f"/admin/referral/details/?id={a.referral.id}").get_data(as_text=True)
+    assert OLD_TEXT not in details  # hidden from the moment of the switch
+    assert Contact.get_by_id(a.contact.id).note == OLD_TEXT  # but only erased on confirmation

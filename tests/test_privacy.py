@@ -45,7 +45,6 @@ SECRETS = {
     "collab_scope": "Omfang Tgbyhnuj",
     "justification": "Begrundelse Ikolpmnb",
     "answer": "Svar Yhnujmik",
-    "status_note": "Status Okmijnuh",
 }
 
 
@@ -85,7 +84,7 @@ def full_citizen(world):
         ReferralReasonLink.create(referral=case, reason=a.reason)
         factories.make_contact(case, note=SECRETS["contact_note"], minutes=45, date=received)
         factories.make_match(case, a.activity, status="joined", started_on=received)
-        StatusChange.create(referral=case, from_status="received", to_status="contacted", note=SECRETS["status_note"])
+        StatusChange.create(referral=case, from_status="received", to_status="contacted", note="reopened")
         reason = ClosureReason.select().where(ClosureReason.organisation == a.org).first()
         closure = CaseClosure.create(
             organisation=a.org,
@@ -537,7 +536,6 @@ def test_retention_settings_are_validated(world, login, closed, declined, ok):
         "max_case_days": "365",
         "retention_closed_months": closed,
         "retention_declined_months": declined,
-        "version": str(org.version if hasattr(org, "version") else 1),
     }
     response = login(world.a.users["admin"]).post(f"/admin/organisation/edit/?id={org.id}", data=data)
     kept = Organisation.get_by_id(org.id)

@@ -100,8 +100,9 @@ def record_feedback(referral, form, user):
     if recent.exists():
         return
     with db.atomic():
-        GpFeedback.create(organisation=referral.organisation_id, referral=referral.id, form=form, by=user.id)
-        AuditLog.record("export", "GpFeedback", referral.id, user=user)
+        feedback = GpFeedback.create(organisation=referral.organisation_id, referral=referral.id, form=form, by=user.id)
+        # The feedback's own id, so the citizen's access log (privacy/access_report.py) finds it.
+        AuditLog.record("export", feedback, feedback.id, user=user)
 
 
 def fhir_bundle(referral, sender_name, texts):
