@@ -1,10 +1,15 @@
+"""Citizens (borgere): named or anonymous, and the one function that registers one."""
+
+import datetime
+
 from peewee import BooleanField, CharField, DateField, DateTimeField, IntegerField, fn
 
 from i18n import _l
-from models.base import VersionedModel, organisation_fk
+from models.organisation import VersionedModel, organisation_fk
+from models.roles import BRIDGE_BUILDER, TEAM_LEADS
+from models.rules import RuleError, check_birth_year, clean_text, normalise_email, not_in_future
 
 GENDERS = (("female", _l("Woman")), ("male", _l("Man")), ("other", _l("Other")), ("unknown", _l("Not stated")))
-PARTNER_VISIBLE_MATCHES = ("suggested", "tried", "joined")
 CONSENT_WAYS = (
     ("oral", _l("Orally")),
     ("written", _l("In writing")),
@@ -21,6 +26,59 @@ AGE_BANDS = (
     (80, 89, "80-89"),
     (90, 200, "90+"),
 )
+
+
+def age_band(age):
+    """The report band ("60-69") an age falls in, or None for an unknown age."""
+    if age is None:
+        return None
+    return next((label for low, high, label in AGE_BANDS if low <= age <= high), None)
+
+
+# What an anonymous citizen never has.
+CONTACT_DETAILS = ("name", "phone", "email", "address")
+ANONYMOUS_WITH_DETAILS = _l(
+    "An anonymous citizen has initials or a pseudonym only: leave name and contact details empty."
+)
+NO_INITIALS = _l("Enter initials or a pseudonym.")
+CONSENT_IN_FUTURE = _l("The consent date cannot be in the future.")
+ERASED = _l("The citizen is anonymised; the record cannot be changed.")
+# Consents as data: each a date and how it was given (contact, share with partners, inform the GP).
+CONSENTS = (
+    ("consent_on", "consent_how"),
+    ("partner_consent_on", "partner_consent_how"),
+    ("gp_consent_on", "gp_consent_how"),
+)
+
+
+def check_consents(citizen):
+    """Each consent has both its date (not in the future) and how it was given, or neither."""
+    for date_name, how_name in CONSENTS:
+        given, how = getattr(citizen, date_name), getattr(citizen, how_name) or None
+        not_in_future(given, CONSENT_IN_FUTURE)
+        if given and not how:
+            raise RuleError(_l("Say how each consent was given (orally, in writing, ...)."))
+        if how and not given:
+            raise RuleError(_l("Give the date of each consent you say was given."))
+
+
+def initials_from(name):
+    """ "Søren Mørk" → "SM": the initials a citizen gets when only a name is given."""
+    return "".join(part[0] for part in (name or "").split() if part)[:20].upper()
+
+
+def check_anonymity(anonymous, initials, details, allow_anonymous=True):
+    """The anonymity rule: an anonymous citizen has initials or a pseudonym and nothing else,
+    and only in an organisation that registers anonymous citizens. `details` are the values of
+    CONTACT_DETAILS."""
+    if not anonymous:
+        return
+    if not allow_anonymous:
+        raise RuleError(_l("Your organisation does not register anonymous citizens."))
+    if not (initials or "").strip():
+        raise RuleError(NO_INITIALS)
+    if any((value or "").strip() for value in details):
+        raise RuleError(ANONYMOUS_WITH_DETAILS)
 
 
 class Citizen(VersionedModel):
@@ -79,15 +137,14 @@ class Citizen(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         """Bridge builders see citizens with a case visible to them, or with no case yet."""
-        from models.referral import Referral
-
+        Referral = cls.case_model()
         query = super().visible_to(user)
-        if user.role == "bridge_builder":
+        if user.role == BRIDGE_BUILDER:
             # Correlated EXISTS, one index probe per citizen: an IN list or an uncorrelated
             # NOT EXISTS made PostgreSQL hash every referral in the database.
             of_citizen = Referral.citizen == cls.id
             query = query.where(Referral.exists_for(of_citizen, user) | ~Referral.exists_for(of_citizen))
-        elif user.role not in ("admin", "coordinator"):
+        elif user.role not in TEAM_LEADS:
             query = query.where(False)
         return query
 
@@ -96,31 +153,58 @@ class Citizen(VersionedModel):
         """The one rule for what a partner may see of a citizen (DESIGN.md §6): only with the
         citizen's consent to share with partners, and only while a match to one of the partner's
         activities is suggested, tried or joined on an open case — so a first-time visitor can be
-        ticked, and nobody else is shown."""
-        from models.activity import Activity
-        from models.referral import OPEN_STATUSES, Match, Referral
-
+        ticked, and nobody else is shown. (Models reached through backrefs: no import cycle.)"""
+        Referral = cls.case_model()
+        Match = Referral.matches.rel_model
+        Activity = Match.activity.rel_model
         matched = (
             Match.select(Match.id)
             .join(Referral, on=(Match.referral == Referral.id))
             .join(Activity, on=(Match.activity == Activity.id))
             .where(
                 (Referral.citizen == cls.id)
-                & Referral.status.in_(OPEN_STATUSES)
-                & Match.status.in_(PARTNER_VISIBLE_MATCHES)
+                & Referral.open_filter()
+                & Match.status.in_(Match.SHOWN_TO_PARTNERS)
                 & (Activity.partner == partner_id)
             )
             .limit(1)
         )
         return cls.partner_consent_on.is_null(False) & cls.erased_at.is_null() & fn.EXISTS(matched)
 
-    def save(self, *args, **kwargs):
-        from models.referral import Referral
+    @classmethod
+    def case_model(cls):
+        """The case model (Referral), reached through its backref: models/referral.py imports this
+        module, so importing it here would make the model graph a cycle."""
+        return cls.referrals.rel_model
 
+    def clean(self, organisation):
+        """Normalise the record and check every rule on it before a save (RuleError if one fails).
+        Admin forms, intake and import all call it, through create_citizen or directly."""
+        self.name = clean_text(self.name)
+        self.initials = clean_text(self.initials) or initials_from(self.name)
+        if not self.initials:
+            raise RuleError(NO_INITIALS)
+        for name in ("postal_code", "phone", "address", "gp_practice", "consent_scope"):
+            setattr(self, name, clean_text(getattr(self, name)))
+        self.email = normalise_email(self.email)
+        check_anonymity(
+            self.anonymous,
+            self.initials,
+            [getattr(self, name) for name in CONTACT_DETAILS],
+            allow_anonymous=organisation.allow_anonymous,
+        )
+        check_birth_year(self.birth_year)
+        if self.erased_at is not None:
+            raise RuleError(ERASED)
+        check_consents(self)
+        self.gender = self.gender or "unknown"
+        return self
+
+    def save(self, *args, **kwargs):
         renamed = self.id is not None
         result = super().save(*args, **kwargs)
-        if renamed:
-            Referral.refresh_search_keys(self)
+        if renamed:  # the cases' search keys hold the citizen's name
+            self.case_model().refresh_search_keys(self)
         return result
 
     def __str__(self):
@@ -137,15 +221,7 @@ class Citizen(VersionedModel):
 
     @property
     def age(self):
-        import datetime
-
         return datetime.date.today().year - self.birth_year if self.birth_year else None
-
-    @property
-    def age_band(self):
-        import datetime
-
-        return age_band_of(self.birth_year, datetime.date.today())
 
     @property
     def is_erased(self):
@@ -156,5 +232,14 @@ def age_band_of(birth_year, on):
     """The age band (e.g. "70-79") of someone born in `birth_year` on the date `on`, or None."""
     if not birth_year or on is None:
         return None
-    age = on.year - birth_year
-    return next((label for low, high, label in AGE_BANDS if low <= age <= high), None)
+    return age_band(on.year - birth_year)
+
+
+def create_citizen(organisation, **fields):
+    """Register a citizen in `organisation` from plain values (the model's field names): the one
+    way a citizen is created — by the admin form's rules, staff intake, the public form and import.
+    Raises RuleError when a rule fails; nothing is stored then."""
+    citizen = Citizen(organisation=organisation.id, **fields)
+    citizen.clean(organisation)
+    citizen.save()
+    return citizen

@@ -6,7 +6,8 @@ It names no one but the staff member who did it: the citizen is a number, the re
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from i18n import _l
-from models.base import TenantModel, organisation_fk, utcnow
+from models.base import utcnow
+from models.organisation import TenantModel, organisation_fk
 from models.user import User
 
 ERASURE_REASONS = (

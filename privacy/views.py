@@ -7,7 +7,8 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from admin.base import RoleView, to_int
+from admin.loading import to_int
+from admin.pages import RoleView
 from i18n import _, _l
 from models import AuditLog, Citizen
 from privacy import access_report, minimal, processing, retention

@@ -5,6 +5,7 @@ import datetime
 import inspect
 import io
 import json
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -48,9 +49,10 @@ SECRETS = {
 }
 
 
-def full_citizen(world):
+def full_citizen(world, secrets=SECRETS):
     """A citizen of world.a with one row of every kind that can refer to a citizen, and two
     closed cases, so an erasure and an access report have everything to deal with."""
+    SECRETS = secrets  # noqa: N806 (the same names, this test's values)
     from plugins.collaboration.models import CollaborationNote, GpFeedback
     from plugins.end_criteria.models import AgreedCriterion, ClosureCheck, ClosureReview, EndCriterion
     from plugins.intake.models import IntakeAnswer, IntakeSubmission
@@ -390,7 +392,7 @@ def test_an_erasure_that_fails_half_way_leaves_everything_as_it_was(app, world, 
     assert Erasure.select().count() == 0
 
 
-def _scan_postgres(database):
+def _scan_postgres(database, secrets):
     """Every text column of every table, searched for each secret (case-insensitively)."""
     columns = database.execute_sql(
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
@@ -398,7 +400,7 @@ def _scan_postgres(database):
     ).fetchall()
     found = []
     for table, column in columns:
-        for secret in SECRETS.values():
+        for secret in secrets.values():
             hit = database.execute_sql(
                 # Identifiers come from information_schema, the value is a parameter.
                 f'SELECT 1 FROM "{table}" WHERE "{column}"::text ILIKE %s LIMIT 1',  # noqa: S608
@@ -409,30 +411,33 @@ def _scan_postgres(database):
     return found
 
 
-def _scan_sqlite_file(path):
+def _scan_sqlite_file(path, secrets):
     data = b"".join(Path(f"{path}{suffix}").read_bytes() for suffix in ("", "-wal") if Path(f"{path}{suffix}").exists())
     data = data.lower()
-    return [secret for secret in SECRETS.values() if secret.lower().encode() in data]
+    return [secret for secret in secrets.values() if secret.lower().encode() in data]
 
 
 def test_no_string_of_an_erased_citizen_is_left_in_the_database(app, world, login, database_url):
     from extensions import db
 
-    citizen, _cases = full_citizen(world)
+    # Strings of this test alone: earlier tests' rows were emptied without secure_delete.
+    suffix = uuid.uuid4().hex[:8]
+    secrets = {key: f"{value} {suffix}" for key, value in SECRETS.items()}
+    citizen, _cases = full_citizen(world, secrets)
     is_sqlite = database_url.startswith("sqlite")
     path = database_url.split("sqlite:///", 1)[1] if is_sqlite else None
     if is_sqlite:
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        assert len(_scan_sqlite_file(path)) == len(SECRETS)  # the scan finds them while they are there
+        assert len(_scan_sqlite_file(path, secrets)) == len(secrets)  # the scan finds them while they are there
         assert db.execute_sql("PRAGMA secure_delete").fetchone()[0] == 1
     else:
-        assert len({s for _t, _c, s in _scan_postgres(db.obj)}) == len(SECRETS)
+        assert len({s for _t, _c, s in _scan_postgres(db.obj, secrets)}) == len(secrets)
     assert erase_via_page(login, world.a.users["admin"], citizen).status_code == 302
     if is_sqlite:
         db.close()
-        assert _scan_sqlite_file(path) == []
+        assert _scan_sqlite_file(path, secrets) == []
     else:
-        assert _scan_postgres(db.obj) == []
+        assert _scan_postgres(db.obj, secrets) == []
 
 
 # -- the audit log is append-only --------------------------------------------------------------

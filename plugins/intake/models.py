@@ -4,9 +4,7 @@ import json
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from i18n import _l
-from models import Referral
-from models.base import BaseModel, TenantModel, VersionedModel, organisation_fk, utcnow
+from plugins.api import BaseModel, Organisation, Referral, TenantModel, VersionedModel, _, _l, organisation_fk, utcnow
 
 PUBLIC_GP, PUBLIC_SELF, STAFF = "public_gp", "public_self", "staff"
 AUDIENCES = (
@@ -60,8 +58,6 @@ class IntakeForm(VersionedModel):
 
     def active_questions(self):
         """The questions asked now: active ones, without free text in a minimal-records organisation."""
-        from models import Organisation
-
         query = IntakeQuestion.select().where((IntakeQuestion.form == self.id) & (IntakeQuestion.active == True))  # noqa: E712
         if Organisation.get_by_id(self.organisation_id).minimal_records:
             query = query.where(IntakeQuestion.kind.not_in(TEXT_KINDS))
@@ -146,7 +142,6 @@ class IntakeAnswer(TenantModel):
     @property
     def display(self):
         """The answer as text for people (Danish yes/no, dd.mm.yyyy dates, comma-joined choices)."""
-        from i18n import _
 
         value = self.data
         if self.kind == "yes_no":
@@ -157,6 +152,3 @@ class IntakeAnswer(TenantModel):
         if isinstance(value, list):
             return ", ".join(value)
         return "" if value is None else str(value)
-
-
-MODELS = (IntakeForm, IntakeQuestion, IntakeSubmission, IntakeAnswer)
