@@ -86,6 +86,18 @@ def init_admin(app):
     )
     admin.add_view(AttendanceAdmin(Attendance, name=_l("Attendance"), category=ACTIVITIES, endpoint="attendance"))
     admin.add_view(PartnerAdmin(Partner, name=_l("Partners"), category=ACTIVITIES, endpoint="partner"))
+    from admin.listings import ListingChangeView, WaitingListView
+
+    admin.add_view(
+        ListingChangeView(
+            name=_l("Listing changes"), category=ACTIVITIES, endpoint="listing_change", url="/admin/listing-changes"
+        )
+    )
+    admin.add_view(
+        WaitingListView(
+            name=_l("Waiting lists"), category=ACTIVITIES, endpoint="waiting_list", url="/admin/waiting-list"
+        )
+    )
     admin.add_view(UserAdmin(User, name=_l("Users"), category=ADMINISTRATION, endpoint="user"))
     admin.add_view(
         OrganisationAdmin(Organisation, name=_l("Organisation"), category=ADMINISTRATION, endpoint="organisation")
@@ -104,5 +116,17 @@ def init_admin(app):
     from privacy.views import init_privacy_views
 
     init_privacy_views(admin)
+    from admin.imports import ImportView
+    from admin.operator import OperatorView
+
+    admin.add_view(ImportView(name=_l("Import"), category=ADMINISTRATION, endpoint="imports", url="/admin/import"))
+    admin.add_view(OperatorView(name=_l("Organisations"), endpoint="operator", url="/admin/organisations"))
+    from reports.overview import overview_charts
+    from reports.views import NetworkReportView, ReportView
+
+    app.jinja_env.globals["overview_charts"] = overview_charts
+
+    admin.add_view(ReportView(name=_l("Reports"), endpoint="reports", url="/admin/reports"))
+    admin.add_view(NetworkReportView(name=_l("Network report"), endpoint="network_report", url="/admin/network-report"))
     app.extensions["brobygger_admin"] = admin
     return admin

@@ -1,6 +1,6 @@
 """Activities, their sessions and attendance, and the partners who run them."""
 
-from flask import request
+from flask import flash, request
 from flask_admin.contrib.peewee.filters import BooleanEqualFilter, DateBetweenFilter, FilterEqual
 from flask_login import current_user
 from markupsafe import escape
@@ -8,12 +8,16 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from admin.loading import ScopedAjaxLoader, lookup_filter
+from forms.activity import apply_schedule, fill_schedule, schedule_fields
 from i18n import _l
 from models import Activity, ActivityCategory, ActivitySession, Citizen, Partner
 from models.activity import FREQUENCY, WEEKDAYS
+from models.listing import divert_to_approval
 from models.referral import Match, Referral
 from models.roles import ADMIN, BRIDGE_BUILDER, COORDINATOR, PARTNER
+from models.schedule import ScheduleError
 from models.search import fold
+from models.sessions import duplicate_message, existing_session
 
 ACTIVITY_STAFF = {ADMIN: "rcedx", COORDINATOR: "rcex", BRIDGE_BUILDER: "rcex", PARTNER: "rce"}
 
@@ -24,7 +28,16 @@ class PartnerAdmin(BrobyggerModelView):
     column_list = ("name", "kind", "contact_name", "contact_phone", "agreement_until")
     column_sortable_list = ("name", "agreement_until")
     column_default_sort = "name"
-    form_columns = ("name", "kind", "contact_name", "contact_email", "contact_phone", "agreement", "agreement_until")
+    form_columns = (
+        "name",
+        "kind",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "agreement",
+        "agreement_until",
+        "active",
+    )
 
 
 class ActivityAdmin(BrobyggerModelView):
@@ -34,9 +47,7 @@ class ActivityAdmin(BrobyggerModelView):
         "name",
         "partner",
         "category",
-        "frequency",
-        "weekday",
-        "start_time",
+        "recurrence",
         "place",
         "is_practice",
         "leads_to",
@@ -49,26 +60,38 @@ class ActivityAdmin(BrobyggerModelView):
         FilterEqual(Activity.weekday, _l("Weekday"), options=[(str(k), v) for k, v in WEEKDAYS]),
         BooleanEqualFilter(Activity.is_practice, _l("Practice community")),
     )
+    column_labels = {"recurrence": _l("When")}
+    column_formatters = {"recurrence": lambda v, c, m, n: m.schedule.describe()}
+    column_formatters_detail = {"recurrence": lambda v, c, m, n: m.schedule.describe()}
     form_columns = (
         "name",
         "partner",
         "category",
         "focus",
-        "frequency",
-        "weekday",
         "start_time",
+        "end_time",
+        "active_from",
+        "active_until",
         "place",
+        "postal_code",
+        "city",
         "price",
         "age_min",
         "age_max",
+        "target_group",
         "capacity",
         "is_practice",
         "leads_to",
         "public",
-        "active_from",
-        "active_until",
         "description",
+        "step_free",
+        "accessible_toilet",
+        "hearing_loop",
+        "accessibility_note",
+        "contact_info",
+        "how_to_join",
     )
+    form_extra_fields = schedule_fields()
     form_args = {
         "age_min": {"validators": [Optional(), NumberRange(min=0, max=120)]},
         "age_max": {"validators": [Optional(), NumberRange(min=0, max=120)]},
@@ -82,6 +105,15 @@ class ActivityAdmin(BrobyggerModelView):
             lookup_filter(Activity.partner, _l("Partner"), Partner),
         ]
 
+    def on_form_prefill(self, form, id):
+        fill_schedule(form, self.get_one(id))
+
+    def _scope_form(self, form):
+        form = super()._scope_form(form)
+        if current_user.role == "partner" and "public" in form:
+            del form["public"]  # the organisation decides what is published
+        return form
+
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         if model.age_min is not None and model.age_max is not None and model.age_max < model.age_min:
@@ -90,6 +122,12 @@ class ActivityAdmin(BrobyggerModelView):
             raise ValidationError(_l("The end date cannot be before the start date."))
         if model.leads_to_id and model.leads_to_id == model.id:
             raise ValidationError(_l("An activity cannot lead to itself."))
+        try:
+            apply_schedule(form, model)
+        except ScheduleError as exc:
+            raise ValidationError(str(exc)) from exc
+        if current_user.role == "partner" and divert_to_approval(model, current_user, is_created):
+            flash(_l("Your changes to the public listing are sent to the organisation for approval."), "info")
 
 
 class ActivitySessionAdmin(BrobyggerModelView):
@@ -99,9 +137,23 @@ class ActivitySessionAdmin(BrobyggerModelView):
     column_sortable_list = ("date", "head_count")
     column_default_sort = ("date", True)
     column_filters = (DateBetweenFilter(ActivitySession.date, _l("Date")),)
+    form_columns = ("activity", "date", "head_count", "men", "women", "newcomers", "note_code", "notes")
+    form_args = {
+        name: {"validators": [Optional(), NumberRange(min=0, max=100000)]}
+        for name in ("head_count", "men", "women", "newcomers")
+    }
     free_text_fields = ("notes",)
-    form_columns = ("activity", "date", "head_count", "note_code", "notes")
-    form_args = {"head_count": {"validators": [Optional(), NumberRange(min=0, max=100000)]}}
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if model.activity_id and model.date:
+            try:
+                model.activity.check_session_date(model.date)
+            except ScheduleError as exc:
+                raise ValidationError(str(exc)) from exc
+            other = existing_session(model.activity_id, model.date, exclude_id=model.id)
+            if other is not None:  # point to the session already there, never a bare "duplicate"
+                raise ValidationError(f"{duplicate_message(other)} (#{other.id})")
 
     def get_filters(self):
         return [*super().get_filters(), lookup_filter(ActivitySession.activity, _l("Activity"), Activity)]
@@ -113,12 +165,9 @@ def _participant_label(view, context, model, name):
 
 
 def eligible_participants(user):
-    """Citizens who consented to share with partners and are matched to an activity the user may
-    see: who can attend a session. Partners: only what Citizen.shown_to_partner allows."""
-    if user.role == PARTNER:
-        return Citizen.select().where(
-            (Citizen.organisation == user.organisation_id) & Citizen.shown_to_partner(user.partner_id)
-        )
+    """Consenting citizens matched to an activity the user may see: who can attend a session."""
+    if user.role == PARTNER:  # DESIGN.md §6, one rule: Citizen.visible_to_partner
+        return Citizen.visible_to_partner(user.partner_id).where(Citizen.organisation == user.organisation_id)
     activities = Activity.visible_to(user).select(Activity.id)
     return (
         Citizen.visible_to(user)

@@ -1,23 +1,44 @@
 """Privacy (issue 11): consents as data, anonymisation marks, retention settings, the erasure
-tombstone, session note choices, and an append-only audit log on PostgreSQL."""
+tombstone, session note choices, and an append-only audit log (triggers on PostgreSQL and SQLite)."""
 
 import peewee as pw
 from peewee_migrate import Migrator
 
 from database import core_table
 
-# The audit log is append-only. The trigger (two on SQLite) refuses UPDATE and DELETE for every role, the app's
-# included; TRUNCATE (test teardown, a deliberate wipe by the database owner) is not a row change.
-# Erasure never needs to change an entry: entries hold record ids, never names.
-AUDIT_TRIGGER = """
+# The audit log is append-only. Triggers refuse DELETE, and every UPDATE but one: filling in an
+# entry's row count (`rows`, NULL until the page has counted what it showed — audit_trail.py) with
+# every other column unchanged. Items (audit_log_item) are insert-only. TRUNCATE (test teardown, a
+# deliberate wipe by the database owner) is not a row change. Erasure never changes an entry:
+# entries hold record ids, never names.
+AUDIT_COLUMNS = ("id", "created_at", "updated_at", "organisation_id", "user_id", "role", "action", "model")
+AUDIT_COLUMNS += ("record_id", "at", "detail")
+UNCHANGED = " AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in AUDIT_COLUMNS)
+PG_TRIGGERS = f"""
 CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION USING MESSAGE = 'audit_log is append-only: ' || TG_OP || ' refused';
+    IF TG_OP = 'UPDATE' AND OLD.rows IS NULL AND {UNCHANGED} THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_item_append_only BEFORE UPDATE OR DELETE ON audit_log_item
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 """
+SQLITE_TRIGGERS = (
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    f"WHEN NOT (OLD.rows IS NULL AND {UNCHANGED.replace('IS NOT DISTINCT FROM', 'IS')}) "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END",
+    "CREATE TRIGGER audit_log_item_no_update BEFORE UPDATE ON audit_log_item "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log_item is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER audit_log_item_no_delete BEFORE DELETE ON audit_log_item "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log_item is append-only: DELETE refused'); END",
+)
 
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
@@ -58,22 +79,25 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     # Contacts given before this version were consents to be contacted; say so.
     migrator.sql("UPDATE citizen SET consent_how = 'oral' WHERE consent_on IS NOT NULL")
     if isinstance(database, pw.PostgresqlDatabase):
-        migrator.sql(AUDIT_TRIGGER)
+        migrator.sql(PG_TRIGGERS)
     else:
-        for op in ("UPDATE", "DELETE"):
-            migrator.sql(
-                f"CREATE TRIGGER audit_log_no_{op.lower()} BEFORE {op} ON audit_log "
-                f"BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: {op} refused'); END"
-            )
+        for statement in SQLITE_TRIGGERS:
+            migrator.sql(statement)
 
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     if isinstance(database, pw.PostgresqlDatabase):
         migrator.sql("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
+        migrator.sql("DROP TRIGGER IF EXISTS audit_log_item_append_only ON audit_log_item")
         migrator.sql("DROP FUNCTION IF EXISTS audit_log_append_only()")
     else:
-        migrator.sql("DROP TRIGGER IF EXISTS audit_log_no_update")
-        migrator.sql("DROP TRIGGER IF EXISTS audit_log_no_delete")
+        for name in (
+            "audit_log_no_update",
+            "audit_log_no_delete",
+            "audit_log_item_no_update",
+            "audit_log_item_no_delete",
+        ):
+            migrator.sql(f"DROP TRIGGER IF EXISTS {name}")
     migrator.remove_model("erasure")
     migrator.remove_fields("activity_session", "note_code")
     migrator.remove_fields("organisation", "retention_closed_months", "retention_declined_months")

@@ -13,10 +13,13 @@ from models.user import User
 from models.citizen import Citizen
 from models.activity import Activity, ActivitySession, Attendance
 from models.referral import Contact, Match, Referral, ReferralReasonLink
-from models.audit import AuditLog
+from models.audit import AuditLog, AuditLogItem
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
 from models.erasure import Erasure
+from models.referral import CaseAssignment
+from models.network import Network, NetworkEvaluator, NetworkMember
+from models.listing import ListingChange, WaitingListEntry
 from models.base import StaleRecordError
 
 __all__ = [
@@ -25,11 +28,18 @@ __all__ = [
     "ActivitySession",
     "Attendance",
     "AuditLog",
+    "AuditLogItem",
+    "CaseAssignment",
     "CaseClosure",
     "ClosureReason",
     "Instrument",
     "Measurement",
+    "Network",
+    "NetworkEvaluator",
+    "NetworkMember",
     "Citizen",
+    "ListingChange",
+    "WaitingListEntry",
     "Contact",
     "Erasure",
     "ContactKind",

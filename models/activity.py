@@ -1,5 +1,7 @@
 """Activities (tilbud) run by partners, their sessions and who attended."""
 
+import datetime
+
 from peewee import (
     BooleanField,
     CharField,
@@ -16,6 +18,7 @@ from models.lookups import ActivityCategory
 from models.organisation import TenantModel, VersionedModel, organisation_fk
 from models.partner import Partner
 from models.roles import PARTNER
+from models.user import User
 
 FOCUS = (("social", _l("Social")), ("diet", _l("Diet")), ("exercise", _l("Exercise")))
 FREQUENCY = (
@@ -48,6 +51,7 @@ class Activity(VersionedModel):
     """A community offer (tilbud) run by a partner, or a practice community run by us."""
 
     organisation = organisation_fk()
+    external_id = CharField(max_length=100, null=True, verbose_name=_l("External id"))  # set by import
     search_key = CharField(max_length=500, default="")
     partner = ForeignKeyField(Partner, backref="activities", verbose_name=_l("Partner"))
     name = CharField(max_length=200, verbose_name=_l("Name"))
@@ -56,6 +60,12 @@ class Activity(VersionedModel):
     frequency = CharField(max_length=20, choices=FREQUENCY, default="weekly", verbose_name=_l("Frequency"))
     weekday = IntegerField(null=True, choices=WEEKDAYS, verbose_name=_l("Weekday"))
     start_time = TimeField(null=True, verbose_name=_l("Time"))
+    # The schedule (models/schedule.py): an RFC 5545 RRULE value, None for "now and then"; frequency
+    # and weekday above are kept in step with it for the older filters and searches.
+    recurrence = CharField(max_length=200, null=True, verbose_name=_l("Recurrence rule"))
+    end_time = TimeField(null=True, verbose_name=_l("Ends at"))
+    cancelled_dates = TextField(null=True, verbose_name=_l("Cancelled dates"))
+    moved_dates = TextField(null=True, verbose_name=_l("Moved dates"))
     place = CharField(max_length=200, null=True, verbose_name=_l("Place"))
     price = CharField(max_length=20, choices=PRICE, default="free", verbose_name=_l("Price"))
     age_min = IntegerField(null=True, verbose_name=_l("Age from"))
@@ -77,6 +87,16 @@ class Activity(VersionedModel):
     active_from = DateField(null=True, verbose_name=_l("Active from"))
     active_until = DateField(null=True, verbose_name=_l("Active until"))
     description = TextField(null=True, verbose_name=_l("Description"))
+    # The public listing (the directory, iCal feeds and the HSDS export show these).
+    postal_code = CharField(max_length=10, null=True, verbose_name=_l("Postal code"))
+    city = CharField(max_length=100, null=True, verbose_name=_l("Town"))
+    target_group = CharField(max_length=200, null=True, verbose_name=_l("Target group"))
+    step_free = BooleanField(default=False, verbose_name=_l("Step-free access"))
+    accessible_toilet = BooleanField(default=False, verbose_name=_l("Accessible toilet"))
+    hearing_loop = BooleanField(default=False, verbose_name=_l("Hearing loop"))
+    accessibility_note = CharField(max_length=500, null=True, verbose_name=_l("Accessibility, more"))
+    contact_info = CharField(max_length=200, null=True, verbose_name=_l("Contact (public)"))
+    how_to_join = CharField(max_length=500, null=True, verbose_name=_l("How to join"))
 
     search_fields = ("name", "place")
 
@@ -89,6 +109,71 @@ class Activity(VersionedModel):
         if user.role == PARTNER:
             query = query.where(cls.partner == user.partner_id)
         return query
+
+    def save(self, *args, **kwargs):
+        from models.schedule import Rule, legacy_fields, legacy_rule
+
+        if self.recurrence is None and self.frequency not in (None, "ad_hoc") and self.weekday is not None:
+            self.recurrence = legacy_rule(self.frequency, self.weekday).to_rrule()  # older callers
+        self.frequency, self.weekday = legacy_fields(Rule.parse(self.recurrence))
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def published(cls, organisation_id, today=None):
+        """The public directory: publicly listed, current activities of active partners."""
+        today = today or datetime.date.today()
+        return (
+            cls.select(cls, Partner)
+            .join(Partner, on=(cls.partner == Partner.id))
+            .where(
+                (cls.organisation == organisation_id)
+                & (cls.public == True)  # noqa: E712
+                & (Partner.active == True)  # noqa: E712
+                & (cls.active_until.is_null() | (cls.active_until >= today))
+            )
+        )
+
+    def set_rule(self, rule):
+        """Store a schedule Rule (models/schedule.py) with the legacy frequency/weekday in step."""
+        from models.schedule import legacy_fields
+
+        self.recurrence = rule.to_rrule()
+        self.frequency, self.weekday = legacy_fields(rule)
+
+    @property
+    def schedule(self):
+        """The activity's dates (models/schedule.py Schedule)."""
+        from models.schedule import Schedule
+
+        return Schedule.of(self)
+
+    def check_schedule(self):
+        """Raise ScheduleError (a Danish message) unless the schedule can be stored."""
+        self.schedule.check()
+
+    def check_session_date(self, day, today=None):
+        """Raise ScheduleError unless a session may be logged on `day`: not in the future, not
+        outside the activity's active period."""
+        from i18n import _
+        from models.schedule import ScheduleError
+
+        today = today or datetime.date.today()
+        if day > today:
+            raise ScheduleError(_("A session cannot be logged for a date in the future."))
+        if not self.schedule.in_period(day):
+            raise ScheduleError(_("The date lies outside the activity's active period."))
+
+    @classmethod
+    def places_taken(cls, activity_ids):
+        """{activity id: places taken} in one query (Match.places_taken; models/referral.py imports
+        this module, so the match model is reached through its backref)."""
+        return cls.matches.rel_model.places_taken(activity_ids)
+
+    @property
+    def is_full(self):
+        if not self.capacity:
+            return False
+        return self.places_taken([self.id]).get(self.id, 0) >= self.capacity
 
     def __str__(self):
         return self.name
@@ -103,6 +188,10 @@ class ActivitySession(VersionedModel):
     activity = ForeignKeyField(Activity, backref="sessions", verbose_name=_l("Activity"))
     date = DateField(verbose_name=_l("Date"))
     head_count = IntegerField(null=True, verbose_name=_l("Head count"))
+    men = IntegerField(null=True, verbose_name=_l("Men"))
+    women = IntegerField(null=True, verbose_name=_l("Women"))
+    newcomers = IntegerField(null=True, verbose_name=_l("New this time"))
+    logged_by = ForeignKeyField(User, null=True, backref="+", verbose_name=_l("Logged by"))
     notes = TextField(null=True, verbose_name=_l("Notes"))
     # What minimal-records organisations record instead of notes: a choice, never free text.
     note_code = CharField(max_length=20, null=True, choices=SESSION_NOTES, verbose_name=_l("How it went"))
@@ -137,13 +226,16 @@ class Attendance(TenantModel):
     def visible_to(cls, user):
         query = super().visible_to(user)
         if user.role == PARTNER:
-            # Partners see only participants Citizen.shown_to_partner allows, by first name or initials.
+            # Partners see only participants Citizen.visible_to_partner allows (DESIGN.md §6).
             query = (
                 query.join(ActivitySession)
                 .join(Activity)
                 .switch(cls)
                 .join(Citizen)
-                .where((Activity.partner == user.partner_id) & Citizen.shown_to_partner(user.partner_id))
+                .where(
+                    (Activity.partner == user.partner_id)
+                    & Citizen.id.in_(Citizen.visible_to_partner(user.partner_id).select(Citizen.id))
+                )
             )
         return query
 

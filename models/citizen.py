@@ -2,7 +2,7 @@
 
 import datetime
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, IntegerField, fn
+from peewee import BooleanField, CharField, DateField, DateTimeField, IntegerField
 
 from i18n import _l
 from models.organisation import VersionedModel, organisation_fk
@@ -85,6 +85,7 @@ class Citizen(VersionedModel):
     """A referred person (borger). May be anonymous: initials or a pseudonym only."""
 
     organisation = organisation_fk()
+    external_id = CharField(max_length=100, null=True, verbose_name=_l("External id"))  # set by import
     name = CharField(max_length=200, null=True, verbose_name=_l("Name"))
     initials = CharField(max_length=20, verbose_name=_l("Initials or pseudonym"))
     anonymous = BooleanField(
@@ -149,29 +150,6 @@ class Citizen(VersionedModel):
         return query
 
     @classmethod
-    def shown_to_partner(cls, partner_id):
-        """The one rule for what a partner may see of a citizen (DESIGN.md §6): only with the
-        citizen's consent to share with partners, and only while a match to one of the partner's
-        activities is suggested, tried or joined on an open case — so a first-time visitor can be
-        ticked, and nobody else is shown. (Models reached through backrefs: no import cycle.)"""
-        Referral = cls.case_model()
-        Match = Referral.matches.rel_model
-        Activity = Match.activity.rel_model
-        matched = (
-            Match.select(Match.id)
-            .join(Referral, on=(Match.referral == Referral.id))
-            .join(Activity, on=(Match.activity == Activity.id))
-            .where(
-                (Referral.citizen == cls.id)
-                & Referral.open_filter()
-                & Match.status.in_(Match.SHOWN_TO_PARTNERS)
-                & (Activity.partner == partner_id)
-            )
-            .limit(1)
-        )
-        return cls.partner_consent_on.is_null(False) & cls.erased_at.is_null() & fn.EXISTS(matched)
-
-    @classmethod
     def case_model(cls):
         """The case model (Referral), reached through its backref: models/referral.py imports this
         module, so importing it here would make the model graph a cycle."""
@@ -211,6 +189,24 @@ class Citizen(VersionedModel):
         if self.anonymous or not self.name:
             return self.initials
         return f"{self.name} ({self.initials})"
+
+    @classmethod
+    def visible_to_partner(cls, partner_id, activity_id=None):
+        """The citizens a partner may see, DESIGN.md §6 (the rule is Match.citizens_visible_to_partner;
+        reached through the backrefs, as models/referral.py imports this module)."""
+        match_model = cls.case_model().matches.rel_model
+        return match_model.citizens_visible_to_partner(partner_id, activity_id)
+
+    @property
+    def partner_label(self):
+        """What a partner sees of a participant: first name plus a short mark (the surname's
+        initial, else the birth year) so two Hannes differ. Bridge builders see the same label."""
+        if self.anonymous or not self.name:
+            return self.initials
+        parts = self.name.split()
+        if len(parts) > 1:
+            return f"{parts[0]} {parts[-1][0]}."
+        return f"{parts[0]} ({self.birth_year})" if self.birth_year else parts[0]
 
     @property
     def short_label(self):

@@ -1,6 +1,6 @@
 """Partner organisations: those running activities, and services and GP practices worked with."""
 
-from peewee import CharField, DateField, ForeignKeyField, TextField
+from peewee import BooleanField, CharField, DateField, ForeignKeyField, TextField
 
 from i18n import _l
 from models.lookups import PartnerKind
@@ -12,6 +12,7 @@ class Partner(VersionedModel):
     """An organisation running activities, or a municipal service / GP practice worked with."""
 
     organisation = organisation_fk()
+    external_id = CharField(max_length=100, null=True, verbose_name=_l("External id"))  # set by import
     search_key = CharField(max_length=500, default="")
     name = CharField(max_length=200, verbose_name=_l("Name"))
     kind = ForeignKeyField(PartnerKind, null=True, backref="+", verbose_name=_l("Kind"))
@@ -20,6 +21,9 @@ class Partner(VersionedModel):
     contact_phone = CharField(max_length=40, null=True, verbose_name=_l("Contact phone"))
     agreement = TextField(null=True, verbose_name=_l("Partnership agreement"))
     agreement_until = DateField(null=True, verbose_name=_l("Agreement until"))
+    active = BooleanField(
+        default=True, verbose_name=_l("Active"), help_text=_l("Only active partners' activities are listed publicly.")
+    )
 
     search_fields = ("name", "contact_name", "contact_email")
 

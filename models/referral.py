@@ -2,11 +2,11 @@
 
 import datetime
 
-from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
 
 from i18n import _l, format_day
 from models.activity import Activity
-from models.base import BaseModel
+from models.base import BaseModel, utcnow
 from models.citizen import Citizen
 from models.lookups import ContactKind, ReferralChannel, ReferralReason
 from models.organisation import VersionedModel, organisation_fk
@@ -39,6 +39,7 @@ class Referral(VersionedModel):
     label_paths = ("citizen",)
 
     organisation = organisation_fk()
+    external_id = CharField(max_length=100, null=True, verbose_name=_l("External id"))  # set by import
     citizen = ForeignKeyField(Citizen, backref="referrals", verbose_name=_l("Citizen"))
     channel = ForeignKeyField(ReferralChannel, null=True, backref="+", verbose_name=_l("Channel"))
     referrer_name = CharField(max_length=200, null=True, verbose_name=_l("Referred by"))
@@ -112,6 +113,8 @@ class Referral(VersionedModel):
 
     def save(self, *args, **kwargs):
         created = self.id is None
+        if not created and "assigned_to" in self._dirty:
+            note_assignment(self)  # reports attribute a case to whoever had it on the date
         result = super().save(*args, **kwargs)
         if created:  # the case number is only known after the insert
             type(self).update(search_key=fold(f"{self.id} {self.search_key}")).where(type(self).id == self.id).execute()
@@ -184,9 +187,6 @@ class Match(VersionedModel):
     """A citizen matched to an activity within a case."""
 
     label_paths = ("activity",)
-    # While a match is in one of these (on an open case), the activity's partner may see the
-    # citizen's first name, if they consented (Citizen.shown_to_partner).
-    SHOWN_TO_PARTNERS = (SUGGESTED, TRIED, JOINED)
 
     organisation = organisation_fk()
     referral = ForeignKeyField(Referral, backref="matches", verbose_name=_l("Case"))
@@ -208,5 +208,83 @@ class Match(VersionedModel):
     def visible_to(cls, user):
         return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
+    @classmethod
+    def citizens_visible_to_partner(cls, partner_id, activity_id=None):
+        """The citizens a partner may see (first name and mark only), DESIGN.md §6: those who
+        consented to share with partners, while a match to one of that partner's activities (or to
+        `activity_id`) is suggested, tried or joined on an open case. The one rule for it
+        (Citizen.visible_to_partner is this query).
+
+        The consent to share with partners is a field of its own (issue 11), recorded apart from the
+        consent to be contacted; an anonymised citizen is never shown."""
+        match = (
+            cls.select(cls.id)
+            .join(Referral, on=(cls.referral == Referral.id))
+            .switch(cls)
+            .join(Activity, on=(cls.activity == Activity.id))
+            .where(
+                (Referral.citizen == Citizen.id)
+                & Referral.status.in_(OPEN_STATUSES)
+                & cls.status.in_((SUGGESTED, TRIED, JOINED))
+                & (Activity.partner == partner_id)
+            )
+        )
+        if activity_id is not None:
+            match = match.where(cls.activity == activity_id)
+        return Citizen.select().where(
+            Citizen.partner_consent_on.is_null(False) & Citizen.erased_at.is_null() & fn.EXISTS(match)
+        )
+
+    @classmethod
+    def places_taken(cls, activity_ids):
+        """{activity id: places taken}, one query: participants on tried or joined matches of open
+        cases take a place on an activity with a capacity."""
+        ids = list(activity_ids)
+        if not ids:
+            return {}
+        rows = (
+            cls.select(cls.activity, fn.COUNT(cls.id))
+            .join(Referral)
+            .where(
+                cls.activity.in_(ids)
+                & cls.status.in_((TRIED, JOINED))
+                & (cls.role == "participant")
+                & Referral.status.in_(OPEN_STATUSES)
+            )
+            .group_by(cls.activity)
+            .tuples()
+        )
+        return dict(rows)
+
     def __str__(self):
         return str(self.activity)
+
+
+class CaseAssignment(BaseModel):
+    """From `effective_on` on, `assigned_to` (None: nobody) has the case: the bridge builder of a
+    case on any past date, so a report attributes a case to whoever had it then.
+
+    Rows are written only when the assignment changes; the first change also writes the
+    assignment the case had until then, from its received date. A case with no rows has had
+    its current bridge builder all along.
+    """
+
+    referral = ForeignKeyField(Referral, backref="assignments", on_delete="CASCADE")
+    assigned_to = ForeignKeyField(User, null=True, backref="+")
+    effective_on = DateField(default=datetime.date.today)
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "case_assignment"
+        indexes = ((("referral", "effective_on"), False),)
+
+
+def note_assignment(referral):
+    """Record a change of `referral.assigned_to` about to be saved (called from Referral.save)."""
+    old = Referral.select(Referral.assigned_to).where(Referral.id == referral.id).scalar()
+    new = referral.assigned_to_id
+    if old == new:
+        return
+    if not CaseAssignment.select().where(CaseAssignment.referral == referral.id).exists():
+        CaseAssignment.create(referral=referral.id, assigned_to=old, effective_on=referral.received_on)
+    CaseAssignment.create(referral=referral.id, assigned_to=new, effective_on=datetime.date.today())

@@ -16,6 +16,7 @@ from peewee import JOIN, ForeignKeyField
 
 from i18n import _
 from models import AuditLog, User
+from models.audit import AuditLogItem
 from models.base import utcnow
 from models.user import ROLES
 from privacy import processing
@@ -92,35 +93,47 @@ def collect(citizen, producer=None):
 
 def access_log(ids):
     """Every audit entry about one of the citizen's records, oldest first, with the user's name
-    and role: who saw or changed what, when and how. `ids` is rows_of(citizen)."""
+    and role: who saw or changed what, when and how — entries naming the record themselves, and
+    lists, searches and case pages that showed it (AuditLogItem). `ids` is rows_of(citizen)."""
     by_name = {model.__name__: (model, record_ids) for model, record_ids in ids.items() if record_ids}
     if not by_name:
         return []
-    condition = None
+    direct = items = None
     for name, (_model, record_ids) in by_name.items():
         part = (AuditLog.model == name) & AuditLog.record_id.in_(record_ids)
-        condition = part if condition is None else condition | part
-    entries = (
-        AuditLog.select(AuditLog, User.name.alias("user_name"))
-        .join(User, on=(AuditLog.user == User.id), join_type=JOIN.LEFT_OUTER)
-        .where(condition)
-        .order_by(AuditLog.at, AuditLog.id)
-        .objects()
+        direct = part if direct is None else direct | part
+        part = (AuditLogItem.model == name) & AuditLogItem.record_id.in_(record_ids)
+        items = part if items is None else items | part
+    columns = (AuditLog.id, AuditLog.at, AuditLog.role, AuditLog.action, User.name.alias("user_name"))
+    named = (
+        AuditLog.select(*columns, AuditLog.model, AuditLog.record_id)
+        .join(User, JOIN.LEFT_OUTER, on=(AuditLog.user == User.id))
+        .where(direct)
+        .dicts()
     )
+    shown = (
+        AuditLog.select(*columns, AuditLogItem.model, AuditLogItem.record_id)
+        .join(AuditLogItem, on=(AuditLogItem.audit == AuditLog.id))
+        .switch(AuditLog)
+        .join(User, JOIN.LEFT_OUTER, on=(AuditLog.user == User.id))
+        .where(items)
+        .dicts()
+    )
+    entries = {(e["id"], e["model"], e["record_id"]): e for e in [*named, *shown]}
     roles, actions = dict(ROLES), dict(AuditLog.action.choices)
     labels = {name: processing.model_label(model) for name, (model, _ids) in by_name.items()}
     return [
         {
-            "at": _raw(e.at),
-            "user": e.user_name or _("The system"),
-            "role": str(roles.get(e.role, e.role or "")),
-            "action": e.action,
-            "action_label": str(actions.get(e.action, e.action)),
-            "record": labels.get(e.model, e.model),
-            "record_type": e.model,
-            "record_id": e.record_id,
+            "at": _raw(e["at"]),
+            "user": e["user_name"] or _("The system"),
+            "role": str(roles.get(e["role"], e["role"] or "")),
+            "action": e["action"],
+            "action_label": str(actions.get(e["action"], e["action"])),
+            "record": labels.get(e["model"], e["model"]),
+            "record_type": e["model"],
+            "record_id": e["record_id"],
         }
-        for e in entries
+        for e in sorted(entries.values(), key=lambda e: (str(e["at"]), e["id"]))
     ]
 
 

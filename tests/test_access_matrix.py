@@ -54,6 +54,7 @@ TO_ADMIN = "302 to /admin/"
 TO_LOGIN = "302 to /login"
 TO_FRONT = "302 to /"
 MOVED = "moved"  # a workflow POST that did change the case
+TO_REGISTER = "302 to the session register"
 
 # fmt: off
 MATRIX = {
@@ -292,6 +293,13 @@ MATRIX = {
     "gp_feedback.index":           (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "gp_feedback.fhir":            (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "caseload.index":              (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    # Reports (issue 12): coordinators, admins and evaluators (suppressed); the cases behind a
+    # figure only for roles that see cases; the network report only for network evaluators.
+    "reports.index":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, OK),
+    "reports.export":              (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, OK),
+    "reports.cases":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "network_report.index":        (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "network_report.export":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "closures.export":             (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # Privacy (issue 11): access reports and upcoming anonymisations for admins and coordinators;
     # who saw a citizen, erasure, the record of processing and old free text for admins only.
@@ -313,8 +321,63 @@ MATRIX = {
     "intake_answer.export":        (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
     "intake_answer.ajax_lookup":   (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
     "intake_answer.ajax_update":   (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    # Onboarding (issue 10). The set-password page: a one-time token, no login; a bad token is 404.
+    "onboarding.set_password":     (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # Import (Administration → Import): admins only; commit/cancel of no batch of theirs is 404.
+    "imports.index":               (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.commit":              (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.cancel":              (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.template":            (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.export":              (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The operator's pages: nobody of an organisation (see OPERATOR_ACCESS for the operator).
+    "operator.index":              (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.new":                (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.organisation":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.set_active":         (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.add_admin":          (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.reset":              (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Issue 13. The public activity directory, its iCal feeds and HSDS export: no login, for everyone.
+    "directory.index":             (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.activity":          (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.activity_ics":      (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.partner_ics":       (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.organisation_ics":  (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.hsds_services":     (OK,        OK,        OK,        OK,        OK,        OK),
+    "directory.hsds_package":      (OK,        OK,        OK,        OK,        OK,        OK),
+    # The partner's phone page: partner users only.
+    "partner_page.start":          (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "partner_page.register":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "partner_page.listing":        (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "partner_page.pick_date":      (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, TO_REGISTER, FORBIDDEN),
+    # Approving partners' listing changes: admin and coordinator.
+    "listing_change.index":        (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "listing_change.decide_view":  (LOGIN,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Waiting lists of full activities: case workers.
+    "waiting_list.index":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "waiting_list.add_view":       (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    "waiting_list.remove_view":    (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
 }
 # fmt: on
+
+# The operator (driftsansvarlig) runs the installation and never sees an organisation's data:
+# every URL not listed here answers the operator with 403 (FORBIDDEN).
+OPERATOR_ACCESS = {
+    "index": TO_ADMIN,
+    "auth.login": TO_ADMIN,
+    "auth.logout": TO_LOGIN,
+    "language.switch": TO_FRONT,
+    "admin.index": DENIED,  # 302 to the organisations page instead of any organisation's figures
+    "intake_public.choose": OK,  # public pages, as for anyone
+    "intake_public.referral_form": OK,
+    "intake_public.receipt": OK,
+    "onboarding.set_password": NOT_FOUND,
+    "operator.index": OK,
+    "operator.new": OK,
+    "operator.organisation": OK,
+    "operator.set_active": MOVED,
+    "operator.add_admin": OK,
+    "operator.reset": OK,
+}
 
 EXCLUDED_ENDPOINTS = {"static", "admin.static"}
 # Views whose forms have ajax lookups, and the lookup's field name.
@@ -386,7 +449,7 @@ def collaboration_note(world):
     from plugins.collaboration.models import CollaborationNote
 
     a = world.a
-    kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.name == "Kommunal tjeneste"))
+    kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.code == "municipal_service"))
     service = factories.make_partner(a.org, name="Alfa psykiatri", kind=kind)
     return CollaborationNote.create(
         organisation=a.org,
@@ -481,6 +544,12 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
             elif endpoint in ("closures.index", "caseload.index", "followups.index"):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
+            elif endpoint in ("reports.index", "network_report.index"):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, start="2025-01-01", end="2025-12-31")))
+            elif endpoint in ("reports.export", "network_report.export"):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
+            elif endpoint == "reports.cases":
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, figure="active")))
             elif endpoint == "closures.export":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
             elif endpoint in ("gp_feedback.index", "gp_feedback.fhir"):
@@ -500,6 +569,10 @@ def build_probes(app, world, endpoints):
                 probes.append(_agree_probe(endpoint, samples["ec_criterion"], world))
             elif endpoint.startswith("intake_public."):
                 probes.append(_public_intake_probe(endpoint, world))
+            elif endpoint.startswith(("onboarding.", "imports.", "operator.")):
+                probes.append(_onboarding_probe(endpoint, world))
+            elif endpoint.split(".")[0] in ("directory", "partner_page", "listing_change", "waiting_list"):
+                probes.append(_activity_pages_probe(endpoint, world))
             elif "." in endpoint and endpoint.split(".")[0] in samples:
                 view, name = endpoint.split(".", 1)
                 probes.append(_model_view_probe(view, name, samples[view], world))
@@ -545,6 +618,93 @@ def _public_intake_probe(endpoint, world):
             organisation=world.a.org, token="matrix-token", reference="BRO-TEST-0001", source="public_form"
         )
         return Probe(endpoint, "GET", url_for(endpoint, slug=slug, reference=submission.reference))
+    return Probe(endpoint, "GET", "")
+
+
+def _onboarding_probe(endpoint, world):
+    from models import Organisation
+
+    org = world.a.org
+    if endpoint == "onboarding.set_password":
+        return Probe(endpoint, "GET", url_for(endpoint, token="not-a-token"))
+    if endpoint in ("imports.index", "operator.index", "operator.new"):
+        return Probe(endpoint, "GET", url_for(endpoint))
+    if endpoint in ("imports.commit", "imports.cancel"):
+        return Probe(endpoint, "POST", url_for(endpoint), {"batch": 999999})
+    if endpoint in ("imports.template", "imports.export"):
+        return Probe(endpoint, "GET", url_for(endpoint, kind="citizens", fmt="csv"))
+    if endpoint == "operator.organisation":
+        return Probe(endpoint, "GET", url_for(endpoint, org_id=org.id))
+    if endpoint == "operator.set_active":
+
+        def deactivated():
+            return not Organisation.get_by_id(org.id).is_active
+
+        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), {"active": "0"}, changed=deactivated)
+    if endpoint == "operator.add_admin":
+        data = {"email": "ny-admin@example.dk", "name": "Ny Admin"}
+        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), data)
+    if endpoint == "operator.reset":
+        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id, user_id=world.a.users["admin"].id))
+
+
+def _activity_pages_probe(endpoint, world):
+    """Issue 13's pages: the public directory (on a published activity), the partner's page, the
+    approval of listing changes and the waiting lists."""
+    from models import ListingChange, WaitingListEntry
+
+    a = world.a
+    slug = a.org.slug
+    published = factories.make_activity(
+        a.org,
+        partner=a.partner,
+        name="Alfa åbent",
+        public=True,
+        frequency="weekly",
+        weekday=2,
+        start_time=datetime.time(14, 0),
+    )
+    today = datetime.date.today().isoformat()
+    gets = {
+        "directory.index": lambda: url_for(endpoint, slug=slug),
+        "directory.activity": lambda: url_for(endpoint, slug=slug, activity_id=published.id),
+        "directory.activity_ics": lambda: url_for(endpoint, slug=slug, activity_id=published.id),
+        "directory.partner_ics": lambda: url_for(endpoint, slug=slug, partner_id=a.partner.id),
+        "directory.organisation_ics": lambda: url_for(endpoint, slug=slug),
+        "directory.hsds_services": lambda: url_for(endpoint, slug=slug),
+        "directory.hsds_package": lambda: url_for(endpoint, slug=slug),
+        "partner_page.start": lambda: url_for(endpoint),
+        "partner_page.register": lambda: url_for(endpoint, activity_id=a.activity.id, day=today),
+        "partner_page.listing": lambda: url_for(endpoint, activity_id=a.activity.id),
+        "listing_change.index": lambda: url_for(endpoint),
+        "waiting_list.index": lambda: url_for(endpoint),
+    }
+    if endpoint in gets:
+        return Probe(endpoint, "GET", gets[endpoint]())
+    if endpoint == "partner_page.pick_date":
+        return Probe(endpoint, "POST", url_for(endpoint), {"activity": a.activity.id, "date": today})
+    if endpoint == "listing_change.decide_view":
+        change = ListingChange.propose(published, {"place": "Nyt sted"}, a.users["partner"])
+
+        def decided():
+            return ListingChange.get_by_id(change.id).status == "approved"
+
+        return Probe(endpoint, "POST", url_for(endpoint), {"change": change.id, "decision": "approve"}, changed=decided)
+    if endpoint == "waiting_list.add_view":
+
+        def waiting():
+            return WaitingListEntry.select().where(WaitingListEntry.activity == published.id).exists()
+
+        return Probe(
+            endpoint, "POST", url_for(endpoint), {"activity": published.id, "referral": a.referral.id}, changed=waiting
+        )
+    if endpoint == "waiting_list.remove_view":
+        entry = WaitingListEntry.create(organisation=a.org, activity=published, referral=a.referral)
+
+        def removed():
+            return not WaitingListEntry.select().where(WaitingListEntry.id == entry.id).exists()
+
+        return Probe(endpoint, "POST", url_for(endpoint), {"entry": entry.id}, changed=removed)
     return Probe(endpoint, "GET", "")
 
 
@@ -598,7 +758,7 @@ def observe(client, probe):
     if not probe.url:
         return "no probe for this endpoint: teach build_probes its URL", []
     response = client.open(probe.url, method=probe.method, data=probe.data)
-    body = response.get_data().decode("utf-8", "replace")  # a PDF or ZIP is not text
+    body = response.get_data().decode("utf-8", "replace")  # a data package is a zip
     problems = []
     if "Traceback" in body or re.search(r'File "[^"]+\.py", line \d+', body):
         problems.append(f"the {response.status_code} page shows a Python traceback")
@@ -616,6 +776,8 @@ def observe(client, probe):
             return (MOVED if probe.changed() else DENIED), problems
         if location.path.startswith("/admin/") and location.path != "/admin/":
             return DENIED, problems
+        if location.path.startswith("/partner/register/"):
+            return TO_REGISTER, problems
         return f"302 to {location.path}", problems
     if probe.target is not None and not _exists(probe.target):
         problems.append(f"answered {status} but deleted the record")
@@ -663,6 +825,24 @@ def test_access_matrix(app, world, login, role):
     assert not mismatches, f"{len(mismatches)} access mismatch(es) for {role}:\n" + "\n".join(mismatches)
 
 
+def test_operator_access_matrix(app, world, login):
+    """The operator: their own pages, the public ones, and 403 on every other URL of the app —
+    no organisation's citizens, cases, notes, lists, exports or reports."""
+    assert not OPERATOR_ACCESS.keys() - MATRIX.keys()
+    operator = factories.make_user(None, "operator")
+    client = login(operator)
+    endpoints = sorted(app_endpoints(app) & MATRIX.keys())
+    mismatches = []
+    for probe in build_probes(app, world, endpoints):
+        expected = OPERATOR_ACCESS.get(probe.endpoint, FORBIDDEN)
+        actual, problems = observe(client, probe)
+        if actual != expected:
+            problems.insert(0, f"expected {expected}, got {actual}")
+        for problem in problems:
+            mismatches.append(f"{probe.method} {probe.url or probe.endpoint} [{probe.endpoint}]: {problem}")
+    assert not mismatches, f"{len(mismatches)} access mismatch(es) for the operator:\n" + "\n".join(mismatches)
+
+
 @pytest.mark.parametrize("role", ("anonymous", "admin"))
 def test_post_only_rules_refuse_get(app, world, login, role):
     client = app.test_client() if role == "anonymous" else login(world.a.users[role])
@@ -671,7 +851,7 @@ def test_post_only_rules_refuse_get(app, world, login, role):
         for rule in app.url_map.iter_rules():
             if "GET" in rule.methods or rule.endpoint in EXCLUDED_ENDPOINTS:
                 continue
-            url = url_for(rule.endpoint, code="da") if "<code>" in rule.rule else url_for(rule.endpoint)
+            url = url_for(rule.endpoint, **{arg: "da" if arg == "code" else "1" for arg in rule.arguments})
             response = client.get(url)
             if response.status_code != 405:
                 wrong.append(f"GET {url}: {response.status_code}")

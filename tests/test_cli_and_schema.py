@@ -1,5 +1,8 @@
 """The shell commands (db upgrade, create-user, seed-demo) and the schema check."""
 
+import datetime
+
+import peewee as pw
 import pytest
 
 from app import create_app
@@ -100,27 +103,6 @@ def test_unknown_migration_in_the_database_is_refused(tmp_path):
     database.close()
 
 
-def _insert_old(database, model, **values):
-    """Insert a row into an older schema: only the columns it has, the rest of today's model's
-    defaults left out. Returns a stand-in with the new row's id."""
-    from types import SimpleNamespace
-
-    columns = {c.name for c in database.get_columns(model._meta.table_name)}
-    row = {}
-    for field in model._meta.sorted_fields:
-        if field.column_name not in columns or field is model._meta.primary_key:
-            continue
-        if field.name in values:
-            row[field.column_name] = values[field.name]
-        elif field.default is not None:
-            row[field.column_name] = field.default() if callable(field.default) else field.default
-    names = ", ".join(f'"{c}"' for c in row)
-    marks = ", ".join("?" for _ in row)
-    sql = f'INSERT INTO "{model._meta.table_name}" ({names}) VALUES ({marks})'  # noqa: S608 (our own names)
-    cursor = database.execute_sql(sql, list(row.values()))
-    return SimpleNamespace(id=cursor.lastrowid)
-
-
 def test_refold_migration_recomputes_old_search_keys(tmp_path):
     from database import CORE
     from extensions import db
@@ -129,16 +111,51 @@ def test_refold_migration_recomputes_old_search_keys(tmp_path):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
     with app.app_context():
         CORE.router(db.obj).run("004_closing_and_outcomes")
-        # Written with the old schema's columns only: today's models have columns it lacks.
-        org = _insert_old(db.obj, Organisation, name="Gammel", slug="gammel")
-        citizen = _insert_old(db.obj, Citizen, organisation=org.id, name="Aase Østergaard", initials="AØ")
-        referral = _insert_old(db.obj, Referral, organisation=org.id, citizen=citizen.id)
-        old = "aase ostergaard ao"  # before the change "aa" stayed "aa"
-        Citizen.update(search_key=old).where(Citizen.id == citizen.id).execute()
-        Referral.update(search_key=f"{referral.id} {old}").where(Referral.id == referral.id).execute()
+        # Rows written as the old schema had them (today's models have columns it lacks).
+        now, old = datetime.datetime(2024, 1, 1), "aase ostergaard ao"  # before the change "aa" stayed "aa"
+        stamps = {"created_at": now, "updated_at": now}
+        org_id = (
+            pw.Table("organisation")
+            .bind(db.obj)
+            .insert(
+                name="Gammel", slug="gammel", minimal_records=False, allow_anonymous=True, max_case_days=365, **stamps
+            )
+            .execute()
+        )
+        citizen_id = (
+            pw.Table("citizen")
+            .bind(db.obj)
+            .insert(
+                organisation_id=org_id,
+                name="Aase Østergaard",
+                initials="AØ",
+                anonymous=False,
+                gender="female",
+                search_key=old,
+                version=1,
+                **stamps,
+            )
+            .execute()
+        )
+        referral_id = (
+            pw.Table("referral")
+            .bind(db.obj)
+            .insert(
+                organisation_id=org_id,
+                citizen_id=citizen_id,
+                received_on=now.date(),
+                status="received",
+                shared=False,
+                search_key="",
+                version=1,
+                **stamps,
+            )
+            .execute()
+        )
+        pw.Table("referral", ("id", "search_key")).bind(db.obj).update(search_key=f"{referral_id} {old}").execute()
         CORE.router(db.obj).run()
-        assert Citizen.get_by_id(citizen.id).search_key == "ase ostergard ao"
-        assert Referral.get_by_id(referral.id).search_key == f"{referral.id} ase ostergard ao"
+        assert Citizen.get_by_id(citizen_id).search_key == "ase ostergard ao"
+        assert Referral.get_by_id(referral_id).search_key == f"{referral_id} ase ostergard ao"
 
 
 def test_db_new_writes_the_next_numbered_migration(runner, tmp_path, monkeypatch):

@@ -194,7 +194,7 @@ def test_access_report_pdf_and_zip_are_produced_and_audited(app, world, login):
     coordinator = world.a.users["coordinator"]
     c = login(coordinator)
     page = c.get(f"/admin/citizen/details/?id={citizen.id}")
-    assert b"access-report-pdf" in page.data and b"who-saw" not in page.data  # who-saw: admins only
+    assert b"access-report-pdf" in page.data and b"who-saw-citizen" not in page.data  # who-saw: admins only
     response = c.get(f"/admin/privacy/report.pdf?id={citizen.id}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
@@ -455,6 +455,14 @@ def test_the_audit_log_refuses_update_and_delete_in_the_database(app, world, log
         with pytest.raises(DatabaseError, match="append-only"), db.atomic():
             statement.execute()
     assert AuditLog.get_by_id(entry.id).record_id == entry.record_id
+    # The one change allowed: a page fills in how many rows it showed, once.
+    fresh = AuditLog.create(organisation=world.a.org, action="list", model="Citizen")
+    AuditLog.update(rows=3).where(AuditLog.id == fresh.id).execute()
+    with pytest.raises(DatabaseError, match="append-only"), db.atomic():
+        AuditLog.update(rows=4).where(AuditLog.id == fresh.id).execute()
+    with pytest.raises(DatabaseError, match="append-only"), db.atomic():
+        AuditLog.update(rows=None, action="view").where(AuditLog.id == fresh.id).execute()
+    assert (AuditLog.get_by_id(fresh.id).rows, AuditLog.get_by_id(fresh.id).action) == (3, "list")
 
 
 # -- retention -------------------------------------------------------------------------------

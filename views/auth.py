@@ -38,7 +38,10 @@ def login():
             login_user(user)
             User.update(last_login_at=utcnow()).where(User.id == user.id).execute()
             AuditLog.record("login", "User", user.id, user=user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("admin.index"))
+            home = (
+                url_for("partner_page.start") if user.role == "partner" and user.partner_id else url_for("admin.index")
+            )
+            return redirect(_safe_next(request.args.get("next")) or home)
     return render_template("auth/login.html", form=form)
 
 

@@ -38,7 +38,7 @@ def test_access_report_pdf_and_erasure(page, e2e_world):
     assert "Indsigt" in text and "Jens Kildegaard" in text and "22334455" in text
     assert "Adgangslog" in text and "Annette Administrator" in text  # her view of the page is logged
 
-    page.locator("#who-saw").click()
+    page.locator("#who-saw-citizen").click()
     expect(page.locator("#access-log")).to_contain_text("Annette Administrator")
     page.goto(f"/admin/citizen/details/?id={jens.id}")
     page.locator("#erase").click()
