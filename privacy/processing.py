@@ -111,6 +111,7 @@ TAGS = {
         "gp_consent_on": _CONSENT,
         "gp_consent_how": _CONSENT,
         "erased_at": Tag("system", MARK, basis="accountability", retention="record"),
+        "external_id": _gone("identity"),  # another system's number for the person (import)
         "search_key": Tag("system", DERIVED, basis="legitimate"),
     },
     "referral": {
@@ -126,6 +127,7 @@ TAGS = {
         "note": _text(),
         "review_on": _stat("case"),
         "age_band": _stat("demographic"),
+        "external_id": _gone("identity"),
         "search_key": Tag("system", DERIVED, basis="legitimate"),
     },
     "referral_reason_link": {"referral": _LINK, "reason": _stat("social_health")},
@@ -153,7 +155,15 @@ TAGS = {
         "to_status": _stat("case"),
         "by": _STAFF,
         "at": _stat("case"),
+        "effective_on": _stat("case"),
         "note": _stat("case"),  # set by the workflow only ("reopened"), never typed
+    },
+    "waiting_list_entry": {"activity": _stat("case"), "referral": _LINK, "added_by": _STAFF},
+    "case_assignment": {
+        "referral": _LINK,
+        "assigned_to": _STAFF,
+        "effective_on": _stat("case"),
+        "at": _stat("case"),
     },
     "case_closure": {
         "referral": _LINK,
@@ -313,6 +323,8 @@ RECORD_LABELS = {
     "match": _l("Activity match"),
     "attendance": _l("Attendance"),
     "status_change": _l("Status change"),
+    "waiting_list_entry": _l("Waiting list"),
+    "case_assignment": _l("Assignment to a bridge builder"),
     "case_closure": _l("Closing"),
     "measurement": _l("Outcome measurement"),
     "collab_note": _l("Collaboration note"),

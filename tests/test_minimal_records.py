@@ -47,6 +47,8 @@ ALLOWED_TEXT = {
     "referrer_phone",
     "search",
     "query",
+    "q",  # the public directory's search box and postal-code filter
+    "postnummer",
     "place",  # the activity finder's place filter
     "password",
     "website",  # the public form's honeypot, hidden from people
@@ -107,7 +109,7 @@ def _urls(app, world):
             if rule.endpoint.endswith(("export", "ajax_lookup", "ajax_update", ".report_pdf", ".report_zip")):
                 continue
             args = {"slug": a.org.slug, "audience_slug": "laege", "reference": "BRO-XXXX-XXXX", "code": "da"}
-            base = rule.build({k: args.get(k, "x") for k in rule.arguments}, append_unknown=False)[1]
+            base = rule.build({k: args.get(k, "1") for k in rule.arguments}, append_unknown=False)[1]
             urls[base] = rule.endpoint
             for record_id in ids:
                 urls[f"{base}?id={record_id}"] = rule.endpoint
@@ -144,7 +146,7 @@ def test_no_page_asks_for_or_shows_free_text_about_a_citizen(app, minimal_world,
         html = response.get_data(as_text=True)
         if OLD_TEXT in html:
             shown.append(url)
-        if endpoint.startswith(NOT_ABOUT_CITIZENS):
+        if endpoint.startswith(NOT_ABOUT_CITIZENS) or url.startswith("/partner/listing/"):  # an activity's listing
             continue
         bad = sorted(name for name in _text_fields(html) if not _allowed(name))
         if bad:

@@ -25,6 +25,8 @@ from models import (
     StatusChange,
 )
 from models.base import BaseModel
+from models.listing import WaitingListEntry
+from models.referral import CaseAssignment
 from privacy import processing
 from tests import factories
 
@@ -84,6 +86,8 @@ def full_citizen(world, secrets=SECRETS):
             first_contact_on=received + datetime.timedelta(days=3),
         )
         ReferralReasonLink.create(referral=case, reason=a.reason)
+        CaseAssignment.create(referral=case, assigned_to=a.users["bridge_builder"])
+        WaitingListEntry.create(organisation=a.org, activity=a.other_activity, referral=case)
         factories.make_contact(case, note=SECRETS["contact_note"], minutes=45, date=received)
         factories.make_match(case, a.activity, status="joined", started_on=received)
         StatusChange.create(referral=case, from_status="received", to_status="contacted", note="reopened")
@@ -449,7 +453,7 @@ def test_the_audit_log_refuses_update_and_delete_in_the_database(app, world, log
     login(world.a.users["admin"]).get(f"/admin/citizen/details/?id={world.a.citizen.id}")
     entry = AuditLog.select().order_by(AuditLog.id.desc()).first()
     for statement in (
-        AuditLog.update(record_id=1).where(AuditLog.id == entry.id),
+        AuditLog.update(record_id=entry.record_id + 1000).where(AuditLog.id == entry.id),
         AuditLog.delete().where(AuditLog.id == entry.id),
     ):
         with pytest.raises(DatabaseError, match="append-only"), db.atomic():
