@@ -16,6 +16,9 @@ def init_cli(app):
     app.cli.add_command(create_organisation)
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    from privacy.cli import retention_cli
+
+    app.cli.add_command(retention_cli)
     app.cli.add_command(import_data)
     app.cli.add_command(network_cli)
 

@@ -24,6 +24,8 @@ SQLITE_PRAGMAS = {
     # FULL: a write the app acknowledged survives a power cut too, not only a crash of the app.
     "synchronous": "full",
     "cache_size": -16000,
+    # Erasure (privacy/erasure.py) must leave no trace of deleted or overwritten text in the file.
+    "secure_delete": 1,
 }
 
 

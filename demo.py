@@ -200,6 +200,14 @@ def seed(referrals=300, rng_seed=2021):
                 lives_alone=rng.random() < 0.7,
                 consent_on=None if rng.random() < 0.2 else today - datetime.timedelta(days=rng.randint(1, 700)),
             )
+            if citizen.consent_on:  # the same conversation: contact, partners and the GP (no extra draws)
+                Citizen.update(
+                    consent_how="oral",
+                    partner_consent_on=citizen.consent_on,
+                    partner_consent_how="oral",
+                    gp_consent_on=citizen.consent_on,
+                    gp_consent_how="oral",
+                ).where(Citizen.id == citizen.id).execute()
             received = today - datetime.timedelta(days=rng.randint(0, 720))
             status = rng.choice(statuses)
             first_contact = (
@@ -280,7 +288,12 @@ def _kirsten(org, builder, channels, reasons, contact_kinds, cafe, lasting, toda
         lives_alone=True,
         gp_practice="Lægehuset Enghave",
         consent_on=today - datetime.timedelta(days=120),
+        consent_how="oral",
         consent_scope="Kontakt og deltagelse i aktiviteter",
+        partner_consent_on=today - datetime.timedelta(days=120),
+        partner_consent_how="oral",
+        gp_consent_on=today - datetime.timedelta(days=120),
+        gp_consent_how="written",
     )
     referral = Referral.create(
         organisation=org,

@@ -115,6 +115,9 @@ def init_admin(app):
     ):
         admin.add_view(view(model, name=label, category=ADMINISTRATION, endpoint=model._meta.table_name))
     admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION, endpoint="audit_log"))
+    from privacy.views import init_privacy_views
+
+    init_privacy_views(admin)
     from admin.imports import ImportView, init_upload_limit
     from admin.operator import OperatorView
 

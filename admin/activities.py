@@ -137,7 +137,7 @@ class ActivitySessionAdmin(BrobyggerModelView):
     column_sortable_list = ("date", "head_count")
     column_default_sort = ("date", True)
     column_filters = (DateBetweenFilter(ActivitySession.date, _l("Date")),)
-    form_columns = ("activity", "date", "head_count", "men", "women", "newcomers", "notes")
+    form_columns = ("activity", "date", "head_count", "men", "women", "newcomers", "note_code", "notes")
     form_args = {
         name: {"validators": [Optional(), NumberRange(min=0, max=100000)]}
         for name in ("head_count", "men", "women", "newcomers")
@@ -169,13 +169,14 @@ def eligible_participants(user):
     if user.role == PARTNER:  # DESIGN.md §6, one rule: Citizen.visible_to_partner
         return Citizen.visible_to_partner(user.partner_id).where(Citizen.organisation == user.organisation_id)
     activities = Activity.visible_to(user).select(Activity.id)
-    citizens = Citizen.visible_to(user)
     return (
-        citizens.join(Referral)
+        Citizen.visible_to(user)
+        .join(Referral)
         .join(Match, on=(Match.referral == Referral.id))
         .where(
             (Citizen.organisation == user.organisation_id)
-            & Citizen.consent_on.is_null(False)
+            & Citizen.partner_consent_on.is_null(False)
+            & Citizen.erased_at.is_null()
             & Match.activity.in_(activities)
         )
         .distinct()
@@ -228,5 +229,5 @@ class AttendanceAdmin(BrobyggerModelView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        if request.method == "POST" and model.citizen and model.citizen.consent_on is None:
+        if request.method == "POST" and model.citizen and model.citizen.partner_consent_on is None:
             raise ValidationError(_l("Attendance is only recorded for citizens who have consented."))

@@ -12,8 +12,9 @@ from admin.base import BrobyggerModelView
 from admin.loading import lookup_filter
 from audit_trail import RecordFilter
 from forms.auth import StrongPassword
-from i18n import _l, ngettext
+from i18n import _, _l, ngettext
 from models.audit import ACTIONS, AuditLog
+from models.organisation import Organisation
 from models.roles import ADMIN, OPERATOR, ORGANISATION_ROLES, PARTNER, ROLES
 from models.rules import normalise_email
 from models.user import User
@@ -101,9 +102,40 @@ class UserAdmin(BrobyggerModelView):
 class OrganisationAdmin(BrobyggerModelView):
     access = {ADMIN: "re"}
     column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days", "mfa_required")
-    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days", "report_k", "mfa_required")
+    form_columns = (
+        "name",
+        "slug",
+        "minimal_records",
+        "allow_anonymous",
+        "max_case_days",
+        "report_k",
+        "mfa_required",
+        "retention_closed_months",
+        "retention_declined_months",
+    )
     form_args = {"report_k": {"validators": [NumberRange(min=2, max=50)]}}
     column_exclude_list = ("created_at", "updated_at", "version")
+
+    def on_model_change(self, form, model, is_created):
+        from privacy.retention import settings_problem
+
+        super().on_model_change(form, model, is_created)
+        # Left empty: the defaults (24 and 6 months), never "keep for ever".
+        if model.retention_closed_months is None:
+            model.retention_closed_months = Organisation.retention_closed_months.default
+        if model.retention_declined_months is None:
+            model.retention_declined_months = Organisation.retention_declined_months.default
+        problem = settings_problem(model.retention_closed_months, model.retention_declined_months)
+        if problem:
+            raise ValidationError(problem)
+
+    def after_model_change(self, form, model, is_created):
+        # Minimal records switched on: the free text written so far is hidden; offer to erase it.
+
+        from privacy.minimal import existing_free_text
+
+        if model.minimal_records and existing_free_text(model):
+            flash(_("Minimal records is on. Free text written before is hidden; review and erase it under Privacy."))
 
 
 class LookupAdmin(BrobyggerModelView):

@@ -186,14 +186,32 @@ class BrobyggerModelView(ModelView):
             if issubclass(model, Lookup):
                 scoped = scoped.where(model.active == True).order_by(model.position, model.name)  # noqa: E712
             field.query = scoped
-        if getattr(current_user, "organisation", None) and current_user.organisation.minimal_records:
-            for name in self.free_text_fields:
+        if self._minimal_records():
+            for name in self._free_text_names():
                 if name in form:
                     del form[name]
         return form
 
-    # Free-text fields removed in an organisation that keeps minimal records.
+    # Free-text fields removed in an organisation that keeps minimal records (besides those
+    # tagged free text in privacy/processing.py).
     free_text_fields = ()
+
+    def _minimal_records(self):
+        return bool(getattr(current_user, "organisation", None) and current_user.organisation.minimal_records)
+
+    def _free_text_names(self):
+        from privacy.processing import free_text_fields
+
+        return {*self.free_text_fields, *free_text_fields(self.model)}
+
+    def render(self, template, **kwargs):
+        # Minimal records: free text written before the switch is not shown (privacy/minimal.py).
+        if self._minimal_records():
+            hidden = self._free_text_names()
+            for key in ("details_columns", "list_columns"):
+                if key in kwargs:
+                    kwargs[key] = [(name, label) for name, label in kwargs[key] if name not in hidden]
+        return super().render(template, **kwargs)
 
     def create_form(self, obj=None):
         return self._scope_form(super().create_form(obj))
@@ -388,17 +406,17 @@ class BrobyggerModelView(ModelView):
                 blocking.append(str(fk.model._meta.table_name))
         return blocking
 
+    def delete_blocked_message(self, model):
+        """What to tell someone whose delete is refused because other records refer to the record."""
+        return _(
+            "“%(record)s” cannot be deleted because other records refer to it. Deactivate or archive it instead.",
+            record=str(model),
+        )
+
     def delete_model(self, model):
         blocking = self.blocking_dependents(model)
         if blocking:
-            flash(
-                _(
-                    "“%(record)s” cannot be deleted because other records refer to it. "
-                    "Deactivate or archive it instead.",
-                    record=str(model),
-                ),
-                "error",
-            )
+            flash(self.delete_blocked_message(model), "error")
             return False
         try:
             with db.atomic():
@@ -430,3 +448,13 @@ class BrobyggerModelView(ModelView):
 
     def _export_tablib(self, export_type, return_url):
         return exports.model_view_export(self, export_type)
+
+    def get_export_value(self, model, name):
+        if self._minimal_records() and name in self._free_text_names():
+            return ""
+        return super().get_export_value(model, name)
+
+    def _export_data(self):
+        count, data = super()._export_data()
+        AuditLog.record("export", self.model.__name__, None)
+        return count, data

@@ -7,7 +7,7 @@ from wtforms.validators import Optional
 from admin.base import BrobyggerModelView
 from admin.case_rows import CASE_ACCESS
 from forms.validators import birth_year, not_future
-from i18n import _l
+from i18n import _, _l
 from models.citizen import CONSENT_IN_FUTURE, GENDERS, Citizen
 from models.referral import Referral
 
@@ -37,17 +37,32 @@ class CitizenAdmin(BrobyggerModelView):
         "lives_alone",
         "gp_practice",
         "consent_on",
+        "consent_how",
         "consent_scope",
+        "partner_consent_on",
+        "partner_consent_how",
+        "gp_consent_on",
+        "gp_consent_how",
     )
     form_args = {
         "birth_year": {"validators": [Optional(), birth_year()]},
         "consent_on": {"validators": [Optional(), not_future(CONSENT_IN_FUTURE)]},
+        "partner_consent_on": {"validators": [Optional(), not_future(CONSENT_IN_FUTURE)]},
+        "gp_consent_on": {"validators": [Optional(), not_future(CONSENT_IN_FUTURE)]},
     }
     details_template = "admin/citizen_details.html"
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         model.clean(current_user.organisation)
+
+    def delete_blocked_message(self, model):
+        # There is no archive: a citizen with history is anonymised (privacy/erasure.py) instead.
+        return _(
+            "“%(record)s” has cases or attendance and cannot be deleted. To remove the citizen's personal "
+            "data, close their cases and choose Anonymise on the citizen's page.",
+            record=str(model),
+        )
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:

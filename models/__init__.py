@@ -16,6 +16,7 @@ from models.referral import Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog, AuditLogItem
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
+from models.erasure import Erasure
 from models.referral import CaseAssignment
 from models.network import Network, NetworkEvaluator, NetworkMember
 from models.listing import ListingChange, WaitingListEntry
@@ -40,6 +41,7 @@ __all__ = [
     "ListingChange",
     "WaitingListEntry",
     "Contact",
+    "Erasure",
     "ContactKind",
     "Match",
     "Organisation",

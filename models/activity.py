@@ -37,6 +37,13 @@ WEEKDAYS = (
     (5, _l("Saturday")),
     (6, _l("Sunday")),
 )
+SESSION_NOTES = (
+    ("as_planned", _l("As planned")),
+    ("few_came", _l("Fewer came than expected")),
+    ("new_faces", _l("New participants came")),
+    ("cancelled", _l("Cancelled")),
+    ("moved", _l("Moved to another time or place")),
+)
 PRICE = (("free", _l("Free")), ("self_payment", _l("Self-payment")), ("pooled", _l("Pooled")))
 
 
@@ -186,6 +193,8 @@ class ActivitySession(VersionedModel):
     newcomers = IntegerField(null=True, verbose_name=_l("New this time"))
     logged_by = ForeignKeyField(User, null=True, backref="+", verbose_name=_l("Logged by"))
     notes = TextField(null=True, verbose_name=_l("Notes"))
+    # What minimal-records organisations record instead of notes: a choice, never free text.
+    note_code = CharField(max_length=20, null=True, choices=SESSION_NOTES, verbose_name=_l("How it went"))
 
     class Meta:
         indexes = ((("organisation", "date"), False), (("activity", "date"), True))
@@ -217,13 +226,16 @@ class Attendance(TenantModel):
     def visible_to(cls, user):
         query = super().visible_to(user)
         if user.role == PARTNER:
-            # Partners see only consenting participants, and only their first name or initials.
+            # Partners see only participants Citizen.visible_to_partner allows (DESIGN.md §6).
             query = (
                 query.join(ActivitySession)
                 .join(Activity)
                 .switch(cls)
                 .join(Citizen)
-                .where((Activity.partner == user.partner_id) & Citizen.consent_on.is_null(False))
+                .where(
+                    (Activity.partner == user.partner_id)
+                    & Citizen.id.in_(Citizen.visible_to_partner(user.partner_id).select(Citizen.id))
+                )
             )
         return query
 

@@ -20,6 +20,8 @@ ACTIONS = (
     ("export", _l("Exported")),
     ("login", _l("Logged in")),
     ("login_failed", _l("Failed login")),
+    ("erase", _l("Anonymised")),
+    ("access_report", _l("Access report produced")),
     ("import", _l("Imported")),
     ("forbidden", _l("Access denied")),
     ("csrf_failed", _l("Form refused (CSRF)")),
@@ -29,7 +31,9 @@ ACTIONS = (
 
 
 class AuditLog(TenantModel):
-    """Who did what to which record, when. Never the content. Append-only.
+    """Who did what to which record, when. Never the content, never a name: a citizen is a record
+    id, so erasing a citizen leaves every entry as it is. Append-only: no view edits or deletes an
+    entry, and a trigger (migration 026) refuses UPDATE and DELETE.
 
     `rows` is how many records an export, list or search showed; `detail` a non-content note (the
     export format, a search term's hash, the page refused); `AuditLogItem` rows name every

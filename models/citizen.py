@@ -2,7 +2,7 @@
 
 import datetime
 
-from peewee import BooleanField, CharField, DateField, IntegerField
+from peewee import BooleanField, CharField, DateField, DateTimeField, IntegerField
 
 from i18n import _l
 from models.organisation import VersionedModel, organisation_fk
@@ -10,6 +10,12 @@ from models.roles import BRIDGE_BUILDER, TEAM_LEADS
 from models.rules import RuleError, check_birth_year, clean_text, normalise_email, not_in_future
 
 GENDERS = (("female", _l("Woman")), ("male", _l("Man")), ("other", _l("Other")), ("unknown", _l("Not stated")))
+CONSENT_WAYS = (
+    ("oral", _l("Orally")),
+    ("written", _l("In writing")),
+    ("digital", _l("Digitally (a form)")),
+    ("via_referrer", _l("Through the referrer")),
+)
 AGE_BANDS = (
     (0, 17, "0-17"),
     (18, 29, "18-29"),
@@ -36,6 +42,24 @@ ANONYMOUS_WITH_DETAILS = _l(
 )
 NO_INITIALS = _l("Enter initials or a pseudonym.")
 CONSENT_IN_FUTURE = _l("The consent date cannot be in the future.")
+ERASED = _l("The citizen is anonymised; the record cannot be changed.")
+# Consents as data: each a date and how it was given (contact, share with partners, inform the GP).
+CONSENTS = (
+    ("consent_on", "consent_how"),
+    ("partner_consent_on", "partner_consent_how"),
+    ("gp_consent_on", "gp_consent_how"),
+)
+
+
+def check_consents(citizen):
+    """Each consent has both its date (not in the future) and how it was given, or neither."""
+    for date_name, how_name in CONSENTS:
+        given, how = getattr(citizen, date_name), getattr(citizen, how_name) or None
+        not_in_future(given, CONSENT_IN_FUTURE)
+        if given and not how:
+            raise RuleError(_l("Say how each consent was given (orally, in writing, ...)."))
+        if how and not given:
+            raise RuleError(_l("Give the date of each consent you say was given."))
 
 
 def initials_from(name):
@@ -83,6 +107,23 @@ class Citizen(VersionedModel):
         help_text=_l("Date the citizen agreed to be registered and contacted."),
     )
     consent_scope = CharField(max_length=200, null=True, verbose_name=_l("Consent scope"))
+    # Consent as data (GDPR): each consent with its date and how it was given.
+    consent_how = CharField(max_length=20, null=True, choices=CONSENT_WAYS, verbose_name=_l("Consent given how"))
+    partner_consent_on = DateField(
+        null=True,
+        verbose_name=_l("Consent to share first name with partners"),
+        help_text=_l("Date the citizen agreed that partners running their activities see their first name."),
+    )
+    partner_consent_how = CharField(
+        max_length=20, null=True, choices=CONSENT_WAYS, verbose_name=_l("Partner consent given how")
+    )
+    gp_consent_on = DateField(
+        null=True,
+        verbose_name=_l("Consent to inform the GP"),
+        help_text=_l("Date the citizen agreed that the referring GP is told how the case goes."),
+    )
+    gp_consent_how = CharField(max_length=20, null=True, choices=CONSENT_WAYS, verbose_name=_l("GP consent given how"))
+    erased_at = DateTimeField(null=True, verbose_name=_l("Anonymised"))
     search_key = CharField(max_length=500, default="", index=True)
 
     search_fields = ("name", "initials", "postal_code", "phone", "email")
@@ -131,7 +172,9 @@ class Citizen(VersionedModel):
             allow_anonymous=organisation.allow_anonymous,
         )
         check_birth_year(self.birth_year)
-        not_in_future(self.consent_on, CONSENT_IN_FUTURE)
+        if self.erased_at is not None:
+            raise RuleError(ERASED)
+        check_consents(self)
         self.gender = self.gender or "unknown"
         return self
 
@@ -175,6 +218,17 @@ class Citizen(VersionedModel):
     @property
     def age(self):
         return datetime.date.today().year - self.birth_year if self.birth_year else None
+
+    @property
+    def is_erased(self):
+        return self.erased_at is not None
+
+
+def age_band_of(birth_year, on):
+    """The age band (e.g. "70-79") of someone born in `birth_year` on the date `on`, or None."""
+    if not birth_year or on is None:
+        return None
+    return age_band(on.year - birth_year)
 
 
 def create_citizen(organisation, **fields):

@@ -24,6 +24,19 @@ class Organisation(BaseModel):
     )
     allow_anonymous = BooleanField(default=True, verbose_name=_l("Allow anonymous citizens"))
     max_case_days = IntegerField(default=365, verbose_name=_l("Case length limit (days)"))
+    # Retention (privacy/retention.py): months after closing before a case's citizen is anonymised.
+    retention_closed_months = IntegerField(
+        default=24,
+        null=True,
+        verbose_name=_l("Keep closed cases (months)"),
+        help_text=_l("Months after closing before the citizen of a closed case is anonymised (6-120)."),
+    )
+    retention_declined_months = IntegerField(
+        default=6,
+        null=True,
+        verbose_name=_l("Keep declined referrals (months)"),
+        help_text=_l("Months after a referral was declined before its citizen is anonymised (1-60)."),
+    )
     kind = CharField(max_length=30, default=VOLUNTEER_CENTRE, null=True, choices=KINDS, verbose_name=_l("Kind"))
     active = BooleanField(
         default=True,

@@ -59,6 +59,8 @@ class Referral(VersionedModel):
         verbose_name=_l("Review date"),
         help_text=_l("When to look at the case again, e.g. against the agreed end criteria."),
     )
+    # Kept when the citizen is anonymised: the age band at referral instead of the birth year.
+    age_band = CharField(max_length=10, null=True, verbose_name=_l("Age band at referral"))
     # Case number and the citizen's name, folded, so cases are found by who they are about.
     search_key = CharField(max_length=500, default="")
 
@@ -213,8 +215,8 @@ class Match(VersionedModel):
         `activity_id`) is suggested, tried or joined on an open case. The one rule for it
         (Citizen.visible_to_partner is this query).
 
-        The consent to share with partners is not a field of its own yet (issue 11 adds it):
-        until then the citizen's registered consent (`consent_on`) stands for it."""
+        The consent to share with partners is a field of its own (issue 11), recorded apart from the
+        consent to be contacted; an anonymised citizen is never shown."""
         match = (
             cls.select(cls.id)
             .join(Referral, on=(cls.referral == Referral.id))
@@ -229,7 +231,9 @@ class Match(VersionedModel):
         )
         if activity_id is not None:
             match = match.where(cls.activity == activity_id)
-        return Citizen.select().where(Citizen.consent_on.is_null(False) & fn.EXISTS(match))
+        return Citizen.select().where(
+            Citizen.partner_consent_on.is_null(False) & Citizen.erased_at.is_null() & fn.EXISTS(match)
+        )
 
     @classmethod
     def places_taken(cls, activity_ids):

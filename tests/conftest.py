@@ -106,10 +106,16 @@ def _empty_sqlite(path, tables):
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("BEGIN IMMEDIATE")
+    # Triggers (the audit log's append-only rule) are set aside while emptying, like TRUNCATE on PostgreSQL.
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for name, _sql in triggers:
+        conn.execute(f'DROP TRIGGER "{name}"')
     for table in tables:
         conn.execute(f'DELETE FROM "{table}"')  # noqa: S608 - our own table names
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
         conn.execute("DELETE FROM sqlite_sequence")
+    for _name, sql in triggers:
+        conn.execute(sql)
     conn.execute("COMMIT")
     conn.close()
 

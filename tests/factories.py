@@ -67,6 +67,11 @@ def make_citizen(org, **kw):
             "gender": "female",
             "postal_code": "2450",
             "consent_on": datetime.date(2025, 1, 1),
+            "consent_how": "oral",
+            "partner_consent_on": datetime.date(2025, 1, 1),
+            "partner_consent_how": "oral",
+            "gp_consent_on": datetime.date(2025, 1, 1),
+            "gp_consent_how": "written",
             **kw,
         }
     )
@@ -95,6 +100,13 @@ def make_contact(referral, **kw):
 
 def make_match(referral, activity, **kw):
     return Match.create(**{"organisation": referral.organisation_id, "referral": referral, "activity": activity, **kw})
+
+
+def make_participant(activity, status="suggested"):
+    """A citizen a partner may see at `activity`: consented to sharing, matched on an open case."""
+    citizen = make_citizen(activity.organisation_id)
+    make_match(make_referral(activity.organisation_id, citizen=citizen), activity, status=status)
+    return citizen
 
 
 def make_attendance(session, citizen):

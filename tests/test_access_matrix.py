@@ -310,6 +310,16 @@ MATRIX = {
     "network_report.index":        (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "network_report.export":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "closures.export":             (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Privacy (issue 11): access reports and upcoming anonymisations for admins and coordinators;
+    # who saw a citizen, erasure, the record of processing and old free text for admins only.
+    "privacy.index":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.report_pdf":          (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.report_zip":          (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.access_log_view":     (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.erase_view":          (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.processing_view":     (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.processing_markdown": (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.free_text_view":      (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # intake_answer (part of a case, kept as answered): admin rx, coordinator rx, bridge_builder r
     "intake_answer.index_view":    (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "intake_answer.details_view":  (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -535,7 +545,7 @@ def deletable_record(view, world):
         "citizen": lambda: factories.make_citizen(org),
         "activity": lambda: factories.make_activity(org, partner=a.partner),
         "activity_session": lambda: factories.make_session(a.activity, date=next(_dates)),
-        "attendance": lambda: factories.make_attendance(a.session, factories.make_citizen(org)),
+        "attendance": lambda: factories.make_attendance(a.session, factories.make_participant(a.activity)),
         "partner": lambda: factories.make_partner(org),
         "user": lambda: factories.make_user(org, "bridge_builder"),
         "organisation": lambda: org,  # nobody may delete an organisation
@@ -587,6 +597,15 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
             elif endpoint in ("gp_feedback.index", "gp_feedback.fhir"):
                 probes.append(Probe(endpoint, "POST", url_for(endpoint), {"id": world.a.referral.id}))
+            elif endpoint in (
+                "privacy.report_pdf",
+                "privacy.report_zip",
+                "privacy.access_log_view",
+                "privacy.erase_view",
+            ):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, id=world.a.citizen.id)))
+            elif endpoint.startswith("privacy."):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "followups.done":
                 probes.append(_followup_done_probe(endpoint, samples["collab_note"]))
             elif endpoint == "ec_agree.index":

@@ -289,7 +289,7 @@ VIEW_CASES = [
         "attendance",
         lambda s: s.attendance,
         lambda s: s.activity.name,
-        lambda w, s: factories.make_attendance(s.session, factories.make_citizen(s.org)),
+        lambda w, s: factories.make_attendance(s.session, factories.make_participant(s.activity)),
         lambda w, r: {
             "session": str(factories.make_session(w.a.activity, date=fresh_date()).id),
             "citizen": str(w.a.citizen.id),

@@ -61,6 +61,7 @@ class CollaborationNoteAdmin(CaseRowView):
         "channel",
         "legal_basis",
         "consent_on",
+        "consent_scope_code",
         "consent_scope",
         "summary",
         "handover",
@@ -143,7 +144,7 @@ class FeedbackView(RoleView):
         referral = self._case()
         info = service.feedback_for(referral)
         if not info["consented"]:
-            flash(_("The citizen has not consented; no feedback can be given to the GP."), "error")
+            flash(_("The citizen has not consented to the GP being informed; no feedback can be given."), "error")
             return redirect(url_for("referral.details_view", id=referral.id))
         service.record_feedback(referral, "print", current_user)
         return self.render(

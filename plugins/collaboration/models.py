@@ -24,6 +24,11 @@ LEGAL_BASES = (
     ("service_act", _l("Social Services Act (serviceloven) § 11")),
     ("vital_interest", _l("Vital interest of the citizen")),
 )
+CONSENT_SCOPES = (
+    ("status", _l("The status of the case")),
+    ("handover", _l("A hand-over to the service")),
+    ("health", _l("Health information needed for the help")),
+)
 HANDOVER_STATUSES = (
     ("asked", _l("Asked")),
     ("accepted", _l("Accepted")),
@@ -45,6 +50,10 @@ class CollaborationNote(VersionedModel):
     legal_basis = CharField(max_length=20, choices=LEGAL_BASES, default="consent", verbose_name=_l("Legal basis"))
     consent_on = DateField(null=True, verbose_name=_l("Consent given"))
     consent_scope = CharField(max_length=200, null=True, verbose_name=_l("Consent scope"))
+    # Minimal-records organisations choose the scope from CONSENT_SCOPES instead of writing it.
+    consent_scope_code = CharField(
+        max_length=20, null=True, choices=CONSENT_SCOPES, verbose_name=_l("What the consent covers")
+    )
     summary = TextField(null=True, verbose_name=_l("Summary"))
     handover = BooleanField(default=False, verbose_name=_l("Handed on to this service"))
     handover_status = CharField(

@@ -50,7 +50,7 @@ def objection(referral, closure):
 
 def feedback_for(referral):
     """What the referring GP may be told: only status facts, nothing from free-text notes, and
-    only when the citizen has consented to contact (their consent covers the feedback)."""
+    only when the citizen has consented to the GP being informed (a consent of its own)."""
     citizen = referral.citizen
     closure = (
         CaseClosure.select(CaseClosure, ClosureReason)
@@ -63,7 +63,7 @@ def feedback_for(referral):
     return {
         "referral": referral,
         "citizen_label": str(citizen) if not citizen.anonymous else citizen.initials,
-        "consented": citizen.consent_on is not None,
+        "consented": citizen.gp_consent_on is not None and citizen.erased_at is None,
         "contacted": referral.first_contact_on,
         "joined_community": bool(joined),
         "communities": joined,
@@ -83,8 +83,9 @@ def record_feedback(referral, form, user):
     if recent.exists():
         return
     with db.atomic():
-        GpFeedback.create(organisation=referral.organisation_id, referral=referral.id, form=form, by=user.id)
-        AuditLog.record("export", "GpFeedback", referral.id, user=user)
+        feedback = GpFeedback.create(organisation=referral.organisation_id, referral=referral.id, form=form, by=user.id)
+        # The feedback's own id, so the citizen's access log (privacy/access_report.py) finds it.
+        AuditLog.record("export", feedback, feedback.id, user=user)
 
 
 def fhir_bundle(referral, sender_name, texts):

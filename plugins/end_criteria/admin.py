@@ -22,6 +22,7 @@ from plugins.api import (
     xlsx_response,
 )
 from plugins.end_criteria import service
+from plugins.end_criteria.models import JUSTIFICATIONS
 
 
 class EndCriterionAdmin(BrobyggerModelView):
@@ -146,5 +147,8 @@ def close_section(referral, user, form):
             "agreed": agreed,
             "checked": checked,
             "justification": form.get("justification", "") if form else "",
+            "justification_code": form.get("justification_code", "") if form else "",
+            "minimal": user.organisation.minimal_records,
+            "justifications": JUSTIFICATIONS,
         },
     }

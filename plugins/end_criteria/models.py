@@ -1,9 +1,18 @@
 """The end_criteria plugin's tables (prefixed `ec_`): criteria, those agreed per case, and how a
 closing measured up against them."""
 
-from peewee import BooleanField, DateField, ForeignKeyField, IntegerField, TextField
+from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField
 
 from plugins.api import BaseModel, CaseClosure, Lookup, Referral, User, _l
+
+JUSTIFICATIONS = (
+    ("citizen_wish", _l("The citizen wishes to end the case")),
+    ("moved", _l("The citizen moved or entered a nursing home")),
+    ("died", _l("The citizen died")),
+    ("professional_help", _l("The citizen needs professional help instead")),
+    ("no_contact", _l("The citizen could not be reached")),
+    ("other_goal", _l("The citizen reached another goal than the agreed criteria")),
+)
 
 
 class EndCriterion(Lookup):
@@ -38,6 +47,8 @@ class ClosureReview(BaseModel):
     closure = ForeignKeyField(CaseClosure, backref="+", unique=True, on_delete="CASCADE")
     unmet_required = IntegerField(default=0)
     justification = TextField(null=True)
+    # Minimal-records organisations choose a justification from JUSTIFICATIONS instead of writing one.
+    justification_code = CharField(max_length=30, null=True, choices=JUSTIFICATIONS)
 
     class Meta:
         table_name = "ec_closure_review"

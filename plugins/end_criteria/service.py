@@ -5,8 +5,8 @@ import statistics
 
 from peewee import JOIN
 
-from plugins.api import AuditLog, CaseClosure, ClosureReason, Referral, User, _l, db
-from plugins.end_criteria.models import AgreedCriterion, ClosureCheck, ClosureReview, EndCriterion
+from plugins.api import AuditLog, CaseClosure, ClosureReason, Organisation, Referral, User, _l, db
+from plugins.end_criteria.models import JUSTIFICATIONS, AgreedCriterion, ClosureCheck, ClosureReview, EndCriterion
 
 JUSTIFICATION_MAX = 2000
 
@@ -48,6 +48,12 @@ def _submitted(form, organisation_id):
         return criteria, set(), "", _l("Unknown end criterion.")
     if not met <= {c.id for c in criteria}:
         return criteria, met, "", _l("Unknown end criterion.")
+    if Organisation.get_by_id(organisation_id).minimal_records:
+        # Minimal records: a justification chosen from the list, never written.
+        code = form.get("justification_code") or ""
+        if code and code not in dict(JUSTIFICATIONS):
+            return criteria, met, "", _l("Choose a justification from the list.")
+        return criteria, met, code, None
     justification = (form.get("justification") or "").strip()
     if len(justification) > JUSTIFICATION_MAX:
         return (
@@ -77,10 +83,12 @@ def record_closing(referral, closure, form):
     criteria, met, justification, _error = _submitted(form, referral.organisation_id)
     for criterion in criteria:
         ClosureCheck.create(closure=closure.id, criterion=criterion.id, met=criterion.id in met)
+    chosen = justification in dict(JUSTIFICATIONS) and Organisation.get_by_id(referral.organisation_id).minimal_records
     ClosureReview.create(
         closure=closure.id,
         unmet_required=sum(1 for c in criteria if c.required and c.id not in met),
-        justification=justification or None,
+        justification=None if chosen else justification or None,
+        justification_code=justification if chosen else None,
     )
 
 

@@ -33,7 +33,16 @@ from plugins.intake.forms import (
     form_answers,
     question_field_name,
 )
-from plugins.intake.models import AUDIENCES, CHOICE_KINDS, STAFF, IntakeAnswer, IntakeForm, IntakeQuestion
+from plugins.intake.models import (
+    AUDIENCES,
+    CHOICE_KINDS,
+    KINDS,
+    STAFF,
+    TEXT_KINDS,
+    IntakeAnswer,
+    IntakeForm,
+    IntakeQuestion,
+)
 
 
 class QuestionInline(InlineFormAdmin):
@@ -43,6 +52,10 @@ class QuestionInline(InlineFormAdmin):
     form_label = _l("Questions")
 
     def on_model_change(self, form, model, is_created):
+        if current_user.organisation.minimal_records and model.kind in TEXT_KINDS and model.active:
+            raise ValidationError(
+                _l("Your organisation keeps minimal records: “%(label)s” cannot ask for free text.", label=model.label)
+            )
         choices = [line for line in (model.choices or "").splitlines() if line.strip()]
         if model.kind in CHOICE_KINDS and len(choices) < 2:
             raise ValidationError(
@@ -63,6 +76,16 @@ class IntakeFormAdmin(BrobyggerModelView):
     inline_models = (QuestionInline(IntakeQuestion),)
     details_template = "intake/admin_form_details.html"
     column_details_list = ("title", "audience", "intro", "active", "updated_at")
+
+    def _scope_form(self, form):
+        form = super()._scope_form(form)
+        if current_user.organisation.minimal_records and "questions" in form:
+            # Free-text kinds are not offered; existing ones stay listed (inactive) so they can be seen.
+            for entry in form.questions:
+                entry.form.kind.choices = [(k, label) for k, label in KINDS if k not in TEXT_KINDS] + [
+                    (k, label) for k, label in KINDS if k in TEXT_KINDS and entry.form.kind.data == k
+                ]
+        return form
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
@@ -210,6 +233,8 @@ def case_panel(referral, user):
         .where((IntakeAnswer.referral == referral.id) & (IntakeAnswer.organisation == user.organisation_id))
         .order_by(IntakeAnswer.position, IntakeAnswer.id)
     )
+    if user.organisation.minimal_records:  # free text written before the switch is not shown
+        answers = [a for a in answers if a.kind not in TEXT_KINDS]
     citizen = referral.citizen
     similar = [
         c

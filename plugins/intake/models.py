@@ -4,7 +4,7 @@ import json
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from plugins.api import BaseModel, Referral, TenantModel, VersionedModel, _, _l, organisation_fk, utcnow
+from plugins.api import BaseModel, Organisation, Referral, TenantModel, VersionedModel, _, _l, organisation_fk, utcnow
 
 PUBLIC_GP, PUBLIC_SELF, STAFF = "public_gp", "public_self", "staff"
 AUDIENCES = (
@@ -26,6 +26,8 @@ KINDS = (
     ("scale", _l("Scale 1–5")),
 )
 CHOICE_KINDS = ("single_choice", "multiple_choice")
+# Free text: neither offered nor asked in a minimal-records organisation.
+TEXT_KINDS = ("short_text", "long_text")
 
 
 class IntakeForm(VersionedModel):
@@ -55,11 +57,11 @@ class IntakeForm(VersionedModel):
         )
 
     def active_questions(self):
-        return list(
-            IntakeQuestion.select()
-            .where((IntakeQuestion.form == self.id) & (IntakeQuestion.active == True))  # noqa: E712
-            .order_by(IntakeQuestion.position, IntakeQuestion.id)
-        )
+        """The questions asked now: active ones, without free text in a minimal-records organisation."""
+        query = IntakeQuestion.select().where((IntakeQuestion.form == self.id) & (IntakeQuestion.active == True))  # noqa: E712
+        if Organisation.get_by_id(self.organisation_id).minimal_records:
+            query = query.where(IntakeQuestion.kind.not_in(TEXT_KINDS))
+        return list(query.order_by(IntakeQuestion.position, IntakeQuestion.id))
 
 
 class IntakeQuestion(BaseModel):

@@ -85,12 +85,18 @@ CONTACT_FIELDS = ("phone", "email", "gp_practice")
 CONSENT_SCOPE = "Kontakt fra brobygger"
 
 
-def _complete(citizen, data, today):
+def consent_way(source):
+    """How a consent recorded by an intake was given: ticked by the citizen or the referrer on the
+    public form, or told to staff."""
+    return "digital" if source == "public_form" else "oral"
+
+
+def _complete(citizen, data, today, how="oral"):
     """Fill what a known citizen lacks from a new intake: consent, and contact details in empty
     fields (never for anonymous citizens). Nothing already recorded is overwritten."""
     changed = False
     if data.get("consent") and citizen.consent_on is None:
-        citizen.consent_on, citizen.consent_scope = today, CONSENT_SCOPE
+        citizen.consent_on, citizen.consent_how, citizen.consent_scope = today, how, CONSENT_SCOPE
         changed = True
     if not citizen.anonymous and not data.get("anonymous"):
         for name in CONTACT_FIELDS:
@@ -102,7 +108,7 @@ def _complete(citizen, data, today):
         citizen.save()
 
 
-def _citizen_fields(data, today):
+def _citizen_fields(data, today, how="oral"):
     """The citizen's fields from an intake's data (anonymous: initials or a pseudonym only)."""
     anonymous = bool(data.get("anonymous"))
     consent = bool(data.get("consent"))
@@ -118,6 +124,7 @@ def _citizen_fields(data, today):
         "gp_practice": data.get("gp_practice"),
         "consent_on": today if consent else None,
         "consent_scope": CONSENT_SCOPE if consent else None,
+        "consent_how": how if consent else None,
     }
 
 
@@ -163,10 +170,10 @@ def _register(organisation, data, answers, source, intake_form, token_nonce, exi
             source=source,
         )
         if existing_citizen is None:
-            citizen = create_citizen(organisation, **_citizen_fields(data, today))
+            citizen = create_citizen(organisation, **_citizen_fields(data, today, consent_way(source)))
         else:
             citizen = existing_citizen
-            _complete(citizen, data, today)
+            _complete(citizen, data, today, consent_way(source))
         channel = ReferralChannel.get_or_none(
             (ReferralChannel.id == data.get("channel")) & (ReferralChannel.organisation == organisation.id)
         )

@@ -187,7 +187,8 @@ def test_gp_feedback_print_and_fhir_message(login, world):
 
 def test_no_gp_feedback_without_consent(login, world):
     a = world.a
-    citizen = factories.make_citizen(a.org, consent_on=None)
+    # Consent to be contacted is not consent to inform the GP (issue 11): only the GP consent counts.
+    citizen = factories.make_citizen(a.org, gp_consent_on=None, gp_consent_how=None)
     referral = factories.make_referral(a.org, citizen=citizen, assigned_to=a.users["bridge_builder"])
     client = login(a.users["bridge_builder"])
     assert client.post("/admin/gp-feedback/", data={"id": referral.id}).status_code == 302
