@@ -116,6 +116,7 @@ INSTRUMENTS = (
         "Hvor ofte føler du dig udenfor?\nHvor ofte føler du dig isoleret fra andre?",
         "item_min": 1,
         "item_max": 3,
+        "anchors": "Næsten aldrig\nEn gang imellem\nOfte",
         "factor": 1,
         "higher_is_better": "no",
     },
@@ -129,6 +130,8 @@ INSTRUMENTS = (
         "I de sidste 2 uger har min dagligdag været fyldt med ting, der interesserer mig",
         "item_min": 0,
         "item_max": 5,
+        "anchors": "På intet tidspunkt\nLidt af tiden\nLidt mindre end halvdelen af tiden\n"
+        "Lidt mere end halvdelen af tiden\nDet meste af tiden\nHele tiden",
         "factor": 4,
         "higher_is_better": "yes",
     },

@@ -533,9 +533,9 @@ class BrobyggerIndexView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        from admin.overview import figures_for
+        from admin.overview import start_page
 
-        return self.render("admin/brobygger_index.html", figures=figures_for(current_user))
+        return self.render("admin/brobygger_index.html", **start_page(current_user, request.args))
 
 
 __all__ = ["BrobyggerIndexView", "BrobyggerModelView", "DoesNotExist", "lookup_filter"]

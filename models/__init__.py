@@ -13,7 +13,7 @@ from models.partner import Partner
 from models.user import User
 from models.citizen import Citizen
 from models.activity import Activity, ActivitySession, Attendance
-from models.referral import Contact, Match, Referral, ReferralReasonLink
+from models.referral import CaseNote, Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
@@ -38,6 +38,7 @@ MODELS = (
     CaseClosure,
     Instrument,
     Measurement,
+    CaseNote,
 )
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "Attendance",
     "AuditLog",
     "CaseClosure",
+    "CaseNote",
     "ClosureReason",
     "Instrument",
     "Measurement",

@@ -1,7 +1,15 @@
+from typing import NamedTuple
+
 from peewee import BooleanField, CharField, IntegerField
 
 from i18n import _l
 from models.base import BaseModel
+
+
+class QueueSettings(NamedTuple):
+    first_contact_days: int
+    idle_weeks: int
+    unassigned_days: int
 
 
 class Organisation(BaseModel):
@@ -19,10 +27,37 @@ class Organisation(BaseModel):
     )
     allow_anonymous = BooleanField(default=True, verbose_name=_l("Allow anonymous citizens"))
     max_case_days = IntegerField(default=365, verbose_name=_l("Case length limit (days)"))
+    # The work queue's thresholds: what counts as "needs action".
+    first_contact_days = IntegerField(
+        null=True,
+        default=7,
+        verbose_name=_l("First contact within (days)"),
+        help_text=_l("A new case without a first contact after this many days needs action."),
+    )
+    idle_weeks = IntegerField(
+        null=True,
+        default=4,
+        verbose_name=_l("Contact at least every (weeks)"),
+        help_text=_l("An open case without a contact for this many weeks needs action."),
+    )
+    unassigned_days = IntegerField(
+        null=True,
+        default=3,
+        verbose_name=_l("Unassigned for at most (days)"),
+        help_text=_l("Coordinators are reminded of new referrals nobody has taken after this many days."),
+    )
+    # Identifiers in the national health network, for messages to GPs (MedCom).
+    sor_code = CharField(max_length=20, null=True, verbose_name=_l("SOR code"))
+    ean_code = CharField(max_length=13, null=True, verbose_name=_l("EAN/GLN number"))
 
     @classmethod
     def visible_to(cls, user):
         return cls.select().where(cls.id == user.organisation_id)
+
+    @property
+    def queue_settings(self):
+        """The work queue's thresholds, with the defaults where none is set."""
+        return QueueSettings(self.first_contact_days or 7, self.idle_weeks or 4, self.unassigned_days or 3)
 
     def __str__(self):
         return self.name

@@ -68,6 +68,24 @@ class Instrument(Lookup):
         verbose_name=_l("Higher score is better"),
     )
 
+    anchors = TextField(
+        null=True,
+        verbose_name=_l("Answer wording"),
+        help_text=_l(
+            "One line per answer, from the lowest to the highest (e.g. Hardly ever / Some of the time / Often)."
+        ),
+    )
+
+    @property
+    def anchor_list(self):
+        """The answer options as (value, wording); the wording is empty where the data has none."""
+        lines = [line.strip() for line in (self.anchors or "").splitlines() if line.strip()]
+        values = range(self.item_min, self.item_max + 1)
+        return [(v, lines[i] if i < len(lines) else "") for i, v in enumerate(values)]
+
+    def anchor_of(self, value):
+        return dict(self.anchor_list).get(value, "")
+
     @property
     def item_list(self):
         return [line.strip() for line in (self.items or "").splitlines() if line.strip()]

@@ -17,6 +17,16 @@ class Partner(VersionedModel):
     contact_phone = CharField(max_length=40, null=True, verbose_name=_l("Contact phone"))
     agreement = TextField(null=True, verbose_name=_l("Partnership agreement"))
     agreement_until = DateField(null=True, verbose_name=_l("Agreement until"))
+    # A GP practice's (or service's) identifiers in the national health network (MedCom).
+    sor_code = CharField(
+        max_length=20,
+        null=True,
+        verbose_name=_l("SOR code"),
+        help_text=_l("The practice's number in the SOR register."),
+    )
+    ean_code = CharField(
+        max_length=13, null=True, verbose_name=_l("EAN/GLN number"), help_text=_l("The location number messages go to.")
+    )
 
     search_fields = ("name", "contact_name", "contact_email")
 

@@ -64,6 +64,12 @@ class User(UserMixin, VersionedModel):
     password_hash = CharField(max_length=255, default="")
     active = BooleanField(default=True, verbose_name=_l("Active"))
     last_login_at = DateTimeField(null=True, verbose_name=_l("Last login"))
+    reminder_mail = BooleanField(
+        null=True,
+        default=False,
+        verbose_name=_l("Reminders by e-mail"),
+        help_text=_l("New referrals for the team and a daily list of what needs action."),
+    )
 
     search_fields = ("name", "email")
 

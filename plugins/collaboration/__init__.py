@@ -49,3 +49,17 @@ def brobygger_case_may_close(referral, closure):
     from plugins.collaboration.service import objection
 
     return objection(referral, closure)
+
+
+@hookimpl
+def brobygger_cases_due(user, today):
+    from plugins.collaboration.service import followups_due
+
+    return followups_due(user, today)
+
+
+@hookimpl
+def brobygger_case_timeline(referral, user):
+    from plugins.collaboration.service import timeline_entries
+
+    return timeline_entries(referral, user)

@@ -184,3 +184,68 @@ def status_sentences(info):
             )
         )
     return sentences
+
+
+def followups_due(user, today):
+    """Cases with a follow-up due by `today` that is the user's own (or on their own case)."""
+    query = (
+        CollaborationNote.visible_to(user)
+        .select(CollaborationNote.referral, CollaborationNote.followup_on)
+        .where(
+            CollaborationNote.followup_on.is_null(False)
+            & (CollaborationNote.followup_on <= today)
+            & CollaborationNote.followup_done_at.is_null()
+        )
+        .limit(1000)
+    )
+    due = {}
+    for referral_id, _on in query.tuples():
+        due.setdefault(referral_id, [("followup", _l("Follow-up due"))])
+    return due
+
+
+def timeline_entries(referral, user):
+    """Collaboration notes and GP feedback as entries of the case's timeline."""
+    from i18n import _
+
+    entries = []
+    notes = (
+        CollaborationNote.select()
+        .where(CollaborationNote.referral == referral.id)
+        .order_by(CollaborationNote.date.desc())
+        .limit(100)
+    )
+    for note in notes:
+        detail = [note.label_of("direction"), note.label_of("channel")]
+        if note.followup_on:
+            detail.append(_("follow up %(date)s", date=note.followup_on.strftime("%d.%m.%Y")))
+        entries.append(
+            {
+                "on": note.date,
+                "kind": "collaboration",
+                "title": _("Collaboration: %(service)s", service=note.service.name),
+                "detail": " · ".join(str(d) for d in detail),
+                "text": note.summary or "",
+            }
+        )
+    for feedback in GpFeedback.select().where(GpFeedback.referral == referral.id).order_by(GpFeedback.id.desc()):
+        entries.append(
+            {
+                "on": feedback.given_at,
+                "kind": "gp_feedback",
+                "title": _("Feedback to the GP"),
+                "detail": " · ".join(
+                    str(x)
+                    for x in (
+                        dict(FEEDBACK_FORMS).get(feedback.form, feedback.form),
+                        feedback.by.name if feedback.by_id else "",
+                    )
+                    if x
+                ),
+                "text": "",
+            }
+        )
+    return entries
+
+
+FEEDBACK_FORMS = (("print", _l("letter")), ("fhir", _l("FHIR message")))

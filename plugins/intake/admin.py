@@ -205,6 +205,7 @@ def case_panel(referral, user):
         return None
     return {
         "title": _("Intake"),
+        "position": "top",  # the intake answers are what the conversation starts from
         "template": "intake/case_panel.html",
         "context": {"answers": answers, "similar": similar, "referral": referral},
     }
