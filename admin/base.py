@@ -59,9 +59,17 @@ def _bool(view, value, name=None):
     return _("Yes") if value else _("No")
 
 
+def _bool_icon(view, value, name=None):
+    """Flask-Admin's check icon, with a Danish tooltip instead of "field_name: true"."""
+    from markupsafe import Markup, escape
+
+    icon = "fa-check-circle" if value else "fa-minus-circle"
+    return Markup(f'<span class="fa {icon}" title="{escape(_bool(view, value))}"></span>')
+
+
 # Danish dates, local times (stored in UTC) and yes/no, in lists, details and exports alike.
 _TYPE_FORMATTERS = {datetime.date: _date, datetime.datetime: _datetime}
-LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, **_TYPE_FORMATTERS}
+LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool_icon}
 DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
 EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
 
@@ -153,7 +161,8 @@ class BrobyggerModelView(ModelView):
         fields = model._meta.sorted_fields
         # Show choice labels (in the user's language), not stored codes, for every choice field,
         # and the fields' own translated names as column headers.
-        choices = {f.name: list(f.choices) for f in fields if f.choices}
+        # An empty nullable choice shows as nothing, not as "None".
+        choices = {f.name: [*([(None, "—")] if f.null else []), *f.choices] for f in fields if f.choices}
         self.column_choices = {**choices, **(self.column_choices or {})}
         labels = {f.name: f.verbose_name for f in fields if f.verbose_name}
         self.column_labels = {**COMMON_LABELS, **labels, **(self.column_labels or {})}
@@ -360,10 +369,7 @@ class BrobyggerModelView(ModelView):
         if isinstance(exc, IntegrityError):
             log.warning("Integrity error in %s: %s", self.name, exc)
             flash(
-                _(
-                    "The record could not be saved because it conflicts with existing data "
-                    "(for example a duplicate). Nothing was changed."
-                ),
+                _("This could not be saved: the same details are already registered. Nothing was changed."),
                 "error",
             )
             return True
@@ -447,6 +453,16 @@ class BrobyggerModelView(ModelView):
                 self.on_model_delete(model)
                 model.delete_instance()
                 AuditLog.record("delete", model, model.id)
+        except IntegrityError:  # a reference the check above did not see: say so, not "a duplicate"
+            flash(
+                _(
+                    "“%(record)s” cannot be deleted because other records refer to it. "
+                    "Deactivate or archive it instead.",
+                    record=str(model),
+                ),
+                "error",
+            )
+            return False
         except Exception as ex:
             if not self.handle_view_exception(ex):
                 log.exception("Failed to delete %s", self.name)

@@ -6,7 +6,7 @@ from extensions import limiter
 from i18n import _
 from models import Organisation, ReferralChannel, ReferralReason
 from plugins.intake import service
-from plugins.intake.forms import PublicReferralForm, build_form_class, question_field_name
+from plugins.intake.forms import PublicReferralForm, SelfReferralForm, build_form_class, question_field_name
 from plugins.intake.models import AUDIENCE_SLUGS, PUBLIC_GP, IntakeForm, IntakeSubmission
 
 bp = Blueprint("intake_public", __name__, url_prefix="/henvis", template_folder="templates")
@@ -48,7 +48,8 @@ def referral_form(slug, audience_slug):
         abort(404)
     intake_form = IntakeForm.current(org.id, audience)
     questions = intake_form.active_questions() if intake_form else []
-    form = build_form_class(PublicReferralForm, questions)()
+    # A citizen referring themselves is spoken to as "you"; a GP about "the citizen".
+    form = build_form_class(PublicReferralForm if audience == PUBLIC_GP else SelfReferralForm, questions)()
     channels = list(ReferralChannel.choices_for_organisation(org.id))
     form.channel.choices = [(c.id, c.name) for c in channels]
     form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for_organisation(org.id)]
