@@ -61,10 +61,10 @@ def _bool(view, value, name=None):
 
 def _bool_icon(view, value, name=None):
     """Flask-Admin's check icon, with a Danish tooltip instead of "field_name: true"."""
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
     icon = "fa-check-circle" if value else "fa-minus-circle"
-    return Markup(f'<span class="fa {icon}" title="{escape(_bool(view, value))}"></span>')
+    return Markup('<span class="fa {}" title="{}"></span>').format(icon, _bool(view, value))
 
 
 # Danish dates, local times (stored in UTC) and yes/no, in lists, details and exports alike.
