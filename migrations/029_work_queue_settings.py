@@ -34,4 +34,6 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.remove_fields("user", "reminder_mail")
     migrator.remove_fields("instrument", "anchors")
     migrator.remove_fields("partner", "sor_code", "ean_code")
-    migrator.remove_fields("organisation", "first_contact_days", "idle_weeks", "unassigned_days", "sor_code", "ean_code")
+    migrator.remove_fields(
+        "organisation", "first_contact_days", "idle_weeks", "unassigned_days", "sor_code", "ean_code"
+    )

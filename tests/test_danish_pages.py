@@ -165,9 +165,11 @@ def main_pages(world, case, closed):
     ]
     by_coordinator = ["/admin/", "/admin/caseload/?show=due", "/admin/closures/"]
     public = [f"/henvis/{a.org.slug}/", "/login"]
-    return [("bridge_builder", url) for url in by_builder] + [("coordinator", url) for url in by_coordinator] + [
-        (None, url) for url in public
-    ]
+    return (
+        [("bridge_builder", url) for url in by_builder]
+        + [("coordinator", url) for url in by_coordinator]
+        + [(None, url) for url in public]
+    )
 
 
 def test_the_main_pages_have_no_english_and_no_raw_values(app, login, rich_world):

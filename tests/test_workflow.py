@@ -118,6 +118,7 @@ def test_bridge_builder_suggests_activities_and_follows_the_path(login, world):
         citizen=factories.make_citizen(a.org, birth_year=1933),
     )
     client = login(a.users["bridge_builder"])
+
     def found(query):
         page = client.get(f"/admin/referral/suggest/?id={referral.id}{query}").get_data(as_text=True)
         return page.split('id="activities"')[1].split("</table>")[0]
