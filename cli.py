@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-user and seed-demo."""
+"""Flask CLI commands: create-user, seed-demo and send-reminders."""
 
 import click
 from flask import current_app
@@ -11,6 +11,7 @@ from models.user import ROLE_NAMES
 def init_cli(app):
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("create-user", help="Create a user (or reset the password of an existing one).")
@@ -57,3 +58,14 @@ def seed_demo():
     for email, role in DEMO_LOGINS:
         click.echo(f"  {email:<24} {role}")
     current_app.logger.info("seed-demo done")
+
+
+@click.command("send-reminders", help="E-mail new referrals and (once a day) the digest of what needs action.")
+@click.option("--no-digest", is_flag=True, help="Only new referrals (for runs every few minutes).")
+@with_appcontext
+def send_reminders_command(no_digest):
+    from models.reminders import send_reminders
+
+    with db.obj.connection_context():
+        sent, failed = send_reminders(digest=not no_digest)
+    click.echo(f"Reminders sent: {sent}, not sent (tried again next run): {failed}.")

@@ -28,10 +28,17 @@ class Config:
     # The app refuses to start on a schema it does not know; the CLI's db commands skip the check.
     CHECK_SCHEMA = True
     POOL_MAX_CONNECTIONS = 20
-    # The caseload flags a case with no first contact after this many days, or no contact for
-    # this many weeks.
-    CASE_FIRST_CONTACT_DAYS = 7
-    CASE_IDLE_WEEKS = 4
+    # Reminder e-mails (flask send-reminders): no MAIL_SERVER, no mail.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_DEFAULT_SENDER = "brobygger@localhost"
+    MAIL_TIMEOUT = 10
+    # The address links in e-mails start with, e.g. https://brobygger.example.dk
+    BROBYGGER_BASE_URL = ""
 
 
 def from_environment():
@@ -44,11 +51,22 @@ def from_environment():
         "LOGIN_RATE_LIMIT",
         "INTAKE_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
+        "MAIL_SERVER",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_DEFAULT_SENDER",
+        "BROBYGGER_BASE_URL",
     ):
         if key in os.environ:
             settings[key] = os.environ[key]
     if "BROBYGGER_SAFE_MODE" in os.environ:
         settings["BROBYGGER_SAFE_MODE"] = os.environ["BROBYGGER_SAFE_MODE"].lower() in ("1", "true", "yes")
+    for key in ("MAIL_PORT", "MAIL_TIMEOUT"):
+        if key in os.environ:
+            settings[key] = int(os.environ[key])
+    for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if key in os.environ:
+            settings[key] = os.environ[key].lower() in ("1", "true", "yes")
     if "POOL_MAX_CONNECTIONS" in os.environ:
         settings["POOL_MAX_CONNECTIONS"] = int(os.environ["POOL_MAX_CONNECTIONS"])
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):

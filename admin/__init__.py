@@ -49,6 +49,7 @@ def init_admin(app):
     from admin.caseload import CaseloadView
     from admin.cases import ContactAdmin, MatchAdmin, ReferralAdmin
     from admin.citizens import CitizenAdmin
+    from admin.profile import ProfileView
     from models import (
         Activity,
         ActivityCategory,
@@ -106,5 +107,6 @@ def init_admin(app):
     ):
         admin.add_view(view(model, name=label, category=ADMINISTRATION, endpoint=model._meta.table_name))
     admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION, endpoint="audit_log"))
+    admin.add_view(ProfileView(name=_l("My profile"), endpoint="profile", url="/admin/profile"))
     app.extensions["brobygger_admin"] = admin
     return admin

@@ -572,7 +572,8 @@ def case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_
         detail = " · ".join(x for x in (str(c.kind or ""), _("%(n)s min.", n=c.minutes) if c.minutes else "") if x)
         entries.append(entry(c.date, "contact", _("Contact"), detail, c.note or "", c.created_at))
     for m in matches:
-        name = m.activity.name + (f" ({_('practice community')})" if m.activity.is_practice else "")
+        practice = _("practice community")
+        name = m.activity.name + (f" ({practice})" if m.activity.is_practice else "")
         entries.append(entry(m.created_at, "match", _("Suggested: %(activity)s", activity=name), "", "", m.created_at))
         if m.started_on and m.status != "suggested":
             entries.append(
@@ -582,17 +583,17 @@ def case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_
             entries.append(entry(m.ended_on, "match", _("Ended: %(activity)s", activity=name), "", "", m.updated_at))
     for o in outcomes:
         for m in o["measurements"]:
-            detail = f"{m.label_of('phase')} · {_('score')} {m.score:.1f}"
+            detail = _("%(phase)s · score %(score)s", phase=m.label_of("phase"), score=f"{m.score:.1f}")
             entries.append(entry(m.taken_on, "measurement", o["instrument"].name, detail, "", m.at))
     for n in notes:
         entries.append(entry(n.date, "note", _("Note"), n.by.name if n.by_id else "", n.text, n.created_at))
     for h in history:
         label = _("Status: %(to)s", to=h.label_of("to_status"))
         if h.note == "reopened":
-            label += f" ({_('reopened')})"
+            label += " (" + _("reopened") + ")"
         entries.append(entry(h.at, "status", label, h.by.name if h.by_id else "", "", h.at))
     for c in closures:
-        detail = c.reason.name + (f" · {_('reopened')}" if c.reopened_at else "")
+        detail = c.reason.name + (" · " + _("reopened") if c.reopened_at else "")
         entries.append(entry(c.closed_on, "closing", _("Closed"), detail, "", c.created_at))
     for e in plugin_entries:
         entries.append(

@@ -17,6 +17,7 @@ from models.referral import CaseNote, Contact, Match, Referral, ReferralReasonLi
 from models.audit import AuditLog
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
+from models.reminders import ReminderState
 from models.base import StaleRecordError
 
 MODELS = (
@@ -39,6 +40,7 @@ MODELS = (
     Instrument,
     Measurement,
     CaseNote,
+    ReminderState,
 )
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
     "ReferralChannel",
     "ReferralReason",
     "ReferralReasonLink",
+    "ReminderState",
     "StaleRecordError",
     "StatusChange",
     "User",

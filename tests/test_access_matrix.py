@@ -84,6 +84,8 @@ MATRIX = {
     "referral.contact_view":       (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
     "referral.note_view":          (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
     "referral.practice_view":      (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    # One's own profile (reminder e-mails): staff.
+    "profile.index":               (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     # Assigning a case to someone: coordinators and admins only.
     "referral.assign_view":        (LOGIN,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # contact: admin rcedx, coordinator rcex, bridge_builder rce
@@ -476,7 +478,7 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "staff_intake.link":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
-            elif endpoint in ("closures.index", "caseload.index", "followups.index"):
+            elif endpoint in ("closures.index", "caseload.index", "followups.index", "profile.index"):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "closures.export":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
