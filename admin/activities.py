@@ -22,7 +22,17 @@ class PartnerAdmin(BrobyggerModelView):
     column_list = ("name", "kind", "contact_name", "contact_phone", "agreement_until")
     column_sortable_list = ("name", "agreement_until")
     column_default_sort = "name"
-    form_columns = ("name", "kind", "contact_name", "contact_email", "contact_phone", "agreement", "agreement_until")
+    form_columns = (
+        "name",
+        "kind",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "sor_code",
+        "ean_code",
+        "agreement",
+        "agreement_until",
+    )
 
 
 class ActivityAdmin(BrobyggerModelView):

@@ -56,8 +56,24 @@ class UserAdmin(BrobyggerModelView):
 class OrganisationAdmin(BrobyggerModelView):
     access = {"admin": "re"}
     column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
-    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
+    form_columns = (
+        "name",
+        "slug",
+        "minimal_records",
+        "allow_anonymous",
+        "max_case_days",
+        "first_contact_days",
+        "idle_weeks",
+        "unassigned_days",
+        "phone",
+        "sor_code",
+        "ean_code",
+    )
     column_exclude_list = ("created_at", "updated_at", "version")
+    form_args = {
+        name: {"validators": [NumberRange(min=1, max=365)]}
+        for name in ("first_contact_days", "idle_weeks", "unassigned_days")
+    }
 
 
 class LookupAdmin(BrobyggerModelView):

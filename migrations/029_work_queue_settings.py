@@ -17,6 +17,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         unassigned_days=pw.IntegerField(null=True, default=3),
         sor_code=pw.CharField(max_length=20, null=True),
         ean_code=pw.CharField(max_length=13, null=True),
+        phone=pw.CharField(max_length=40, null=True),
     )
     migrator.add_fields(
         "partner",
@@ -35,5 +36,5 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.remove_fields("instrument", "anchors")
     migrator.remove_fields("partner", "sor_code", "ean_code")
     migrator.remove_fields(
-        "organisation", "first_contact_days", "idle_weeks", "unassigned_days", "sor_code", "ean_code"
+        "organisation", "first_contact_days", "idle_weeks", "unassigned_days", "sor_code", "ean_code", "phone"
     )

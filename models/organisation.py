@@ -49,6 +49,9 @@ class Organisation(BaseModel):
     # Identifiers in the national health network, for messages to GPs (MedCom).
     sor_code = CharField(max_length=20, null=True, verbose_name=_l("SOR code"))
     ean_code = CharField(max_length=13, null=True, verbose_name=_l("EAN/GLN number"))
+    phone = CharField(
+        max_length=40, null=True, verbose_name=_l("Phone"), help_text=_l("Given in messages to GPs, for calling back.")
+    )
 
     @classmethod
     def visible_to(cls, user):

@@ -6,6 +6,7 @@ from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKey
 from i18n import _l
 from models import Partner, Referral, User
 from models.base import TenantModel, VersionedModel, organisation_fk, utcnow
+from models.referral import STATUSES
 
 DIRECTIONS = (("out", _l("We contacted them")), ("in", _l("They contacted us")))
 CHANNELS = (("phone", _l("Phone")), ("meeting", _l("Meeting")), ("secure_mail", _l("Secure mail")))
@@ -75,6 +76,8 @@ class GpFeedback(TenantModel):
     given_at = DateTimeField(default=utcnow)
     form = CharField(max_length=10)  # "print" or "fhir"
     by = ForeignKeyField(User, null=True, backref="+")
+    status = CharField(max_length=20, null=True, choices=STATUSES)  # the case's status when given
+    receiver = ForeignKeyField(Partner, null=True, backref="+", on_delete="SET NULL")  # the GP practice
 
     class Meta:
         table_name = "collab_gp_feedback"

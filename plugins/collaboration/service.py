@@ -5,7 +5,7 @@ import uuid
 
 from extensions import db
 from i18n import _l
-from models import AuditLog, CaseClosure, ClosureReason, Match
+from models import Activity, AuditLog, CaseClosure, ClosureReason, Match, Partner, PartnerKind
 from models.base import utcnow
 from plugins.collaboration.models import OPEN_HANDOVER, CollaborationNote, GpFeedback
 
@@ -74,9 +74,15 @@ def feedback_for(referral):
         .order_by(CaseClosure.id.desc())
         .first()
     )
-    joined = [
-        m.activity.name for m in Match.select().where((Match.referral == referral.id) & (Match.status == "joined"))
-    ]
+    joined_matches = list(
+        Match.select(Match, Activity)
+        .join(Activity)
+        .where((Match.referral == referral.id) & (Match.status == "joined"))
+        .order_by(Match.id)
+    )
+    joined = [m.activity.name for m in joined_matches]
+    # A lasting activity the citizen joined and still goes to (closing leaves it ongoing).
+    continuing = [m.activity.name for m in joined_matches if not m.activity.is_practice and m.ended_on is None]
     return {
         "referral": referral,
         "citizen_label": str(citizen) if not citizen.anonymous else citizen.initials,
@@ -84,23 +90,33 @@ def feedback_for(referral):
         "contacted": referral.first_contact_on,
         "joined_community": bool(joined),
         "communities": joined,
+        "continuing": continuing,
         "closed": closure,
         "gp_practice": citizen.gp_practice,
     }
 
 
-def record_feedback(referral, form, user):
-    """Record that feedback was given; a reload within the hour is the same feedback."""
+def record_feedback(referral, form, user, receiver=None):
+    """Record that feedback was given — when, the case's status, by whom, to which practice; a
+    reload within the hour is the same feedback."""
     recent = GpFeedback.select().where(
         (GpFeedback.referral == referral.id)
         & (GpFeedback.form == form)
         & (GpFeedback.by == user.id)
+        & (GpFeedback.status == referral.status)
         & (GpFeedback.given_at > utcnow() - datetime.timedelta(hours=1))
     )
     if recent.exists():
         return
     with db.atomic():
-        GpFeedback.create(organisation=referral.organisation_id, referral=referral.id, form=form, by=user.id)
+        GpFeedback.create(
+            organisation=referral.organisation_id,
+            referral=referral.id,
+            form=form,
+            by=user.id,
+            status=referral.status,
+            receiver=receiver.id if receiver is not None else None,
+        )
         AuditLog.record("export", "GpFeedback", referral.id, user=user)
 
 
@@ -175,6 +191,10 @@ def status_sentences(info):
         sentences.append(_("The bridge builder has not yet reached the citizen."))
     if info["joined_community"]:
         sentences.append(_("The citizen has joined a community: %(names)s.", names=", ".join(info["communities"])))
+    if info["closed"] and info["continuing"]:
+        sentences.append(
+            _("The citizen goes on in a lasting community: %(names)s.", names=", ".join(info["continuing"]))
+        )
     if info["closed"]:
         sentences.append(
             _(
@@ -238,6 +258,8 @@ def timeline_entries(referral, user):
                     str(x)
                     for x in (
                         dict(FEEDBACK_FORMS).get(feedback.form, feedback.form),
+                        feedback.label_of("status") if feedback.status else "",
+                        feedback.receiver.name if feedback.receiver_id else "",
                         feedback.by.name if feedback.by_id else "",
                     )
                     if x
@@ -249,3 +271,33 @@ def timeline_entries(referral, user):
 
 
 FEEDBACK_FORMS = (("print", _l("letter")), ("fhir", _l("FHIR message")))
+
+
+def gp_practices(user):
+    """GP practices and services the user's organisation may send a message to (SOR and EAN known)."""
+    return list(
+        Partner.visible_to(user)
+        .join(PartnerKind, on=(Partner.kind == PartnerKind.id))
+        .where(
+            (PartnerKind.service == True)  # noqa: E712
+            & Partner.sor_code.is_null(False)
+            & Partner.ean_code.is_null(False)
+        )
+        .order_by(Partner.name)
+    )
+
+
+def gp_for(referral, user, partner_id=None):
+    """The GP practice to send to: the one chosen, else the one named as the citizen's GP."""
+    from models.search import fold
+
+    practices = gp_practices(user)
+    if partner_id is not None:
+        return next((p for p in practices if p.id == partner_id), None)
+    named = fold(referral.citizen.gp_practice or "")
+    return next((p for p in practices if named and fold(p.name) == named), None)
+
+
+def last_feedback(referral):
+    """The latest feedback given to the GP on a case (when, the case's status, by whom)."""
+    return GpFeedback.select().where(GpFeedback.referral == referral.id).order_by(GpFeedback.given_at.desc()).first()
