@@ -1,7 +1,6 @@
 """Collaboration with services: follow-ups, hand-overs, and feedback to the referring GP."""
 
 import datetime
-import uuid
 
 from extensions import db
 from i18n import _l
@@ -118,64 +117,6 @@ def record_feedback(referral, form, user, receiver=None):
             receiver=receiver.id if receiver is not None else None,
         )
         AuditLog.record("export", "GpFeedback", referral.id, user=user)
-
-
-def fhir_bundle(referral, sender_name, texts):
-    """The feedback as a FHIR R4 message Bundle in the shape of MedCom's correspondence message:
-    MessageHeader → Communication about the Patient, from the Organization. Built and validated
-    with fhir.resources (R4). `texts` is the list of status sentences."""
-    from fhir.resources.bundle import Bundle
-
-    info = feedback_for(referral)
-    citizen = referral.citizen
-    ids = {name: str(uuid.uuid4()) for name in ("header", "communication", "patient", "sender")}
-    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    patient = {"resourceType": "Patient", "id": ids["patient"], "name": [{"text": info["citizen_label"]}]}
-    if citizen.birth_year and not citizen.anonymous:
-        patient["birthDate"] = str(citizen.birth_year)
-    organisation = {"resourceType": "Organization", "id": ids["sender"], "name": sender_name}
-    communication = {
-        "resourceType": "Communication",
-        "id": ids["communication"],
-        "status": "completed",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-activityCodes",
-                        "code": "new-message",
-                    }
-                ]
-            }
-        ],
-        "subject": {"reference": f"urn:uuid:{ids['patient']}"},
-        "sender": {"reference": f"urn:uuid:{ids['sender']}"},
-        "sent": now,
-        "topic": {"text": "Status på social henvisning"},
-        "payload": [{"contentString": text} for text in texts],
-    }
-    header = {
-        "resourceType": "MessageHeader",
-        "id": ids["header"],
-        "eventCoding": {
-            "system": "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-eventCodes",
-            "code": "care-communication-message",
-        },
-        "source": {"endpoint": "urn:brobygger", "name": "Brobygger"},
-        "sender": {"reference": f"urn:uuid:{ids['sender']}"},
-        "focus": [{"reference": f"urn:uuid:{ids['communication']}"}],
-    }
-    entries = [header, communication, patient, organisation]
-    bundle = Bundle.parse_obj(
-        {
-            "resourceType": "Bundle",
-            "id": str(uuid.uuid4()),
-            "type": "message",
-            "timestamp": now,
-            "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in entries],
-        }
-    )
-    return bundle
 
 
 def status_sentences(info):
