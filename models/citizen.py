@@ -1,4 +1,4 @@
-from peewee import BooleanField, CharField, DateField, IntegerField
+from peewee import BooleanField, CharField, DateField, IntegerField, fn
 
 from i18n import _l
 from models.base import VersionedModel, organisation_fk
@@ -14,6 +14,12 @@ AGE_BANDS = (
     (80, 89, "80-89"),
     (90, 200, "90+"),
 )
+
+
+def phone_key(phone):
+    """A phone number's last eight digits ("+45 12 34 56 78" and "12345678" are one number)."""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    return digits[-8:] if len(digits) >= 8 else ""
 
 
 class Citizen(VersionedModel):
@@ -66,6 +72,39 @@ class Citizen(VersionedModel):
         elif user.role not in ("admin", "coordinator"):
             query = query.where(False)
         return query
+
+    @classmethod
+    def look_alikes(cls, organisation_id, name=None, initials=None, birth_year=None, postal_code=None, phone=None):
+        """Citizens of the organisation who may be the one described (one rule for every place
+        citizens are created): the same folded name (or initials when no name), birth year and
+        postal area — or the same phone number, however it was written."""
+        from models.search import fold
+
+        found = {}
+        if birth_year and postal_code:
+            wanted_name, wanted_initials = fold(name or ""), fold(initials or "")
+            candidates = cls.select().where(
+                (cls.organisation == organisation_id)
+                & (cls.birth_year == birth_year)
+                & (cls.postal_code == postal_code.strip())
+            )
+            for citizen in candidates.limit(200):
+                if wanted_name:
+                    alike = fold(citizen.name or "") == wanted_name
+                else:
+                    alike = bool(wanted_initials) and fold(citizen.initials or "") == wanted_initials
+                if alike:
+                    found[citizen.id] = citizen
+        key = phone_key(phone)
+        if key:
+            digits = cls.phone
+            for sign in (" ", "-", "+", ".", "(", ")"):
+                digits = fn.REPLACE(digits, sign, "")
+            candidates = cls.select().where((cls.organisation == organisation_id) & digits.endswith(key))
+            for citizen in candidates.limit(200):
+                if phone_key(citizen.phone) == key:
+                    found.setdefault(citizen.id, citizen)
+        return list(found.values())
 
     def save(self, *args, **kwargs):
         from models.referral import Referral
