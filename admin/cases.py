@@ -575,12 +575,13 @@ def case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_
         practice = _("practice community")
         name = m.activity.name + (f" ({practice})" if m.activity.is_practice else "")
         entries.append(entry(m.created_at, "match", _("Suggested: %(activity)s", activity=name), "", "", m.created_at))
+        # Started and ended share the match's last change time: the rank keeps them in order.
         if m.started_on and m.status != "suggested":
-            entries.append(
-                entry(m.started_on, "match", _("Started: %(activity)s", activity=name), "", "", m.updated_at)
-            )
+            started = _("Started: %(activity)s", activity=name)
+            entries.append(entry(m.started_on, "match", started, "", "", m.updated_at, rank=1))
         if m.ended_on:
-            entries.append(entry(m.ended_on, "match", _("Ended: %(activity)s", activity=name), "", "", m.updated_at))
+            ended = _("Ended: %(activity)s", activity=name)
+            entries.append(entry(m.ended_on, "match", ended, "", "", m.updated_at, rank=2))
     for o in outcomes:
         for m in o["measurements"]:
             detail = _("%(phase)s · score %(score)s", phase=m.label_of("phase"), score=f"{m.score:.1f}")
@@ -599,15 +600,15 @@ def case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_
         entries.append(
             entry(e["on"], e.get("kind", "plugin"), e["title"], e.get("detail", ""), e.get("text", ""), e["on"])
         )
-    entries.sort(key=lambda e: (e["date"], e["order"]), reverse=True)
+    entries.sort(key=lambda e: (e["date"], e["order"], e["rank"]), reverse=True)
     return entries
 
 
-def entry(on, kind, title, detail, text, order):
+def entry(on, kind, title, detail, text, order, rank=0):
     """One timeline entry; `on` a date or a (UTC) datetime, shown as a date (dd.mm.åååå)."""
     date = on.date() if isinstance(on, datetime.datetime) else on
     order = order if isinstance(order, datetime.datetime) else datetime.datetime.combine(order or date, datetime.time())
-    return {"date": date, "kind": kind, "title": title, "detail": detail, "text": text, "order": order}
+    return {"date": date, "kind": kind, "title": title, "detail": detail, "text": text, "order": order, "rank": rank}
 
 
 def save_reasons(referral, reason_ids, allowed):
