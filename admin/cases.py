@@ -4,13 +4,15 @@ import datetime
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
+from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_login import current_user
 from peewee import JOIN
 from wtforms import SelectMultipleField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView, batch_load, lookup_filter, to_int
+from admin.filters import SCRIPT as DANISH_DATES_JS
+from admin.filters import DanishDateBetweenFilter
 from extensions import db
 from forms.case import (
     CaseNoteForm,
@@ -71,9 +73,10 @@ class ReferralAdmin(BrobyggerModelView):
     column_labels = {"id": _l("No."), "reasons": _l("Reasons")}
     column_sortable_list = ("id", "status", "received_on", "first_contact_on")
     column_default_sort = ("received_on", True)
+    extra_js = [DANISH_DATES_JS]
     column_filters = (
         FilterEqual(Referral.status, _l("Status"), options=STATUSES),
-        DateBetweenFilter(Referral.received_on, _l("Received")),
+        DanishDateBetweenFilter(Referral.received_on, _l("Received")),
     )
     form_ajax_refs = {"citizen": {"fields": ("search_key",), "placeholder": _l("Search by name or initials")}}
     # Status and first-contact date are not edited here: the case workflow sets them.
@@ -639,7 +642,8 @@ class ContactAdmin(CaseChildAdmin):
     column_list = ("date", "referral", "kind", "minutes", "by")
     column_default_sort = ("date", True)
     column_sortable_list = ("date", "minutes")
-    column_filters = (DateBetweenFilter(Contact.date, _l("Date")),)
+    column_filters = (DanishDateBetweenFilter(Contact.date, _l("Date")),)
+    extra_js = [DANISH_DATES_JS]
     form_columns = ("referral", "date", "kind", "minutes", "note", "by")
     form_args = {"minutes": {"validators": [Optional(), NumberRange(min=0, max=24 * 60)]}}
 

@@ -203,3 +203,16 @@ def test_the_leak_check_finds_what_it_looks_for():
 def test_flask_admin_catalogue_is_read_too():
     """Flask-Admin's own English (List, Create...) is checked through our admin catalogue."""
     assert "Save and Add Another" in english_messages()
+
+
+def test_the_danish_date_range_filter_reads_danish_and_iso():
+    from admin.filters import DanishDateBetweenFilter
+    from models import Referral
+
+    flt = DanishDateBetweenFilter(Referral.received_on, "Modtaget")
+    assert flt.clean("01.03.2025 til 31.03.2025") == [datetime.date(2025, 3, 1), datetime.date(2025, 3, 31)]
+    assert flt.clean("2025-03-01 to 2025-03-31") == [datetime.date(2025, 3, 1), datetime.date(2025, 3, 31)]
+    assert flt.validate("1.3.2025 til 31.3.2025")
+    assert not flt.validate("31.03.2025 til 01.03.2025")  # backwards
+    assert not flt.validate("i går til i dag")
+    assert flt.data_type == "daterange-da"

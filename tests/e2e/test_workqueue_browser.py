@@ -261,3 +261,24 @@ def test_an_anonymous_citizens_journey(page, kirsten):
     print(f"\nThe anonymous citizen's journey: {steps.count} steps (21 before issue 14)")
     assert steps.count <= 16
     assert page.errors == []
+
+
+def test_the_date_range_filter_is_danish(page, kirsten):
+    """Weeks from Monday, Danish labels, dd.mm.åååå — and the filter still finds the case."""
+    org, builder, coordinator, centre, lasting, gp, referral = kirsten
+    log_in(page, builder)
+    start, end = TODAY - datetime.timedelta(days=7), TODAY
+    page.goto(f"/admin/referral/?flt1_1={start.isoformat()}+to+{end.isoformat()}")  # an old ISO link
+    field = page.locator("#filter_form input.filter-val").first
+    expect(field).to_have_value(f"{start:%d.%m.%Y} til {end:%d.%m.%Y}")
+    field.click()
+    picker = page.locator(".daterangepicker").last
+    expect(picker).to_be_visible()
+    expect(picker.locator(".applyBtn")).to_have_text("Anvend")
+    expect(picker.locator(".cancelBtn")).to_have_text("Annullér")
+    expect(picker.locator("thead tr").last.locator("th").nth(0)).to_have_text("ma")
+    picker.locator(".applyBtn").click()
+    page.locator("#filter_form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"flt\d+_1=[0-9.]+\+til\+"))
+    expect(page.locator("table.model-list")).to_contain_text("Kirsten Holm")
+    assert page.errors == []
