@@ -1,6 +1,7 @@
 """Configuration: defaults first, then the environment."""
 
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -49,7 +50,6 @@ def from_environment():
         "DATABASE_URL",
         "BROBYGGER_PLUGINS",
         "LOGIN_RATE_LIMIT",
-        "INTAKE_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
         "MAIL_SERVER",
         "MAIL_USERNAME",
@@ -76,8 +76,6 @@ def from_environment():
 
 def instance_secret_key(instance_path):
     """A random secret kept in the instance folder, so a dev server's sessions survive restarts."""
-    import secrets
-
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

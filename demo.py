@@ -118,7 +118,7 @@ INSTRUMENTS = (
         "item_max": 3,
         "anchors": "Næsten aldrig\nEn gang imellem\nOfte",
         "factor": 1,
-        "higher_is_better": "no",
+        "higher_is_better": False,
     },
     {
         "name": "WHO-5 trivselsindeks",
@@ -133,7 +133,7 @@ INSTRUMENTS = (
         "anchors": "På intet tidspunkt\nLidt af tiden\nLidt mindre end halvdelen af tiden\n"
         "Lidt mere end halvdelen af tiden\nDet meste af tiden\nHele tiden",
         "factor": 4,
-        "higher_is_better": "yes",
+        "higher_is_better": True,
     },
 )
 

@@ -13,7 +13,8 @@ from flask import request
 from flask_admin import expose
 from flask_login import current_user
 
-from admin.base import RoleView, to_int
+from admin.loading import to_int
+from admin.pages import RoleView
 from i18n import _l
 from models import Citizen, Referral, User
 from models.lookups import ReferralChannel

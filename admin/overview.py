@@ -6,7 +6,7 @@ Evaluators and partners see aggregates only (no rows, no names).
 from flask import url_for
 from peewee import fn
 
-from admin.base import to_int
+from admin.loading import to_int
 from i18n import _l
 from models import Citizen, Referral
 from models.referral import OPEN_STATUSES, STATUSES

@@ -4,7 +4,7 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from admin.base import RoleView
+from admin.pages import RoleView
 from extensions import db
 from i18n import _
 from models import AuditLog, User

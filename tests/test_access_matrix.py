@@ -482,8 +482,12 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "closures.export":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
-            elif endpoint in ("gp_feedback.index", "gp_feedback.fhir"):
+            elif endpoint == "gp_feedback.index":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, id=world.a.referral.id)))
+            elif endpoint == "gp_feedback.fhir":
+                probes.append(
+                    Probe(endpoint, "GET", url_for(endpoint, id=world.a.referral.id, to=_gp_practice(world).id))
+                )
             elif endpoint == "followups.done":
                 probes.append(_followup_done_probe(endpoint, samples["collab_note"]))
             elif endpoint == "ec_agree.index":
@@ -496,6 +500,17 @@ def build_probes(app, world, endpoints):
             else:
                 probes.append(Probe(endpoint, "GET", ""))  # unknown: reported as a mismatch
     return sorted(probes, key=lambda p: p.order)
+
+
+def _gp_practice(world):
+    """A GP practice with SOR and EAN numbers, and the organisation's own: a MedCom message can go."""
+    from models import Organisation
+
+    Organisation.update(sor_code="265161000016000", ean_code="5790000209354", phone="33123456").where(
+        Organisation.id == world.a.org.id
+    ).execute()
+    kind = PartnerKind.get((PartnerKind.organisation == world.a.org.id) & (PartnerKind.name == "Lægepraksis"))
+    return factories.make_partner(world.a.org, name="Lægehuset", kind=kind, sor_code="1", ean_code="5790001348120")
 
 
 def _followup_done_probe(endpoint, note):

@@ -35,13 +35,19 @@ class Inbox:
         return "250 OK"
 
 
+def set_mail_config(monkeypatch, app, **values):
+    """The app is shared by the session's tests: monkeypatch puts its config back afterwards."""
+    for key, value in values.items():
+        monkeypatch.setitem(app.config, key, value)
+
+
 @pytest.fixture
-def smtp(app):
+def smtp(app, monkeypatch):
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
+    set_mail_config(monkeypatch, app, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
     yield inbox
     controller.stop()
 
@@ -116,9 +122,9 @@ def test_opting_in_and_out_in_the_profile(login, world):
     assert login(world.a.users["partner"]).get("/admin/profile/").status_code == 403
 
 
-def test_a_mail_server_that_is_down_is_logged_and_tried_again(app, runner, team, caplog, login):
+def test_a_mail_server_that_is_down_is_logged_and_tried_again(app, runner, team, caplog, login, monkeypatch):
     world, new, _late, _old = team
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)  # nothing listens
+    set_mail_config(monkeypatch, app, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)  # nobody
     with caplog.at_level(logging.WARNING, logger="models.reminders"):
         result = runner.invoke(args=["send-reminders"])
     assert result.exit_code == 0, result.output
@@ -138,7 +144,7 @@ def test_a_mail_server_that_is_down_is_logged_and_tried_again(app, runner, team,
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        app.config["MAIL_PORT"] = port
+        set_mail_config(monkeypatch, app, MAIL_PORT=port)
         assert runner.invoke(args=["send-reminders"]).exit_code == 0
     finally:
         controller.stop()

@@ -19,7 +19,7 @@ import datetime
 import uuid
 from html import escape
 
-from i18n import _l
+from plugins.api import _l
 
 IG = "http://medcomfhir.dk/ig"
 PROFILES = {

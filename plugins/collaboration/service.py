@@ -2,11 +2,23 @@
 
 import datetime
 
-from extensions import db
-from i18n import _l
-from models import Activity, AuditLog, CaseClosure, ClosureReason, Match, Partner, PartnerKind
-from models.base import utcnow
-from plugins.collaboration.models import OPEN_HANDOVER, CollaborationNote, GpFeedback
+from plugins.api import (
+    JOINED,
+    Activity,
+    AuditLog,
+    CaseClosure,
+    ClosureReason,
+    Match,
+    Partner,
+    PartnerKind,
+    _,
+    _l,
+    db,
+    fold,
+    format_day,
+    utcnow,
+)
+from plugins.collaboration.models import CollaborationNote, GpFeedback
 
 
 def followups(user, mine):
@@ -30,21 +42,9 @@ def complete_followup(note, user):
             AuditLog.record("update", note, note.id, user=user)
 
 
-def open_handovers(referral):
-    return list(
-        CollaborationNote.select()
-        .where(
-            (CollaborationNote.referral == referral.id)
-            & (CollaborationNote.handover == True)  # noqa: E712
-            & CollaborationNote.handover_status.in_(OPEN_HANDOVER)
-        )
-        .order_by(CollaborationNote.date)
-    )
-
-
 def objection(referral, closure):
     """Closing as "handed on to professional help" needs a recorded hand-over."""
-    reason = closure["reason"]
+    reason = closure.reason
     if getattr(reason, "code", None) != "professional_help":
         return None
     handed_on = (
@@ -76,7 +76,7 @@ def feedback_for(referral):
     joined_matches = list(
         Match.select(Match, Activity)
         .join(Activity)
-        .where((Match.referral == referral.id) & (Match.status == "joined"))
+        .where((Match.referral == referral.id) & (Match.status == JOINED))
         .order_by(Match.id)
     )
     joined = [m.activity.name for m in joined_matches]
@@ -121,12 +121,11 @@ def record_feedback(referral, form, user, receiver=None):
 
 def status_sentences(info):
     """The feedback's sentences, in Danish, built only from status facts."""
-    from i18n import _
 
     sentences = []
     if info["contacted"]:
         sentences.append(
-            _("The citizen was contacted by a bridge builder on %(date)s.", date=info["contacted"].strftime("%d.%m.%Y"))
+            _("The citizen was contacted by a bridge builder on %(date)s.", date=format_day(info["contacted"]))
         )
     else:
         sentences.append(_("The bridge builder has not yet reached the citizen."))
@@ -140,7 +139,7 @@ def status_sentences(info):
         sentences.append(
             _(
                 "The case was closed on %(date)s: %(reason)s.",
-                date=info["closed"].closed_on.strftime("%d.%m.%Y"),
+                date=format_day(info["closed"].closed_on),
                 reason=info["closed"].reason.name,
             )
         )
@@ -167,8 +166,6 @@ def followups_due(user, today):
 
 def timeline_entries(referral, user):
     """Collaboration notes and GP feedback as entries of the case's timeline."""
-    from i18n import _
-
     entries = []
     notes = (
         CollaborationNote.select()
@@ -230,8 +227,6 @@ def gp_practices(user):
 
 def gp_for(referral, user, partner_id=None):
     """The GP practice to send to: the one chosen, else the one named as the citizen's GP."""
-    from models.search import fold
-
     practices = gp_practices(user)
     if partner_id is not None:
         return next((p for p in practices if p.id == partner_id), None)

@@ -2,11 +2,15 @@
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from extensions import limiter
-from i18n import _
-from models import Organisation, ReferralChannel, ReferralReason
+from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, limiter
 from plugins.intake import service
-from plugins.intake.forms import PublicReferralForm, SelfReferralForm, build_form_class, question_field_name
+from plugins.intake.forms import (
+    PublicReferralForm,
+    SelfReferralForm,
+    build_form_class,
+    form_answers,
+    question_field_name,
+)
 from plugins.intake.models import AUDIENCE_SLUGS, PUBLIC_GP, IntakeForm, IntakeSubmission
 
 bp = Blueprint("intake_public", __name__, url_prefix="/henvis", template_folder="templates")
@@ -52,7 +56,7 @@ def referral_form(slug, audience_slug):
     form = build_form_class(PublicReferralForm if audience == PUBLIC_GP else SelfReferralForm, questions)()
     channels = list(ReferralChannel.choices_for_organisation(org.id))
     form.channel.choices = [(c.id, c.name) for c in channels]
-    form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for_organisation(org.id)]
+    form.reasons.choices = ReferralReason.select_options(org.id)
     if request.method == "GET":
         form.token.data = service.issue_token()
         preferred = next((c for c in channels if c.name == DEFAULT_CHANNEL[audience]), None)
@@ -79,12 +83,15 @@ def referral_form(slug, audience_slug):
         if form.validate():
             try:
                 submission = service.register_intake(
-                    org.id, form, questions, source="public_form", intake_form=intake_form, token_nonce=nonce
+                    org,
+                    form.data,
+                    form_answers(form, questions),
+                    source="public_form",
+                    intake_form=intake_form,
+                    token_nonce=nonce,
                 )
-            except service.IntegrityError:
-                submission = service.submission_for_token(nonce)
-                if submission is None:
-                    raise
+            except RuleError as exc:
+                return _bad_request(org, str(exc.message))
             return redirect(url_for(".receipt", slug=slug, reference=submission.reference), code=303)
     return render_template(
         "intake/public_form.html",

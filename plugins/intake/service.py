@@ -8,10 +8,18 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
 
-from extensions import db
-from models import AuditLog, Citizen, Referral, ReferralChannel, ReferralReason, ReferralReasonLink
-from plugins import hook
-from plugins.intake.forms import answer_value, question_field_name
+from plugins.api import (
+    AuditLog,
+    Citizen,
+    Referral,
+    ReferralChannel,
+    ReferralReason,
+    ReferralReasonLink,
+    clean_text,
+    create_citizen,
+    db,
+    referral_created,
+)
 from plugins.intake.models import IntakeAnswer, IntakeSubmission
 
 TOKEN_MAX_AGE = 24 * 3600
@@ -54,6 +62,8 @@ def find_similar_citizens(organisation_id, name, initials, birth_year, postal_co
 
 
 CONTACT_FIELDS = ("phone", "email", "gp_practice")
+# What a consent given on an intake form covers (stored with the consent date).
+CONSENT_SCOPE = "Kontakt fra brobygger"
 
 
 def _complete(citizen, data, today):
@@ -61,7 +71,7 @@ def _complete(citizen, data, today):
     fields (never for anonymous citizens). Nothing already recorded is overwritten."""
     changed = False
     if data.get("consent") and citizen.consent_on is None:
-        citizen.consent_on, citizen.consent_scope = today, "Kontakt fra brobygger"
+        citizen.consent_on, citizen.consent_scope = today, CONSENT_SCOPE
         changed = True
     if not citizen.anonymous and not data.get("anonymous"):
         for name in CONTACT_FIELDS:
@@ -73,14 +83,29 @@ def _complete(citizen, data, today):
         citizen.save()
 
 
-def _initials_from(name):
-    return "".join(part[0] for part in name.split() if part)[:20].upper()
+def _citizen_fields(data, today):
+    """The citizen's fields from an intake's data (anonymous: initials or a pseudonym only)."""
+    anonymous = bool(data.get("anonymous"))
+    consent = bool(data.get("consent"))
+    return {
+        "name": None if anonymous else data.get("name"),
+        "initials": data.get("initials"),
+        "anonymous": anonymous,
+        "birth_year": data.get("birth_year"),
+        "gender": data.get("gender"),
+        "postal_code": data.get("postal_code"),
+        "phone": None if anonymous else data.get("phone"),
+        "email": None if anonymous else data.get("email"),
+        "gp_practice": data.get("gp_practice"),
+        "consent_on": today if consent else None,
+        "consent_scope": CONSENT_SCOPE if consent else None,
+    }
 
 
 def register_intake(
-    organisation_id,
-    form,
-    questions,
+    organisation,
+    data,
+    answers,
     source,
     intake_form=None,
     token_nonce=None,
@@ -91,64 +116,61 @@ def register_intake(
     """Create the citizen (unless linking `existing_citizen`), the referral, its reasons and
     answers, and the submission record — all in one transaction — then tell plugins.
 
-    The submission row is written first: its unique token makes a resubmitted form fail with
-    IntegrityError before anything else is stored. Returns the IntakeSubmission.
+    `data` holds the core fields' plain values (the intake form's ``.data``); `answers` is a list
+    of (question, value) pairs for the organisation's own questions (see forms.form_answers).
+    The submission row is written first: its unique token makes a form sent twice (a double click,
+    two tabs) store nothing the second time; the first submission is returned then. Raises
+    RuleError when the citizen breaks a rule (nothing stored). Returns the IntakeSubmission.
     """
-    data = form.data
+    try:
+        return _register(
+            organisation, data, answers, source, intake_form, token_nonce, existing_citizen, assigned_to, user
+        )
+    except IntegrityError:
+        submission = submission_for_token(token_nonce) if token_nonce else None
+        if submission is None:
+            raise
+        return submission
+
+
+def _register(organisation, data, answers, source, intake_form, token_nonce, existing_citizen, assigned_to, user):
     today = datetime.date.today()
     with db.atomic():
         submission = IntakeSubmission.create(
-            organisation=organisation_id,
+            organisation=organisation.id,
             token=token_nonce or secrets.token_urlsafe(16),
             reference=new_reference(),
             form=intake_form,
             source=source,
         )
         if existing_citizen is None:
-            anonymous = bool(data.get("anonymous"))
-            name = None if anonymous else (data.get("name") or "").strip() or None
-            citizen = Citizen.create(
-                organisation=organisation_id,
-                name=name,
-                initials=(data.get("initials") or "").strip() or _initials_from(name or "?"),
-                anonymous=anonymous,
-                birth_year=data.get("birth_year"),
-                gender=data.get("gender") or "unknown",
-                postal_code=(data.get("postal_code") or "").strip() or None,
-                phone=None if anonymous else (data.get("phone") or "").strip() or None,
-                email=None if anonymous else (data.get("email") or "").strip() or None,
-                gp_practice=(data.get("gp_practice") or "").strip() or None,
-                consent_on=today if data.get("consent") else None,
-                consent_scope="Kontakt fra brobygger" if data.get("consent") else None,
-            )
+            citizen = create_citizen(organisation, **_citizen_fields(data, today))
         else:
             citizen = existing_citizen
             _complete(citizen, data, today)
         channel = ReferralChannel.get_or_none(
-            (ReferralChannel.id == data.get("channel")) & (ReferralChannel.organisation == organisation_id)
+            (ReferralChannel.id == data.get("channel")) & (ReferralChannel.organisation == organisation.id)
         )
         referral = Referral.create(
-            organisation=organisation_id,
+            organisation=organisation.id,
             citizen=citizen,
             channel=channel,
-            referrer_name=(data.get("referrer_name") or "").strip() or None,
-            referrer_phone=(data.get("referrer_phone") or "").strip() or None,
+            referrer_name=clean_text(data.get("referrer_name")),
+            referrer_phone=clean_text(data.get("referrer_phone")),
             received_on=data.get("received_on") or today,
             assigned_to=assigned_to,
-            status="received",
         )
         allowed = {
-            r.id for r in ReferralReason.select(ReferralReason.id).where(ReferralReason.organisation == organisation_id)
+            r.id for r in ReferralReason.select(ReferralReason.id).where(ReferralReason.organisation == organisation.id)
         }
         for reason_id in data.get("reasons") or ():
             if reason_id in allowed:
                 ReferralReasonLink.create(referral=referral, reason=reason_id)
-        for position, question in enumerate(questions):
-            value = answer_value(question, form[question_field_name(question)])
+        for position, (question, value) in enumerate(answers):
             if value is None:
                 continue
             IntakeAnswer.create(
-                organisation=organisation_id,
+                organisation=organisation.id,
                 referral=referral,
                 question=question,
                 position=position,
@@ -162,7 +184,7 @@ def register_intake(
             if existing_citizen is None:
                 AuditLog.record("create", citizen, citizen.id, user=user)
             AuditLog.record("create", referral, referral.id, user=user)
-        hook().brobygger_referral_created(referral=referral, source=source)
+        referral_created(referral, source)
     return submission
 
 
@@ -195,4 +217,4 @@ def submission_for_token(token_nonce):
     return IntakeSubmission.get_or_none(IntakeSubmission.token == token_nonce)
 
 
-__all__ = ["IntegrityError", "TokenError", "find_similar_citizens", "issue_token", "read_token", "register_intake"]
+__all__ = ["TokenError", "find_similar_citizens", "issue_token", "read_token", "register_intake"]

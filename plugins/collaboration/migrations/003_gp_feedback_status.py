@@ -3,7 +3,7 @@
 import peewee as pw
 from peewee_migrate import Migrator
 
-from database import core_table
+from plugins.api import core_table
 
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
