@@ -17,7 +17,6 @@ import csv
 import datetime
 import io
 import re
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -196,7 +195,6 @@ def _join(page, name):
 
 
 def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
-    started = time.monotonic()
     w = journey
     case_id = w.referral.id
     required_a, required_b, optional = w.criteria
@@ -439,8 +437,8 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
 
     assert page.errors == []
     assert page.dialogs == []
-    elapsed = time.monotonic() - started
-    assert elapsed < 60, f"the journey took {elapsed:.0f} s"
+    # No time limit here: on a shared machine a timing assertion fails by load, not by code
+    # (timings belong in bench/).
 
 
 def test_closing_with_an_unmet_required_criterion_needs_a_justification(page, journey):
