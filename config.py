@@ -29,6 +29,21 @@ class Config:
     # The app refuses to start on a schema it does not know; the CLI's db commands skip the check.
     CHECK_SCHEMA = True
     POOL_MAX_CONNECTIONS = 20
+    # The caseload flags a case with no first contact after this many days, or no contact for
+    # this many weeks.
+    CASE_FIRST_CONTACT_DAYS = 7
+    CASE_IDLE_WEEKS = 4
+    # Where the app is reached, for links printed by the CLI (set-password links).
+    BASE_URL = "http://127.0.0.1:5000"
+    # Spreadsheet import in the browser: bigger files go through `flask import-data` (README).
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    IMPORT_MAX_ROWS = 10000
+    # How long a request waits for a database lock before it answers 503 "try again" (None: SQLite
+    # 5 000 ms, PostgreSQL 10 000 ms).
+    DATABASE_LOCK_TIMEOUT_MS = None
+    # Rows per export; the roles below pass the limit after a recent password login (exports.py).
+    EXPORT_ROW_LIMIT = 10000
+    EXPORT_UNLIMITED_ROLES = ("admin", "coordinator")
     # Reminder e-mails (flask send-reminders): no MAIL_SERVER, no mail.
     MAIL_SERVER = ""
     MAIL_PORT = 25
@@ -56,6 +71,7 @@ def from_environment():
         "MAIL_PASSWORD",
         "MAIL_DEFAULT_SENDER",
         "BROBYGGER_BASE_URL",
+        "BASE_URL",
     ):
         if key in os.environ:
             settings[key] = os.environ[key]
@@ -67,6 +83,9 @@ def from_environment():
     for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         if key in os.environ:
             settings[key] = os.environ[key].lower() in ("1", "true", "yes")
+    for key in ("DATABASE_LOCK_TIMEOUT_MS", "EXPORT_ROW_LIMIT"):
+        if key in os.environ:
+            settings[key] = int(os.environ[key])
     if "POOL_MAX_CONNECTIONS" in os.environ:
         settings["POOL_MAX_CONNECTIONS"] = int(os.environ["POOL_MAX_CONNECTIONS"])
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):

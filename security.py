@@ -21,12 +21,21 @@ def init_security(app):
 
     @login_manager.user_loader
     def _load_user(user_id):
-        from models import User
+        from peewee import JOIN
+
+        from models import Organisation, User
 
         try:
-            return User.get_or_none((User.id == int(user_id)) & (User.active == True))  # noqa: E712
+            user = (
+                User.select(User, Organisation)
+                .join(Organisation, JOIN.LEFT_OUTER, on=(User.organisation == Organisation.id))
+                .where((User.id == int(user_id)) & (User.active == True))  # noqa: E712
+                .first()
+            )
         except ValueError:
             return None
+        # A deactivated organisation's users are logged out at their next request.
+        return user if user is not None and user.is_active else None
 
     @app.after_request
     def _headers(response):

@@ -8,8 +8,9 @@ from peewee import fn
 
 from admin.loading import to_int
 from i18n import _l
-from models import Citizen, Referral
+from models import Referral
 from models.referral import OPEN_STATUSES, STATUSES
+from models.roles import EVALUATOR, TEAM_LEADS
 
 CASE_WORKERS = ("admin", "coordinator", "bridge_builder")
 TEAM_ROLES = ("admin", "coordinator")
@@ -65,14 +66,22 @@ def figures_for(user):
         cards.append(_card(_l("My open cases"), mine, caseload("open", "1"), "mine"))
     cards.append(_card(_l("Open cases"), open_cases, caseload("open", "0"), "open"))
     cards.append(_card(_l("Closed cases"), counts.get("closed", 0), by_status("closed"), "closed"))
-    if user.role in ("admin", "coordinator", "evaluator"):
-        men = (
-            cases.join(Citizen)
-            .where(Referral.status.in_(OPEN_STATUSES) & (Citizen.gender == "male"))
-            .select(fn.COUNT(fn.DISTINCT(Referral.citizen)))
-            .scalar()
-        )
-        cards.append(_card(_l("Men in active contact"), men or 0, None, "men"))
+    if user.role in (*TEAM_LEADS, EVALUATOR):
+        # The report's counting rule: contacted, active or waiting today, from the status history
+        # (a man referred but never contacted is not in active collaboration).
+        import datetime
+
+        from reports.figures import Scope, active_by_gender
+
+        today = datetime.date.today()
+        active = active_by_gender(Scope((user.organisation_id,), today, today, today))
+        men = active["groups"].get("male", {}).get("n", 0)
+        if user.role == EVALUATOR:
+            from reports.report import smallest_shown
+
+            k = smallest_shown((user.organisation_id,))
+            men = f"<{k}" if 0 < men < k else men
+        cards.append(_card(_l("Men in active collaboration"), men, None, "men"))
     by_status_rows = [(label, counts.get(code, 0), by_status(code)) for code, label in STATUSES]
     return {"cards": cards, "by_status": by_status_rows}
 

@@ -35,5 +35,8 @@ class BrobyggerIndexView(AdminIndexView):
     @expose("/")
     def index(self):
         from admin.overview import start_page
+        from models.roles import OPERATOR
 
+        if current_user.role == OPERATOR:  # no organisation's figures: the organisations page
+            return redirect(url_for("operator.index"))
         return self.render("admin/brobygger_index.html", **start_page(current_user, request.args))

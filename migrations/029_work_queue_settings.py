@@ -1,12 +1,8 @@
-"""Work queue thresholds per organisation, SOR/EAN numbers for GP messages, instrument answer
-anchors, reminder e-mail opt-in per user."""
+"""Work queue thresholds per organisation, SOR/EAN numbers for GP messages, reminder e-mail
+opt-in per user."""
 
 import peewee as pw
 from peewee_migrate import Migrator
-
-UCLA3 = "Næsten aldrig\nEn gang imellem\nOfte"
-WHO5 = "På intet tidspunkt\nLidt af tiden\nLidt mindre end halvdelen af tiden\nLidt mere end halvdelen af tiden\nDet meste af tiden\nHele tiden"
-
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     # Nullable everywhere: a NOT NULL column makes SQLite rebuild the table, which its foreign keys forbid.
@@ -24,16 +20,12 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         sor_code=pw.CharField(max_length=20, null=True),
         ean_code=pw.CharField(max_length=13, null=True),
     )
-    migrator.add_fields("instrument", anchors=pw.TextField(null=True))
     migrator.add_fields("user", reminder_mail=pw.BooleanField(null=True, default=False))
     migrator.sql("UPDATE organisation SET first_contact_days = 7, idle_weeks = 4, unassigned_days = 3")
-    migrator.sql(f"UPDATE instrument SET anchors = '{UCLA3}' WHERE code = 'ucla3'")
-    migrator.sql(f"UPDATE instrument SET anchors = '{WHO5}' WHERE code = 'who5'")
 
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.remove_fields("user", "reminder_mail")
-    migrator.remove_fields("instrument", "anchors")
     migrator.remove_fields("partner", "sor_code", "ean_code")
     migrator.remove_fields(
         "organisation", "first_contact_days", "idle_weeks", "unassigned_days", "sor_code", "ean_code", "phone"

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, limiter
+from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, catalogue, limiter
 from plugins.intake import service
 from plugins.intake.forms import (
     PublicReferralForm,
@@ -15,8 +15,8 @@ from plugins.intake.models import AUDIENCE_SLUGS, PUBLIC_GP, IntakeForm, IntakeS
 
 bp = Blueprint("intake_public", __name__, url_prefix="/henvis", template_folder="templates")
 
-# The channel a public form preselects, by audience (matched on the organisation's list names).
-DEFAULT_CHANNEL = {"public_gp": "Praktiserende læge", "public_self": "Selvhenvendelse"}
+# The channel a public form preselects, by audience (by code: an organisation may rename it).
+DEFAULT_CHANNEL = {"public_gp": catalogue.GP, "public_self": catalogue.SELF_REFERRAL}
 
 
 @bp.before_request
@@ -27,7 +27,7 @@ def _limit_body():
 
 def _organisation(slug):
     org = Organisation.get_or_none(Organisation.slug == slug)
-    if org is None:
+    if org is None or not org.is_active:  # a deactivated organisation takes no referrals
         abort(404)
     return org
 
@@ -59,7 +59,7 @@ def referral_form(slug, audience_slug):
     form.reasons.choices = ReferralReason.select_options(org.id)
     if request.method == "GET":
         form.token.data = service.issue_token()
-        preferred = next((c for c in channels if c.name == DEFAULT_CHANNEL[audience]), None)
+        preferred = next((c for c in channels if c.code == DEFAULT_CHANNEL[audience]), None)
         if preferred:
             form.channel.data = preferred.id
     else:

@@ -184,6 +184,10 @@ def _register(organisation, data, answers, source, intake_form, token_nonce, exi
             if existing_citizen is None:
                 AuditLog.record("create", citizen, citizen.id, user=user)
             AuditLog.record("create", referral, referral.id, user=user)
+        else:  # a public form: no user, the organisation's own trail
+            AuditLog.record(
+                "submit", referral, referral.id, organisation=organisation.id, items=[("Citizen", citizen.id)]
+            )
         referral_created(referral, source)
     return submission
 

@@ -149,8 +149,12 @@ def test_kirstens_journey_through_the_work_queue(page, kirsten):
     # --- UCLA-3 with its wording. ------------------------------------------------------------
     steps.click("#action-measure")
     form = page.locator("#measure-form")
-    for wording in ("Næsten aldrig", "En gang imellem", "Ofte"):
+    from models import Instrument
+
+    ucla = Instrument.get((Instrument.organisation == org.id) & (Instrument.code == "ucla3"))
+    for _value, wording in ucla.anchor_list:  # the wording comes from the instrument's data
         expect(form).to_contain_text(wording)
+    expect(form).to_contain_text("En gang imellem")
     for n, value in enumerate((3, 3, 2)):
         steps.click(form.locator(f"input[type=radio][name$='_{n}'][value='{value}']"))
     steps.click(form.locator("button[type=submit]"))
