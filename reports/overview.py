@@ -20,4 +20,15 @@ def overview_charts(user):
     k = smallest_shown(org_ids) if user.role == EVALUATOR else None
     tables = present(report_data(org_ids, start, today, today), k=k, layout=Layout())
     wanted = [t for t in tables if t.id in ("active_over_time", "referrals_per_month")]
+    for table in wanted:  # a person reads these: Danish dates, not the machine's ISO keys
+        for row in table.rows:
+            row.label = _danish_day(row.label)
     return [(table, charts.draw(table)) for table in wanted]
+
+
+def _danish_day(label):
+    """ "2026-03-31" → "31.03.2026"; any other label as it is."""
+    try:
+        return datetime.date.fromisoformat(str(label)).strftime("%d.%m.%Y")
+    except ValueError:
+        return label
