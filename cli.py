@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-organisation, create-user, seed-demo and import-data."""
+"""Flask CLI commands: create-organisation, create-user, seed-demo, import-data and send-reminders."""
 
 import click
 from flask import current_app
@@ -19,6 +19,7 @@ def init_cli(app):
     from privacy.cli import retention_cli
 
     app.cli.add_command(retention_cli)
+    app.cli.add_command(send_reminders_command)
     app.cli.add_command(import_data)
     app.cli.add_command(network_cli)
 
@@ -115,6 +116,17 @@ def seed_demo():
     for email, role in DEMO_LOGINS:
         click.echo(f"  {email:<24} {role}")
     current_app.logger.info("seed-demo done")
+
+
+@click.command("send-reminders", help="E-mail new referrals and (once a day) the digest of what needs action.")
+@click.option("--no-digest", is_flag=True, help="Only new referrals (for runs every few minutes).")
+@with_appcontext
+def send_reminders_command(no_digest):
+    from models.reminders import send_reminders
+
+    with db.obj.connection_context():
+        sent, failed = send_reminders(digest=not no_digest)
+    click.echo(f"Reminders sent: {sent}, not sent (tried again next run): {failed}.")
 
 
 @click.command("import-data", help="Import partners, activities, citizens or referrals from an XLSX or CSV file.")

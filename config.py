@@ -44,6 +44,17 @@ class Config:
     # Rows per export; the roles below pass the limit after a recent password login (exports.py).
     EXPORT_ROW_LIMIT = 10000
     EXPORT_UNLIMITED_ROLES = ("admin", "coordinator")
+    # Reminder e-mails (flask send-reminders): no MAIL_SERVER, no mail.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_DEFAULT_SENDER = "brobygger@localhost"
+    MAIL_TIMEOUT = 10
+    # The address links in e-mails start with, e.g. https://brobygger.example.dk
+    BROBYGGER_BASE_URL = ""
 
     # -- sessions and login (issue 9) --------------------------------------------------------
     # A session ends after this much inactivity, and at the latest this long after the login.
@@ -78,6 +89,11 @@ def from_environment():
         "LOGIN_RATE_LIMIT",
         "DIRECTORY_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
+        "MAIL_SERVER",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_DEFAULT_SENDER",
+        "BROBYGGER_BASE_URL",
         "BASE_URL",
         "LOGIN_ACCOUNT_LIMIT",
         "RATELIMIT_KEY_PREFIX",
@@ -86,6 +102,12 @@ def from_environment():
             settings[key] = os.environ[key]
     if "BROBYGGER_SAFE_MODE" in os.environ:
         settings["BROBYGGER_SAFE_MODE"] = os.environ["BROBYGGER_SAFE_MODE"].lower() in ("1", "true", "yes")
+    for key in ("MAIL_PORT", "MAIL_TIMEOUT"):
+        if key in os.environ:
+            settings[key] = int(os.environ[key])
+    for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if key in os.environ:
+            settings[key] = os.environ[key].lower() in ("1", "true", "yes")
     for key in ("DATABASE_LOCK_TIMEOUT_MS", "EXPORT_ROW_LIMIT"):
         if key in os.environ:
             settings[key] = int(os.environ[key])

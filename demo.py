@@ -118,10 +118,17 @@ def seed(referrals=300, rng_seed=2021):
     with db.atomic():
         # The same path as a real organisation (flask create-organisation): lists from the catalogue.
         org, _admin = create_organisation("Frivilligcenter Vesterbro-Sydhavnen", DEMO_SLUG)
+        # Made-up SOR/EAN numbers of the right shape, so the MedCom message can be tried.
+        Organisation.update(sor_code="100000000000001", ean_code="5790000000001", phone="33 00 00 00").where(
+            Organisation.id == org.id
+        ).execute()
         kinds, categories = _lookup(PartnerKind, org), _lookup(ActivityCategory, org)
         channels, reasons = _lookup(ReferralChannel, org), _lookup(ReferralReason, org)
         contact_kinds = _lookup(ContactKind, org)
         partners = {name: Partner.create(organisation=org, name=name, kind=kinds[kind]) for name, kind in PARTNERS}
+        Partner.update(sor_code="100000000000002", ean_code="5790000000002").where(
+            Partner.id == partners["Lægehuset Enghave"].id
+        ).execute()
         users = ensure_demo_logins(org, partners["Ældre Sagen Vesterbro"])
         builders = [users["bridge_builder"]] + [
             _user(org, f"{first.lower()}@demo.dk", f"{first} Brobygger") for first in ("Susanne", "Mads")

@@ -19,6 +19,7 @@ from admin.cases import ContactAdmin, MatchAdmin, ReferralAdmin
 from admin.citizens import CitizenAdmin
 from admin.menu import ACTIVITIES, ADMINISTRATION, CASES, CITIZENS
 from admin.pages import BrobyggerIndexView
+from admin.profile import ProfileView
 from config import BASE_DIR
 from i18n import _l
 from models import (
@@ -115,6 +116,7 @@ def init_admin(app):
     ):
         admin.add_view(view(model, name=label, category=ADMINISTRATION, endpoint=model._meta.table_name))
     admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION, endpoint="audit_log"))
+    admin.add_view(ProfileView(name=_l("My profile"), endpoint="profile", url="/admin/profile"))
     from privacy.views import init_privacy_views
 
     init_privacy_views(admin)

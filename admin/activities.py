@@ -34,6 +34,8 @@ class PartnerAdmin(BrobyggerModelView):
         "contact_name",
         "contact_email",
         "contact_phone",
+        "sor_code",
+        "ean_code",
         "agreement",
         "agreement_until",
         "active",

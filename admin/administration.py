@@ -112,9 +112,25 @@ class OrganisationAdmin(BrobyggerModelView):
         "mfa_required",
         "retention_closed_months",
         "retention_declined_months",
+        "first_contact_days",
+        "idle_weeks",
+        "unassigned_days",
+        "phone",
+        "sor_code",
+        "ean_code",
     )
-    form_args = {"report_k": {"validators": [NumberRange(min=2, max=50)]}}
+    form_args = {
+        "report_k": {"validators": [NumberRange(min=2, max=50)]},
+        **{
+            name: {"validators": [NumberRange(min=1, max=365)]}
+            for name in ("first_contact_days", "idle_weeks", "unassigned_days")
+        },
+    }
     column_exclude_list = ("created_at", "updated_at", "version")
+    form_args = {
+        name: {"validators": [NumberRange(min=1, max=365)]}
+        for name in ("first_contact_days", "idle_weeks", "unassigned_days")
+    }
 
     def on_model_change(self, form, model, is_created):
         from privacy.retention import settings_problem

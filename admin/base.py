@@ -85,7 +85,8 @@ class BrobyggerModelView(ModelView):
         fields = model._meta.sorted_fields
         # Show choice labels (in the user's language), not stored codes, for every choice field,
         # and the fields' own translated names as column headers.
-        choices = {f.name: list(f.choices) for f in fields if f.choices}
+        # An empty nullable choice shows as nothing, not as "None".
+        choices = {f.name: [*([(None, "—")] if f.null else []), *f.choices] for f in fields if f.choices}
         self.column_choices = {**choices, **(self.column_choices or {})}
         labels = {f.name: f.verbose_name for f in fields if f.verbose_name}
         self.column_labels = {**COMMON_LABELS, **labels, **(self.column_labels or {})}
@@ -336,10 +337,7 @@ class BrobyggerModelView(ModelView):
         if isinstance(exc, IntegrityError):
             log.warning("Integrity error in %s: %s", self.name, exc)
             flash(
-                _(
-                    "The record could not be saved because it conflicts with existing data "
-                    "(for example a duplicate). Nothing was changed."
-                ),
+                _("This could not be saved: the same details are already registered. Nothing was changed."),
                 "error",
             )
             return True
@@ -423,6 +421,16 @@ class BrobyggerModelView(ModelView):
                 self.on_model_delete(model)
                 model.delete_instance()
                 AuditLog.record("delete", model, model.id)
+        except IntegrityError:  # a reference the check above did not see: say so, not "a duplicate"
+            flash(
+                _(
+                    "“%(record)s” cannot be deleted because other records refer to it. "
+                    "Deactivate or archive it instead.",
+                    record=str(model),
+                ),
+                "error",
+            )
+            return False
         except Exception as ex:
             if not self.handle_view_exception(ex):
                 log.exception("Failed to delete %s", self.name)

@@ -4,7 +4,7 @@ import datetime
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
+from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_login import current_user
 from peewee import JOIN
 from wtforms import SelectMultipleField
@@ -12,32 +12,57 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from admin.case_rows import CASE_ACCESS, CaseRowView
+from admin.filters import SCRIPT as DANISH_DATES_JS
+from admin.filters import DanishDateBetweenFilter
 from admin.loading import batch_load, lookup_filter, to_int
 from audit_trail import audit_case_page
 from extensions import db
-from forms.case import CloseCaseForm, MeasurementForm, answers_for, with_instruments
+from forms.case import (
+    CaseNoteForm,
+    CloseCaseForm,
+    MeasurementForm,
+    PracticeCommunityForm,
+    QuickContactForm,
+    answers_for,
+    with_instruments,
+)
 from i18n import _, _l
-from models import Activity, ActivityCategory, ReferralReason, ReferralReasonLink, User
+from models import (
+    Activity,
+    ActivityCategory,
+    AuditLog,
+    CaseNote,
+    ContactKind,
+    Partner,
+    ReferralReason,
+    ReferralReasonLink,
+    User,
+)
 from models.activity import WEEKDAYS
 from models.base import StaleRecordError
 from models.lookups import ReferralChannel
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
 from models.referral import MATCH_STATUSES, STATUSES, SUGGESTED, Contact, Match, Referral
-from models.roles import CASE_WORKERS, PARTNER
+from models.roles import CASE_WORKERS
 from models.rules import not_in_future
 from models.search import fold
 from models.workflow import (
+    CASE_WORKER_ROLES,
     MATCH_FLOW,
     StatusChange,
     TransitionError,
     allowed_transitions,
+    assign_case,
     change_status,
     close_case,
     contact_recorded,
     move_match,
+    next_step,
     record_measurement,
     referral_created,
+    start_practice_community,
     suggest_activity,
+    take_case,
 )
 from plugins import hook
 
@@ -52,9 +77,10 @@ class ReferralAdmin(BrobyggerModelView):
     column_labels = {"id": _l("No."), "reasons": _l("Reasons")}
     column_sortable_list = ("id", "status", "received_on", "first_contact_on")
     column_default_sort = ("received_on", True)
+    extra_js = [DANISH_DATES_JS]
     column_filters = (
         FilterEqual(Referral.status, _l("Status"), options=STATUSES),
-        DateBetweenFilter(Referral.received_on, _l("Received")),
+        DanishDateBetweenFilter(Referral.received_on, _l("Received")),
     )
     form_ajax_refs = {"citizen": {"fields": ("search_key",), "placeholder": _l("Search by name or initials")}}
     # Status and first-contact date are not edited here: the case workflow sets them.
@@ -71,7 +97,9 @@ class ReferralAdmin(BrobyggerModelView):
         "note",
     )
     form_extra_fields = {"reasons": SelectMultipleField(_l("Reasons"), coerce=int)}
-    details_template = "admin/referral_details.html"
+    # The case page, built for the conversation (header, actions, one timeline), not Flask-Admin's
+    # generic details table under CRUD tabs.
+    details_template = "admin/case_page.html"
     column_details_list = (
         "id",
         "citizen",
@@ -121,30 +149,60 @@ class ReferralAdmin(BrobyggerModelView):
 
     def details_extra(self, referral):
         """What the case page shows beyond the referral's own fields."""
+        contacts = case_contacts(referral)
+        matches = case_matches(referral)
+        history = list(
+            StatusChange.select(StatusChange, User)
+            .join(User, JOIN.LEFT_OUTER, on=(StatusChange.by == User.id))
+            .where(StatusChange.referral == referral.id)
+            .order_by(StatusChange.at.desc())
+            .limit(50)
+        )
+        closures = list(
+            CaseClosure.select(CaseClosure, ClosureReason)
+            .join(ClosureReason)
+            .where(CaseClosure.referral == referral.id)
+            .order_by(CaseClosure.id.desc())
+        )
+        notes = list(
+            CaseNote.select().where(CaseNote.referral == referral.id).order_by(CaseNote.date.desc()).limit(200)
+        )
+        batch_load(notes, CaseNote, ["by"])
+        outcomes = outcome_summary(referral)
+        panels = [p for p in hook().brobygger_case_panels(referral=referral, user=current_user) if p]
+        plugin_entries = [
+            e for found in hook().brobygger_case_timeline(referral=referral, user=current_user) for e in found or ()
+        ]
+        can_act = self.can_edit and referral.is_open
+        minimal = current_user.organisation.minimal_records
+        contact_form = QuickContactForm(prefix="contact", formdata=None)
+        contact_form.kind.choices = [("", "—")] + [(k.id, k.name) for k in ContactKind.choices_for(current_user)]
+        if minimal:
+            del contact_form.note
         return {
-            "contacts": case_contacts(referral),
-            "matches": case_matches(referral),
-            "match_flow": MATCH_FLOW if self.can_edit and referral.is_open else {},
+            "contacts": contacts,
+            "matches": matches,
+            "match_flow": MATCH_FLOW if can_act else {},
             "match_labels": dict(MATCH_STATUSES),
             "transitions": [(code, dict(STATUSES)[code]) for code in allowed_transitions(referral, current_user)]
             if self.can_edit
             else [],
-            "history": list(
-                StatusChange.select(StatusChange, User)
-                .join(User, JOIN.LEFT_OUTER, on=(StatusChange.by == User.id))
-                .where(StatusChange.referral == referral.id)
-                .order_by(StatusChange.at.desc())
-                .limit(50)
-            ),
-            "outcomes": outcome_summary(referral),
-            "closures": list(
-                CaseClosure.select(CaseClosure, ClosureReason)
-                .join(ClosureReason)
-                .where(CaseClosure.referral == referral.id)
-                .order_by(CaseClosure.id.desc())
-            ),
-            "can_close": self.can_edit and referral.is_open,
-            "panels": [p for p in hook().brobygger_case_panels(referral=referral, user=current_user) if p],
+            "history": history,
+            "outcomes": outcomes,
+            "closures": closures,
+            "can_close": can_act,
+            "can_act": can_act,
+            "can_take": can_act and referral.assigned_to_id is None and current_user.role in CASE_WORKER_ROLES,
+            "can_note": can_act and not minimal,
+            "assignees": assignees_for(current_user)
+            if can_act and current_user.role in ("admin", "coordinator")
+            else [],
+            "contact_form": contact_form,
+            "note_form": CaseNoteForm(prefix="note", formdata=None),
+            "next_step": next_step(referral, matches),
+            "timeline": case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_entries),
+            "top_panels": [p for p in panels if p.get("position") == "top"],
+            "panels": [p for p in panels if p.get("position") != "top"],
             "reasons": [
                 link.reason.name
                 for link in ReferralReasonLink.select(ReferralReasonLink, ReferralReason)
@@ -152,6 +210,126 @@ class ReferralAdmin(BrobyggerModelView):
                 .where(ReferralReasonLink.referral == referral.id)
             ],
         }
+
+    def _case_or_404(self, value):
+        referral = self.get_one(value)
+        if referral is None or not self.can_edit:
+            abort(404)
+        return referral
+
+    def _back(self, referral):
+        """Back to where the action was started: a local `next` (the work queue) or the case."""
+        target = request.form.get("next") or ""
+        if target.startswith("/") and not target.startswith("//"):
+            return redirect(target)
+        return redirect(url_for(".details_view", id=referral.id))
+
+    @expose("/take/", methods=("POST",))
+    def take_view(self):
+        """Take an unassigned case: one click on the work queue or the case page."""
+        referral = self._case_or_404(request.form.get("id"))
+        try:
+            take_case(referral, current_user, expected_version=to_int(request.form.get("version")))
+        except (TransitionError, StaleRecordError) as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("You have taken the case of %(citizen)s.", citizen=referral.citizen), "success")
+        return self._back(referral)
+
+    @expose("/assign/", methods=("POST",))
+    def assign_view(self):
+        """A coordinator gives a case to a bridge builder."""
+        referral = self._case_or_404(request.form.get("id"))
+        if current_user.role not in ("admin", "coordinator"):
+            abort(403)
+        assignee = User.visible_to(current_user).where(User.id == to_int(request.form.get("user"))).first()
+        try:
+            assign_case(referral, assignee, current_user)
+        except TransitionError as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("The case is now %(name)s's.", name=assignee.name), "success")
+        return self._back(referral)
+
+    @expose("/contact/", methods=("POST",))
+    def contact_view(self):
+        """Record a contact from the case page; the first contact moves a new case on."""
+        referral = self._case_or_404(request.form.get("id"))
+        form = QuickContactForm(prefix="contact")
+        form.kind.choices = [("", "—")] + [(k.id, k.name) for k in ContactKind.choices_for(current_user)]
+        if current_user.organisation.minimal_records:
+            del form.note
+        if not referral.is_open:
+            flash(_("The case is closed; reopen it first."), "error")
+        elif not form.validate():
+            flash(_("The contact was not saved: %(errors)s", errors=form_errors(form)), "error")
+        elif form.date.data > datetime.date.today():
+            flash(_("The contact was not saved: %(errors)s", errors=_("The date cannot be in the future.")), "error")
+        else:
+            with db.atomic():
+                contact = Contact.create(
+                    organisation=referral.organisation_id,
+                    referral=referral.id,
+                    date=form.date.data,
+                    kind=form.kind.data,
+                    minutes=form.minutes.data,
+                    note=(form.note.data or None) if "note" in form else None,
+                    by=current_user.id,
+                )
+                contact_recorded(contact, current_user)
+                AuditLog.record("create", contact, contact.id)
+            flash(_("The contact is saved."), "success")
+        return redirect(url_for(".details_view", id=referral.id))
+
+    @expose("/note/", methods=("POST",))
+    def note_view(self):
+        """A short dated note on the case (not in organisations keeping minimal records)."""
+        referral = self._case_or_404(request.form.get("id"))
+        form = CaseNoteForm(prefix="note")
+        if current_user.organisation.minimal_records:
+            flash(_("Your organisation keeps no free-text notes."), "error")
+        elif not form.validate():
+            flash(_("The note was not saved: %(errors)s", errors=form_errors(form)), "error")
+        else:
+            with db.atomic():
+                note = CaseNote.create(
+                    organisation=referral.organisation_id,
+                    referral=referral.id,
+                    date=min(form.date.data, datetime.date.today()),
+                    text=form.text.data.strip(),
+                    by=current_user.id,
+                )
+                AuditLog.record("create", note, note.id)
+            flash(_("The note is saved."), "success")
+        return redirect(url_for(".details_view", id=referral.id))
+
+    @expose("/practice/", methods=("POST",))
+    def practice_view(self):
+        """No activity fits: start a practice community and suggest it to the citizen, in one step."""
+        referral = self._case_or_404(request.form.get("id"))
+        form = practice_form(current_user)
+        if not form.validate():
+            flash(_("The practice community was not started: %(errors)s", errors=form_errors(form)), "error")
+            return redirect(url_for(".suggest_view", id=referral.id))
+        partner = Partner.visible_to(current_user).where(Partner.id == form.partner.data).first()
+        category = ActivityCategory.visible_to(current_user).where(ActivityCategory.id == form.category.data).first()
+        leads_to = Activity.visible_to(current_user).where(Activity.id == form.leads_to.data).first()
+        try:
+            start_practice_community(
+                referral,
+                current_user,
+                partner,
+                form.name.data,
+                category=category if form.category.data else None,
+                weekday=form.weekday.data,
+                place=form.place.data,
+                leads_to=leads_to if form.leads_to.data else None,
+            )
+        except TransitionError as exc:
+            flash(str(exc.message), "error")
+            return redirect(url_for(".suggest_view", id=referral.id))
+        flash(_("The practice community “%(name)s” is started and suggested.", name=form.name.data.strip()), "success")
+        return redirect(url_for(".details_view", id=referral.id))
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
@@ -272,13 +450,19 @@ class ReferralAdmin(BrobyggerModelView):
             "place": (request.args.get("place") or "")[:100],
             "age": referral.citizen.age,
         }
+        activities = find_activities(current_user, **criteria)
+        practice = practice_form(current_user, blank=True)
+        practice.category.data = criteria["category"]
+        practice.weekday.data = criteria["weekday"]
+        practice.place.data = criteria["place"]
         return self.render(
             "admin/referral_suggest.html",
             model=referral,
             criteria=criteria,
-            activities=find_activities(current_user, **criteria),
+            activities=activities,
             categories=list(ActivityCategory.choices_for(current_user)),
             weekdays=WEEKDAYS,
+            practice_form=practice,
         )
 
     @expose("/match/", methods=("POST",))
@@ -365,6 +549,77 @@ def outcome_summary(referral):
     return list(summary.values())
 
 
+def assignees_for(user):
+    from admin.caseload import assignees
+
+    return assignees(user)
+
+
+def form_errors(form):
+    """A form's errors as one Danish sentence: "Field: message; ..."."""
+    return "; ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())
+
+
+def practice_form(user, blank=False):
+    """The "start a practice community" form with the user's organisation's choices; `blank`
+    ignores the request (the form shown, pre-filled, on the activity search)."""
+    form = PracticeCommunityForm(prefix="practice", **({"formdata": None} if blank else {}))
+    own = Partner.visible_to(user).order_by(Partner.name)
+    form.partner.choices = [(p.id, p.name) for p in own]
+    form.category.choices = [("", "—")] + [(c.id, c.name) for c in ActivityCategory.choices_for(user)]
+    form.weekday.choices = [("", "—")] + [(code, label) for code, label in WEEKDAYS]
+    lasting = Activity.visible_to(user).where(Activity.is_practice == False).order_by(Activity.name).limit(500)  # noqa: E712
+    form.leads_to.choices = [("", "—")] + [(a.id, a.name) for a in lasting]
+    return form
+
+
+def case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_entries):
+    """One timeline of everything on a case, newest first: contacts, matches, measurements,
+    notes, status changes, closings and what plugins add (collaboration notes, GP feedback)."""
+    entries = []
+    for c in contacts:
+        detail = " · ".join(x for x in (str(c.kind or ""), _("%(n)s min.", n=c.minutes) if c.minutes else "") if x)
+        entries.append(entry(c.date, "contact", _("Contact"), detail, c.note or "", c.created_at))
+    for m in matches:
+        practice = _("practice community")
+        name = m.activity.name + (f" ({practice})" if m.activity.is_practice else "")
+        entries.append(entry(m.created_at, "match", _("Suggested: %(activity)s", activity=name), "", "", m.created_at))
+        # Started and ended share the match's last change time: the rank keeps them in order.
+        if m.started_on and m.status != "suggested":
+            started = _("Started: %(activity)s", activity=name)
+            entries.append(entry(m.started_on, "match", started, "", "", m.updated_at, rank=1))
+        if m.ended_on:
+            ended = _("Ended: %(activity)s", activity=name)
+            entries.append(entry(m.ended_on, "match", ended, "", "", m.updated_at, rank=2))
+    for o in outcomes:
+        for m in o["measurements"]:
+            detail = _("%(phase)s · score %(score)s", phase=m.label_of("phase"), score=f"{m.score:.1f}")
+            entries.append(entry(m.taken_on, "measurement", o["instrument"].name, detail, "", m.at))
+    for n in notes:
+        entries.append(entry(n.date, "note", _("Note"), n.by.name if n.by_id else "", n.text, n.created_at))
+    for h in history:
+        label = _("Status: %(to)s", to=h.label_of("to_status"))
+        if h.note == "reopened":
+            label += " (" + _("reopened") + ")"
+        entries.append(entry(h.at, "status", label, h.by.name if h.by_id else "", "", h.at))
+    for c in closures:
+        detail = c.reason.name + (" · " + _("reopened") if c.reopened_at else "")
+        entries.append(entry(c.closed_on, "closing", _("Closed"), detail, "", c.created_at))
+    for e in plugin_entries:
+        entries.append(
+            entry(e["on"], e.get("kind", "plugin"), e["title"], e.get("detail", ""), e.get("text", ""), e["on"])
+        )
+    entries.sort(key=lambda e: (e["date"], e["order"], e["rank"]), reverse=True)
+    return entries
+
+
+def entry(on, kind, title, detail, text, order, rank=0):
+    """One timeline entry; `on` a date or a (UTC) datetime, shown as a date (dd.mm.åååå)."""
+    date = on.date() if isinstance(on, datetime.datetime) else on
+    order = order if isinstance(order, datetime.datetime) else datetime.datetime.combine(order or date, datetime.time())
+    return {"date": date, "kind": kind, "title": title, "detail": detail, "text": text, "order": order, "rank": rank}
+
+
 def save_reasons(referral, reason_ids, allowed):
     """Replace a referral's reasons with `reason_ids` (only those in `allowed`)."""
     ReferralReasonLink.delete().where(ReferralReasonLink.referral == referral.id).execute()
@@ -380,7 +635,8 @@ class ContactAdmin(CaseRowView):
     column_list = ("date", "referral", "kind", "minutes", "by")
     column_default_sort = ("date", True)
     column_sortable_list = ("date", "minutes")
-    column_filters = (DateBetweenFilter(Contact.date, _l("Date")),)
+    column_filters = (DanishDateBetweenFilter(Contact.date, _l("Date")),)
+    extra_js = [DANISH_DATES_JS]
     form_columns = ("referral", "date", "kind", "minutes", "note", "by")
     form_args = {"minutes": {"validators": [Optional(), NumberRange(min=0, max=24 * 60)]}}
 
@@ -394,7 +650,9 @@ class ContactAdmin(CaseRowView):
     def _scope_form(self, form):
         form = super()._scope_form(form)
         if "by" in form:
-            form.by.query = User.visible_to(current_user).where(User.role != PARTNER)
+            form.by.query = User.visible_to(current_user).where(
+                User.role.in_(CASE_WORKER_ROLES) & (User.active == True)  # noqa: E712
+            )
             if form.by.data is None and request.method == "GET":
                 form.by.data = current_user._get_current_object()
         return form

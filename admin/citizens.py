@@ -1,8 +1,10 @@
 """Citizens (borgere): named or anonymous."""
 
+from flask import current_app, request
 from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_login import current_user
-from wtforms.validators import Optional
+from wtforms import BooleanField
+from wtforms.validators import Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from admin.case_rows import CASE_ACCESS
@@ -51,10 +53,39 @@ class CitizenAdmin(BrobyggerModelView):
         "gp_consent_on": {"validators": [Optional(), not_future(CONSENT_IN_FUTURE)]},
     }
     details_template = "admin/citizen_details.html"
+    form_extra_fields = {
+        "confirm_new": BooleanField(
+            _l("Create anyway: this is another person"),
+            description=_l("Only if the citizens named in the warning are someone else."),
+        )
+    }
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if "confirm_new" in form:
+            del form.confirm_new
+        return form
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET" and "confirm_new" in form:
+            del form.confirm_new  # offered once there is something to confirm
+        return form
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         model.clean(current_user.organisation)
+        confirmed = "confirm_new" in form and form.confirm_new.data
+        if is_created and not confirmed:
+            alikes = [c for c in look_alikes_visible(model) if c.id != model.id]
+            if alikes:
+                raise ValidationError(
+                    _l(
+                        "This citizen may already be registered: %(names)s. Open the existing citizen instead, "
+                        "or tick “Create anyway” if it is another person.",
+                        names=", ".join(str(c) for c in alikes[:5]),
+                    )
+                )
 
     def delete_blocked_message(self, model):
         # There is no archive: a citizen with history is anonymised (privacy/erasure.py) instead.
@@ -71,4 +102,29 @@ class CitizenAdmin(BrobyggerModelView):
                 .where(Referral.citizen == kwargs["model"].id)
                 .order_by(Referral.received_on.desc())
             )
+            # Someone registered again (a second referral from the public form): their cases,
+            # for the bridge builder to link to this citizen.
+            alikes = [c for c in look_alikes_visible(kwargs["model"]) if c.id != kwargs["model"].id]
+            kwargs["look_alikes"] = [
+                (c, list(Referral.visible_to(current_user).where(Referral.citizen == c.id).order_by(Referral.id)))
+                for c in alikes
+            ]
+            kwargs["can_link"] = "staff_intake.link" in current_app.view_functions
         return super().render(template, **kwargs)
+
+
+def look_alikes_visible(citizen):
+    """Citizens like `citizen` (Citizen.look_alikes) that the current user may see."""
+    visible = Citizen.visible_to(current_user)
+    return [
+        c
+        for c in Citizen.look_alikes(
+            current_user.organisation_id,
+            citizen.name,
+            citizen.initials,
+            citizen.birth_year,
+            citizen.postal_code,
+            citizen.phone,
+        )
+        if visible.where(Citizen.id == c.id).exists()
+    ]

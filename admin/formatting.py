@@ -21,9 +21,17 @@ def _bool(view, value, name=None):
     return _("Yes") if value else _("No")
 
 
+def _bool_icon(view, value, name=None):
+    """Flask-Admin's check icon, with a Danish tooltip instead of "field_name: true"."""
+    from markupsafe import Markup
+
+    icon = "fa-check-circle" if value else "fa-minus-circle"
+    return Markup('<span class="fa {}" title="{}"></span>').format(icon, _bool(view, value))
+
+
 # Danish dates, local times (stored in UTC) and yes/no, in lists, details and exports alike.
 # Flask-Admin takes the first type that matches (isinstance): datetime before its base class date.
 _TYPE_FORMATTERS = {datetime.datetime: _datetime, datetime.date: _date}
-LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, **_TYPE_FORMATTERS}
+LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool_icon}
 DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
 EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}

@@ -4,7 +4,7 @@ from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_login import current_user
 
-from admin.overview import figures_for
+from admin.overview import start_page
 from models.roles import OPERATOR
 from plugins import hook
 
@@ -54,4 +54,4 @@ class BrobyggerIndexView(AdminIndexView):
         if current_user.role == OPERATOR:  # no organisation's figures: the organisations page
             return redirect(url_for("operator.index"))
         notices = [n for found in hook().brobygger_notices(user=current_user) if found for n in found]
-        return self.render("admin/brobygger_index.html", figures=figures_for(current_user), notices=notices)
+        return self.render("admin/brobygger_index.html", notices=notices, **start_page(current_user, request.args))

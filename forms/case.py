@@ -2,8 +2,8 @@
 
 import datetime
 
-from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from forms.base import Form
 from i18n import _l
@@ -68,3 +68,54 @@ def answers_for(form, instrument):
     if not given:
         return []
     return [int(v) if v not in (None, "", "None") else None for v in values]
+
+
+def optional_int(value):
+    """Coerce a select's value: "" (the "—" choice) is None, anything else an int."""
+    if value in ("", None):
+        return None
+    return int(value)
+
+
+class QuickContactForm(Form):
+    """A contact recorded on the case page itself (the case is the page's own)."""
+
+    date = DateField(
+        _l("Date"),
+        default=datetime.date.today,
+        validators=[InputRequired()],
+        description=_l("The day you talked with the citizen."),
+    )
+    kind = SelectField(_l("Kind"), coerce=optional_int, description=_l("Phone, home visit, meeting..."))
+    minutes = IntegerField(
+        _l("Minutes"), validators=[Optional(), NumberRange(min=0, max=24 * 60)], description=_l("How long, roughly.")
+    )
+    note = TextAreaField(
+        _l("Short note"), validators=[Optional(), Length(max=2000)], description=_l("Short; no sensitive details.")
+    )
+
+
+class CaseNoteForm(Form):
+    date = DateField(_l("Date"), default=datetime.date.today, validators=[InputRequired()], description="")
+    text = TextAreaField(
+        _l("Note"), validators=[InputRequired(), Length(max=2000)], description=_l("Short; no sensitive details.")
+    )
+
+
+class PracticeCommunityForm(Form):
+    """Start a practice community (øvefællesskab) from the activity search and suggest it."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(), Length(max=200)],
+        description=_l("What the citizen and the partners will call it, e.g. Network café."),
+    )
+    partner = SelectField(_l("Run by"), coerce=int, validators=[InputRequired()], description=_l("Usually us."))
+    category = SelectField(_l("Category"), coerce=optional_int, description="")
+    weekday = SelectField(_l("Weekday"), coerce=optional_int, description="")
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)], description="")
+    leads_to = SelectField(
+        _l("Leads to"),
+        coerce=optional_int,
+        description=_l("The lasting activity it is meant to lead on to, if there is one."),
+    )

@@ -12,7 +12,7 @@ from models.partner import Partner
 from models.user import User
 from models.citizen import Citizen
 from models.activity import Activity, ActivitySession, Attendance
-from models.referral import Contact, Match, Referral, ReferralReasonLink
+from models.referral import CaseNote, Contact, Match, Referral, ReferralReasonLink
 from models.audit import AuditLog, AuditLogItem
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
@@ -20,6 +20,7 @@ from models.erasure import Erasure
 from models.referral import CaseAssignment
 from models.network import Network, NetworkEvaluator, NetworkMember
 from models.listing import ListingChange, WaitingListEntry
+from models.reminders import ReminderState
 from models.base import StaleRecordError
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "AuditLogItem",
     "CaseAssignment",
     "CaseClosure",
+    "CaseNote",
     "ClosureReason",
     "Instrument",
     "Measurement",
@@ -51,6 +53,7 @@ __all__ = [
     "ReferralChannel",
     "ReferralReason",
     "ReferralReasonLink",
+    "ReminderState",
     "StaleRecordError",
     "StatusChange",
     "User",

@@ -2,7 +2,7 @@
 
 import datetime
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, IntegerField
+from peewee import BooleanField, CharField, DateField, DateTimeField, IntegerField, fn
 
 from i18n import _l
 from models.organisation import VersionedModel, organisation_fk
@@ -26,6 +26,12 @@ AGE_BANDS = (
     (80, 89, "80-89"),
     (90, 200, "90+"),
 )
+
+
+def phone_key(phone):
+    """A phone number's last eight digits ("+45 12 34 56 78" and "12345678" are one number)."""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    return digits[-8:] if len(digits) >= 8 else ""
 
 
 def age_band(age):
@@ -177,6 +183,39 @@ class Citizen(VersionedModel):
         check_consents(self)
         self.gender = self.gender or "unknown"
         return self
+
+    @classmethod
+    def look_alikes(cls, organisation_id, name=None, initials=None, birth_year=None, postal_code=None, phone=None):
+        """Citizens of the organisation who may be the one described (one rule for every place
+        citizens are created): the same folded name (or initials when no name), birth year and
+        postal area — or the same phone number, however it was written."""
+        from models.search import fold
+
+        found = {}
+        if birth_year and postal_code:
+            wanted_name, wanted_initials = fold(name or ""), fold(initials or "")
+            candidates = cls.select().where(
+                (cls.organisation == organisation_id)
+                & (cls.birth_year == birth_year)
+                & (cls.postal_code == postal_code.strip())
+            )
+            for citizen in candidates.limit(200):
+                if wanted_name:
+                    alike = fold(citizen.name or "") == wanted_name
+                else:
+                    alike = bool(wanted_initials) and fold(citizen.initials or "") == wanted_initials
+                if alike:
+                    found[citizen.id] = citizen
+        key = phone_key(phone)
+        if key:
+            digits = cls.phone
+            for sign in (" ", "-", "+", ".", "(", ")"):
+                digits = fn.REPLACE(digits, sign, "")
+            candidates = cls.select().where((cls.organisation == organisation_id) & digits.endswith(key))
+            for citizen in candidates.limit(200):
+                if phone_key(citizen.phone) == key:
+                    found.setdefault(citizen.id, citizen)
+        return list(found.values())
 
     def save(self, *args, **kwargs):
         renamed = self.id is not None

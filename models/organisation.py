@@ -1,5 +1,7 @@
 """The tenant (Organisation) and the bases of every record that belongs to one."""
 
+from typing import NamedTuple
+
 from peewee import SQL, BooleanField, CharField, ForeignKeyField, IntegerField
 
 from i18n import _l
@@ -7,6 +9,12 @@ from models.base import BaseModel, StaleRecordError
 
 VOLUNTEER_CENTRE, MUNICIPALITY = "volunteer_centre", "municipality"
 KINDS = ((VOLUNTEER_CENTRE, _l("Volunteer centre")), (MUNICIPALITY, _l("Municipality")))
+
+
+class QueueSettings(NamedTuple):
+    first_contact_days: int
+    idle_weeks: int
+    unassigned_days: int
 
 
 class Organisation(BaseModel):
@@ -67,10 +75,40 @@ class Organisation(BaseModel):
     @property
     def is_active(self):
         return self.active is not False
+    # The work queue's thresholds: what counts as "needs action".
+    first_contact_days = IntegerField(
+        null=True,
+        default=7,
+        verbose_name=_l("First contact within (days)"),
+        help_text=_l("A new case without a first contact after this many days needs action."),
+    )
+    idle_weeks = IntegerField(
+        null=True,
+        default=4,
+        verbose_name=_l("Contact at least every (weeks)"),
+        help_text=_l("An open case without a contact for this many weeks needs action."),
+    )
+    unassigned_days = IntegerField(
+        null=True,
+        default=3,
+        verbose_name=_l("Unassigned for at most (days)"),
+        help_text=_l("Coordinators are reminded of new referrals nobody has taken after this many days."),
+    )
+    # Identifiers in the national health network, for messages to GPs (MedCom).
+    sor_code = CharField(max_length=20, null=True, verbose_name=_l("SOR code"))
+    ean_code = CharField(max_length=13, null=True, verbose_name=_l("EAN/GLN number"))
+    phone = CharField(
+        max_length=40, null=True, verbose_name=_l("Phone"), help_text=_l("Given in messages to GPs, for calling back.")
+    )
 
     @classmethod
     def visible_to(cls, user):
         return cls.select().where(cls.id == user.organisation_id)
+
+    @property
+    def queue_settings(self):
+        """The work queue's thresholds, with the defaults where none is set."""
+        return QueueSettings(self.first_contact_days or 7, self.idle_weeks or 4, self.unassigned_days or 3)
 
     def __str__(self):
         return self.name

@@ -24,6 +24,16 @@ class Partner(VersionedModel):
     active = BooleanField(
         default=True, verbose_name=_l("Active"), help_text=_l("Only active partners' activities are listed publicly.")
     )
+    # A GP practice's (or service's) identifiers in the national health network (MedCom).
+    sor_code = CharField(
+        max_length=20,
+        null=True,
+        verbose_name=_l("SOR code"),
+        help_text=_l("The practice's number in the SOR register."),
+    )
+    ean_code = CharField(
+        max_length=13, null=True, verbose_name=_l("EAN/GLN number"), help_text=_l("The location number messages go to.")
+    )
 
     search_fields = ("name", "contact_name", "contact_email")
 

@@ -2,14 +2,14 @@
 
 import datetime
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import JOIN, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
 
 from i18n import _l, format_day
 from models.activity import Activity
 from models.base import BaseModel, utcnow
 from models.citizen import Citizen
 from models.lookups import ContactKind, ReferralChannel, ReferralReason
-from models.organisation import VersionedModel, organisation_fk
+from models.organisation import TenantModel, VersionedModel, organisation_fk
 from models.roles import BRIDGE_BUILDER, TEAM_LEADS
 from models.search import fold
 from models.user import User
@@ -134,6 +134,88 @@ class Referral(VersionedModel):
     def is_open(self):
         """Received, contacted, active or waiting: neither closed nor declined."""
         return self.status in OPEN_STATUSES
+
+    # -- the work queue ------------------------------------------------------------------------
+    @classmethod
+    def last_contact_expr(cls):
+        """The case's last contact date as a correlated sub-select (one probe of (referral, date))."""
+        return Contact.select(fn.MAX(Contact.date)).where(Contact.referral == cls.id)
+
+    @classmethod
+    def queue_select(cls, user):
+        """Open cases `user` may see, with citizen, channel, bridge builder and last contact."""
+        builder = User.alias("builder")
+        return (
+            cls.visible_to(user)
+            .select(cls, Citizen, ReferralChannel, builder, cls.last_contact_expr().alias("last_contact"))
+            .join(Citizen, on=(cls.citizen == Citizen.id))
+            .switch(cls)
+            .join(ReferralChannel, JOIN.LEFT_OUTER, on=(cls.channel == ReferralChannel.id))
+            .switch(cls)
+            .join(builder, JOIN.LEFT_OUTER, on=(cls.assigned_to == builder.id), attr="assigned_to")
+            .where(cls.status.in_(OPEN_STATUSES))
+        )
+
+    @classmethod
+    def unassigned_new(cls, user, older_than_days=None, today=None):
+        """New referrals nobody has taken yet (optionally only those older than N days)."""
+        query = cls.queue_select(user).where(cls.assigned_to.is_null() & (cls.status == RECEIVED))
+        if older_than_days is not None:
+            today = today or datetime.date.today()
+            query = query.where(cls.received_on < today - datetime.timedelta(days=older_than_days))
+        return query
+
+    @classmethod
+    def due_condition(cls, settings, today, extra_ids=()):
+        """SQL for "needs action": no first contact after N days, no contact for N weeks, review
+        date passed, or (`extra_ids`) something a plugin says is due, e.g. a follow-up."""
+        late = today - datetime.timedelta(days=settings.first_contact_days)
+        idle = today - datetime.timedelta(weeks=settings.idle_weeks)
+        last = cls.last_contact_expr()
+        condition = (
+            (cls.first_contact_on.is_null() & (cls.received_on < late))
+            | (cls.first_contact_on.is_null(False) & (fn.COALESCE(last, cls.first_contact_on) < idle))
+            | (cls.review_on.is_null(False) & (cls.review_on < today))
+        )
+        if extra_ids:
+            condition = condition | cls.id.in_(list(extra_ids))
+        return condition
+
+    @classmethod
+    def needing_action(cls, user, settings, team=False, today=None, extra_ids=()):
+        """Open cases that need action: the user's own, or (`team`, coordinators) everybody's."""
+        today = today or datetime.date.today()
+        query = cls.queue_select(user).where(cls.due_condition(settings, today, extra_ids))
+        if not team:
+            query = query.where(cls.assigned_to == user.id)
+        return query
+
+    @classmethod
+    def open_for(cls, user, team=False):
+        """Open cases: the user's own, or (`team`) every open case they may see."""
+        query = cls.queue_select(user)
+        if not team:
+            query = query.where(cls.assigned_to == user.id)
+        return query
+
+    def due_items(self, settings, today=None, extra=()):
+        """What needs action on this open case, as (code, label) pairs; `extra` from plugins."""
+        today = today or datetime.date.today()
+        found = []
+        if self.first_contact_on is None and (today - self.received_on).days > settings.first_contact_days:
+            found.append(
+                ("no_first_contact", _l("No first contact after %(days)s days", days=settings.first_contact_days))
+            )
+        last = getattr(self, "last_contact", None)
+        if isinstance(last, str):
+            last = datetime.date.fromisoformat(last[:10])
+        last = last or self.first_contact_on
+        if self.first_contact_on is not None and (today - last).days > settings.idle_weeks * 7:
+            found.append(("idle", _l("No contact for %(weeks)s weeks", weeks=settings.idle_weeks)))
+        if self.review_on and self.review_on < today:
+            found.append(("review", _l("Review date passed")))
+        found.extend(extra)
+        return found
 
     @classmethod
     def open_filter(cls):
@@ -288,3 +370,21 @@ def note_assignment(referral):
     if not CaseAssignment.select().where(CaseAssignment.referral == referral.id).exists():
         CaseAssignment.create(referral=referral.id, assigned_to=old, effective_on=referral.received_on)
     CaseAssignment.create(referral=referral.id, assigned_to=new, effective_on=datetime.date.today())
+
+
+class CaseNote(TenantModel):
+    """A short dated note on a case (not kept in organisations with minimal records)."""
+
+    organisation = organisation_fk()
+    referral = ForeignKeyField(Referral, backref="case_notes", on_delete="CASCADE", verbose_name=_l("Case"))
+    date = DateField(default=datetime.date.today, verbose_name=_l("Date"))
+    text = TextField(verbose_name=_l("Note"))
+    by = ForeignKeyField(User, null=True, backref="+", verbose_name=_l("By"))
+
+    class Meta:
+        table_name = "case_note"
+        indexes = ((("referral", "date"), False),)
+
+    @classmethod
+    def visible_to(cls, user):
+        return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)

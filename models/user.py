@@ -60,6 +60,12 @@ class User(UserMixin, VersionedModel):
     totp_enabled_at = DateTimeField(null=True, verbose_name=_l("Two-factor login since"))
     totp_last_step = IntegerField(null=True)
     recovery_codes = TextField(null=True)
+    reminder_mail = BooleanField(
+        null=True,
+        default=False,
+        verbose_name=_l("Reminders by e-mail"),
+        help_text=_l("New referrals for the team and a daily list of what needs action."),
+    )
 
     search_fields = ("name", "email")
 

@@ -216,7 +216,7 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
         referral.status = CLOSED
         referral.save()  # optimistic lock: a concurrent close or edit makes this raise
         record.save(force_insert=True)
-        Match.update(ended_on=closed_on).where((Match.referral == referral.id) & Match.ended_on.is_null()).execute()
+        end_matches_at_closing(referral, closed_on)
         for instrument, answers in measurements:
             record_measurement(referral, instrument, "closure", closed_on, answers, user)
         _record(referral, from_status, CLOSED, user, on=closed_on)
@@ -282,4 +282,132 @@ def move_match(match, to_status, user, on=None):
             match.ended_on = on
         match.save()
         AuditLog.record("update", match, match.id, user=user)
+        if to_status == "joined":
+            # Joining an activity is what active collaboration means: the case moves on with it.
+            referral = Referral.get_by_id(match.referral_id)
+            if referral.status in (RECEIVED, CONTACTED, WAITING):
+                from_status, referral.status = referral.status, ACTIVE
+                if referral.first_contact_on is None:
+                    referral.first_contact_on = on
+                referral.save()
+                _record(referral, from_status, ACTIVE, user)
     return match
+
+
+def end_matches_at_closing(referral, closed_on):
+    """At closing, a practice community's match and anything not joined ends; a lasting activity
+    the citizen joined stays ongoing: continuing in it is the point of the work."""
+    from models.activity import Activity
+    from models.referral import Match
+
+    practice = Activity.select(Activity.id).where(Activity.is_practice == True)  # noqa: E712
+    Match.update(ended_on=closed_on).where(
+        (Match.referral == referral.id)
+        & Match.ended_on.is_null()
+        & ((Match.status != "joined") | Match.activity.in_(practice))
+    ).execute()
+
+
+def take_case(referral, user, expected_version=None):
+    """`user` takes an unassigned case (one click on the work queue or the case page)."""
+    from models.base import StaleRecordError
+
+    if referral.status not in OPEN:
+        raise TransitionError(_l("The case is closed; reopen it first."))
+    if referral.assigned_to_id == user.id:
+        return referral
+    if referral.assigned_to_id is not None:
+        raise TransitionError(_l("Another bridge builder has already taken this case."))
+    if expected_version is not None and expected_version != referral.version:
+        raise StaleRecordError()
+    with db.atomic():
+        referral.assigned_to = user.id
+        referral.save()  # optimistic lock: two people taking the same case at once → one wins
+        AuditLog.record("update", referral, referral.id, user=user)
+    return referral
+
+
+ASSIGN_ROLES = ("admin", "coordinator")
+CASE_WORKER_ROLES = ("admin", "coordinator", "bridge_builder")
+OPEN = (RECEIVED, CONTACTED, ACTIVE, WAITING)
+
+
+def assign_case(referral, assignee, user):
+    """A coordinator gives a case to a bridge builder (or coordinator) of the organisation."""
+    if user.role not in ASSIGN_ROLES:
+        raise TransitionError(_l("Only coordinators assign cases."))
+    if (
+        assignee is None
+        or assignee.organisation_id != referral.organisation_id
+        or assignee.role not in CASE_WORKER_ROLES
+        or not assignee.active
+    ):
+        raise TransitionError(_l("Choose a bridge builder."))
+    if referral.status not in OPEN:
+        raise TransitionError(_l("The case is closed; reopen it first."))
+    with db.atomic():
+        referral.assigned_to = assignee.id
+        referral.save()
+        AuditLog.record("update", referral, referral.id, user=user)
+    return referral
+
+
+def start_practice_community(referral, user, partner, name, category=None, weekday=None, place=None, leads_to=None):
+    """From "no activity fits": create a practice community (øvefællesskab) run by `partner` and
+    suggest it to the citizen, in one transaction. Returns the new match."""
+    from models.activity import WEEKDAYS, Activity
+
+    name = (name or "").strip()
+    if not name:
+        raise TransitionError(_l("Give the practice community a name."))
+    if len(name) > 200 or len(place or "") > 200:
+        raise TransitionError(_l("The name and place may be at most 200 characters."))
+    if partner is None or partner.organisation_id != referral.organisation_id:
+        raise TransitionError(_l("Choose who runs the practice community."))
+    if weekday is not None and weekday not in dict(WEEKDAYS):
+        raise TransitionError(_l("Unknown weekday."))
+    for related in (category, leads_to):
+        if related is not None and related.organisation_id != referral.organisation_id:
+            raise TransitionError(_l("Unknown activity."))
+    if referral.status not in OPEN:
+        raise TransitionError(_l("The case is closed; reopen it first."))
+    with db.atomic():
+        activity = Activity.create(
+            organisation=referral.organisation_id,
+            partner=partner.id,
+            name=name,
+            category=category.id if category else None,
+            weekday=weekday,
+            place=(place or "").strip() or None,
+            is_practice=True,
+            leads_to=leads_to.id if leads_to else None,
+            active_from=datetime.date.today(),
+        )
+        AuditLog.record("create", activity, activity.id, user=user)
+        return suggest_activity(referral, activity, user)
+
+
+def next_step(referral, matches, today=None):
+    """The one thing to do next on a case, in the bridge builder's words (for the case header)."""
+    today = today or datetime.date.today()
+    if referral.status not in OPEN:
+        return None
+    if referral.assigned_to_id is None:
+        return _l("Take the case or assign it to a bridge builder.")
+    if referral.first_contact_on is None:
+        return _l("Make the first contact.")
+    if referral.review_on and referral.review_on < today:
+        return _l("Review the case: the review date has passed.")
+    live = [m for m in matches if m.status in ("suggested", "tried", "joined") and m.ended_on is None]
+    if not live:
+        return _l("Find an activity with the citizen, or start a practice community.")
+    joined = [m for m in live if m.status == "joined"]
+    if not joined:
+        return _l("Follow up: did the citizen try the suggested activity?")
+    lasting = [m for m in joined if not m.activity.is_practice]
+    if not lasting:
+        onward = next((m.activity.leads_to for m in joined if m.activity.leads_to_id), None)
+        if onward is not None:
+            return _l("Bridge on to the lasting activity “%(activity)s”.", activity=onward.name)
+        return _l("Find a lasting activity the practice community can lead on to.")
+    return _l("Check the end criteria with the citizen and close the case.")

@@ -141,6 +141,7 @@ def brobygger_case_panels(referral, user):
     :param user: the logged-in user.
     :return: a dict ``{"title": str, "template": "plugin/template.html", "context": {...}}``
         or None to show nothing. The template is included with the context; it is autoescaped.
+        ``"position": "top"`` puts the panel under the case's header (e.g. the intake answers).
     """
 
 
@@ -176,4 +177,25 @@ def brobygger_notices(user):
     :param user: the logged-in user.
     :return: a list of (category, message) pairs – category as for flash(): "warning", "info" –
         or None. Messages are plain text (autoescaped).
+    """
+
+
+@hookspec
+def brobygger_cases_due(user, today):
+    """What a plugin says needs action on cases, for the work queue and the reminder e-mails.
+
+    :param user: the user whose queue is shown (only cases visible to them may be named).
+    :param today: the date "due" is judged against.
+    :return: a dict ``{referral_id: [(code, label), ...]}`` (e.g. a follow-up due), or None.
+        Labels name what is due, never the content of a note.
+    """
+
+
+@hookspec
+def brobygger_case_timeline(referral, user):
+    """Entries a plugin adds to the case page's one timeline (contacts, matches, notes...).
+
+    :param referral: the case being shown (already checked visible to ``user``).
+    :param user: the logged-in user.
+    :return: a list of dicts ``{"on": date, "kind": str, "title": str, "detail": str}``, or None.
     """

@@ -25,4 +25,15 @@ def overview_charts(user):
     tables = [_referrals_per_month(layout, data), _active_over_time(layout, data)]
     k = smallest_shown(org_ids) if user.role == EVALUATOR else None
     finish(tables, suppress.suppress(layout.values, layout.lines, k) if k else {}, k, None)
+    for table in tables:  # a person reads these: Danish dates, not the machine's ISO keys
+        for row in table.rows:
+            row.label = _danish_day(row.label)
     return [(table, charts.draw(table)) for table in tables]
+
+
+def _danish_day(label):
+    """ "2026-03-31" → "31.03.2026"; any other label as it is."""
+    try:
+        return datetime.date.fromisoformat(str(label)).strftime("%d.%m.%Y")
+    except ValueError:
+        return label

@@ -89,6 +89,15 @@ MATRIX = {
     "referral.suggest_view":       (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "referral.match_view":         (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
     "referral.measure_view":       (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    # The case page's actions (issue 14): take, record a contact or note, start a practice community.
+    "referral.take_view":          (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    "referral.contact_view":       (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    "referral.note_view":          (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    "referral.practice_view":      (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    # One's own profile (reminder e-mails): staff.
+    "profile.index":               (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    # Assigning a case to someone: coordinators and admins only.
+    "referral.assign_view":        (LOGIN,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # contact: admin rcedx, coordinator rcex, bridge_builder rce
     "contact.index_view":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "contact.details_view":        (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -585,7 +594,7 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint == "staff_intake.link":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
-            elif endpoint in ("closures.index", "caseload.index", "followups.index"):
+            elif endpoint in ("closures.index", "caseload.index", "followups.index", "profile.index"):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint in ("reports.index", "network_report.index"):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, start="2025-01-01", end="2025-12-31")))
@@ -595,8 +604,12 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, figure="active")))
             elif endpoint == "closures.export":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
-            elif endpoint in ("gp_feedback.index", "gp_feedback.fhir"):
+            elif endpoint == "gp_feedback.index":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint), {"id": world.a.referral.id}))
+            elif endpoint == "gp_feedback.fhir":
+                probes.append(
+                    Probe(endpoint, "POST", url_for(endpoint), {"id": world.a.referral.id, "to": _gp_practice(world).id})
+                )
             elif endpoint in (
                 "privacy.report_pdf",
                 "privacy.report_zip",
@@ -622,6 +635,17 @@ def build_probes(app, world, endpoints):
             else:
                 probes.append(Probe(endpoint, "GET", ""))  # unknown: reported as a mismatch
     return sorted(probes, key=lambda p: p.order)
+
+
+def _gp_practice(world):
+    """A GP practice with SOR and EAN numbers, and the organisation's own: a MedCom message can go."""
+    from models import Organisation
+
+    Organisation.update(sor_code="265161000016000", ean_code="5790000209354", phone="33123456").where(
+        Organisation.id == world.a.org.id
+    ).execute()
+    kind = PartnerKind.get((PartnerKind.organisation == world.a.org.id) & (PartnerKind.name == "Lægepraksis"))
+    return factories.make_partner(world.a.org, name="Lægehuset", kind=kind, sor_code="1", ean_code="5790001348120")
 
 
 def _followup_done_probe(endpoint, note):
@@ -780,6 +804,8 @@ def _model_view_probe(view, name, sample, world):
             return Match.get_by_id(match.id).status == "stopped"
 
         return Probe(endpoint, "POST", url_for(endpoint), {"match": match.id, "to": "stopped"}, changed=stopped)
+    if name in CASE_ACTIONS:
+        return CASE_ACTIONS[name](endpoint, sample, world)
     if name == "ajax_update":
         return Probe(endpoint, "POST", url_for(endpoint), {"list_form_pk": sample.id, "name": "Ændret"})
     if name == "delete_view":
@@ -789,6 +815,69 @@ def _model_view_probe(view, name, sample, world):
         target = deletable_record(view, world)
         return Probe(endpoint, "POST", url_for(endpoint), {"action": "delete", "rowid": [target.id]}, target)
     return Probe(endpoint, "GET", "")
+
+
+def _take_probe(endpoint, sample, world):
+    from models import Referral
+
+    new = factories.make_referral(world.a.org, citizen=world.a.citizen)
+
+    def taken():
+        return Referral.get_by_id(new.id).assigned_to_id is not None
+
+    return Probe(endpoint, "POST", url_for(endpoint), {"id": new.id, "version": new.version}, changed=taken)
+
+
+def _assign_probe(endpoint, sample, world):
+    from models import Referral
+
+    coordinator = world.a.users["coordinator"]
+
+    def assigned():
+        return Referral.get_by_id(sample.id).assigned_to_id == coordinator.id
+
+    return Probe(endpoint, "POST", url_for(endpoint), {"id": sample.id, "user": coordinator.id}, changed=assigned)
+
+
+def _contact_probe(endpoint, sample, world):
+    from models import Contact
+
+    before = Contact.select().where(Contact.referral == sample.id).count()
+
+    def recorded():
+        return Contact.select().where(Contact.referral == sample.id).count() == before + 1
+
+    data = {"id": sample.id, "contact-date": datetime.date.today().isoformat(), "contact-minutes": "10"}
+    return Probe(endpoint, "POST", url_for(endpoint), data, changed=recorded)
+
+
+def _note_probe(endpoint, sample, world):
+    from models import CaseNote
+
+    def written():
+        return CaseNote.select().where(CaseNote.referral == sample.id).exists()
+
+    data = {"id": sample.id, "note-date": datetime.date.today().isoformat(), "note-text": "Ringede tilbage"}
+    return Probe(endpoint, "POST", url_for(endpoint), data, changed=written)
+
+
+def _practice_probe(endpoint, sample, world):
+    from models import Activity
+
+    def started():
+        return Activity.select().where((Activity.name == "Matrix-café") & Activity.is_practice).exists()
+
+    data = {"id": sample.id, "practice-name": "Matrix-café", "practice-partner": world.a.partner.id}
+    return Probe(endpoint, "POST", url_for(endpoint), data, changed=started)
+
+
+CASE_ACTIONS = {
+    "take_view": _take_probe,
+    "assign_view": _assign_probe,
+    "contact_view": _contact_probe,
+    "note_view": _note_probe,
+    "practice_view": _practice_probe,
+}
 
 
 def _exists(record):

@@ -50,7 +50,8 @@ def test_bridge_builder_closes_a_case_with_reason_and_measurement(login, world):
     assert referral.status == "closed"
     closure = CaseClosure.get(CaseClosure.referral == referral.id)
     assert closure.reason.code == "bridged" and closure.closed_on == TODAY
-    assert Match.get(Match.referral == referral.id).ended_on == TODAY
+    # The lasting activity the citizen joined goes on after the case: it is the point of the work.
+    assert Match.get(Match.referral == referral.id).ended_on is None
     assert Measurement.get(Measurement.referral == referral.id).score == 4
     assert StatusChange.get(StatusChange.referral == referral.id).to_status == "closed"
 

@@ -259,7 +259,7 @@ def test_flask_admin_chrome_is_danish(world, login):
     assert 'value="Gem"' in page and "Annuller" in page
     assert "Save" not in page and "Cancel" not in page
 
-    page = _page(client.get(f"/admin/referral/details/?id={world.a.referral.id}"))
+    page = _page(client.get(f"/admin/contact/details/?id={world.a.contact.id}"))
     assert "Detaljer" in page and "Details" not in page
 
 

@@ -1141,8 +1141,9 @@ def test_evaluator_overview_shows_aggregates_of_own_organisation_only(app, named
     response = client.get("/admin/")
     assert response.status_code == 200
     text = body(response)
-    figures = [int(v) for v in re.findall(r'<div class="h3 mb-0">\s*(\d+)\s*</div>', text)]
+    figures = [int(v) for v in re.findall(r'<div class="h3 mb-0 value">\s*(\d+)\s*</div>', text)]
     assert figures == [3, 1, 2], f"open cases, closed cases, men in active contact: {figures}"
+    assert "<a href" not in text.split('id="counters"')[1].split("</div>\n</div>")[0]  # no lists to open
     for citizen in Citizen.select():
         assert citizen.name not in text, f"the overview shows a citizen's name: {citizen.name}"
         assert not re.search(rf"\b{re.escape(citizen.initials)}\b", text), f"shows initials {citizen.initials}"
@@ -1156,5 +1157,6 @@ def test_overview_of_admin_counts_own_organisation_only(app, named_world, login)
     for _ in range(3):
         factories.make_referral(world.b.org, status="closed")
     response = login(world.a.users["admin"]).get("/admin/")
-    figures = [int(v) for v in re.findall(r'<div class="h3 mb-0">\s*(\d+)\s*</div>', body(response))]
-    assert figures == [1, 0, 0], f"open cases, closed cases, men in active contact: {figures}"
+    figures = [int(v) for v in re.findall(r'<div class="h3 mb-0 value">\s*(\d+)\s*</div>', body(response))]
+    # new referrals, the team's cases needing action, open cases, closed cases, men in active contact
+    assert figures == [0, 0, 1, 0, 0], f"new, needing action, open, closed, men: {figures}"

@@ -43,3 +43,17 @@ def brobygger_case_panels(referral, user):
 @hookimpl
 def brobygger_case_may_close(referral, closure):
     return objection(referral, closure)
+
+
+@hookimpl
+def brobygger_cases_due(user, today):
+    from plugins.collaboration.service import followups_due
+
+    return followups_due(user, today)
+
+
+@hookimpl
+def brobygger_case_timeline(referral, user):
+    from plugins.collaboration.service import timeline_entries
+
+    return timeline_entries(referral, user)

@@ -157,14 +157,31 @@ class FeedbackView(RoleView):
 
     @expose("/fhir/", methods=("POST",))
     def fhir(self):
+        """The feedback as a MedCom CareCommunication message, to the GP practice chosen (or the
+        citizen's own, found by name), downloaded for the integration to carry."""
+        import json
+
+        from plugins.collaboration import medcom
+
         referral = self._case()
         info = service.feedback_for(referral)
         if not info["consented"]:
             abort(404)
-        bundle = service.fhir_bundle(referral, current_user.organisation.name, service.status_sentences(info))
-        service.record_feedback(referral, "fhir", current_user)
+        receiver = service.gp_for(referral, current_user, to_int(request.values.get("to")))
+        try:
+            bundle = medcom.care_communication(
+                current_user.organisation,
+                receiver,
+                referral.citizen,
+                current_user,
+                service.status_sentences(info),
+            )
+        except medcom.NotSendable as exc:
+            flash(str(exc.message), "error")
+            return redirect(url_for("referral.details_view", id=referral.id))
+        service.record_feedback(referral, "fhir", current_user, receiver=receiver)
         return Response(
-            bundle.json(indent=2),
+            json.dumps(bundle, indent=2, ensure_ascii=False),
             mimetype="application/fhir+json",
             headers={"Content-Disposition": f"attachment; filename=feedback-{referral.id}.json"},
         )
@@ -187,6 +204,9 @@ def case_panel(referral, user):
         "context": {
             "notes": notes,
             "referral": referral,
+            "practices": service.gp_practices(user),
+            "gp": service.gp_for(referral, user),
+            "last_feedback": service.last_feedback(referral),
             "handovers": [n for n in notes if n.handover and n.handover_status in ("asked", "accepted", "ongoing")],
         },
     }

@@ -5,6 +5,7 @@ from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKey
 
 from plugins.api import (
     CASE_WORKERS,
+    STATUSES,
     Partner,
     Referral,
     TenantModel,
@@ -93,6 +94,8 @@ class GpFeedback(TenantModel):
     given_at = DateTimeField(default=utcnow)
     form = CharField(max_length=10)  # "print" or "fhir"
     by = ForeignKeyField(User, null=True, backref="+")
+    status = CharField(max_length=20, null=True, choices=STATUSES)  # the case's status when given
+    receiver = ForeignKeyField(Partner, null=True, backref="+", on_delete="SET NULL")  # the GP practice
 
     class Meta:
         table_name = "collab_gp_feedback"

@@ -1,9 +1,23 @@
 """Collaboration with services: follow-ups, hand-overs, and feedback to the referring GP."""
 
 import datetime
-import uuid
 
-from plugins.api import JOINED, AuditLog, CaseClosure, ClosureReason, Match, _, _l, db, format_day, utcnow
+from plugins.api import (
+    JOINED,
+    Activity,
+    AuditLog,
+    CaseClosure,
+    ClosureReason,
+    Match,
+    Partner,
+    PartnerKind,
+    _,
+    _l,
+    db,
+    fold,
+    format_day,
+    utcnow,
+)
 from plugins.collaboration.models import CollaborationNote, GpFeedback
 
 
@@ -59,7 +73,15 @@ def feedback_for(referral):
         .order_by(CaseClosure.id.desc())
         .first()
     )
-    joined = [m.activity.name for m in Match.select().where((Match.referral == referral.id) & (Match.status == JOINED))]
+    joined_matches = list(
+        Match.select(Match, Activity)
+        .join(Activity)
+        .where((Match.referral == referral.id) & (Match.status == JOINED))
+        .order_by(Match.id)
+    )
+    joined = [m.activity.name for m in joined_matches]
+    # A lasting activity the citizen joined and still goes to (closing leaves it ongoing).
+    continuing = [m.activity.name for m in joined_matches if not m.activity.is_practice and m.ended_on is None]
     return {
         "referral": referral,
         "citizen_label": str(citizen) if not citizen.anonymous else citizen.initials,
@@ -67,84 +89,35 @@ def feedback_for(referral):
         "contacted": referral.first_contact_on,
         "joined_community": bool(joined),
         "communities": joined,
+        "continuing": continuing,
         "closed": closure,
         "gp_practice": citizen.gp_practice,
     }
 
 
-def record_feedback(referral, form, user):
-    """Record that feedback was given; a reload within the hour is the same feedback."""
+def record_feedback(referral, form, user, receiver=None):
+    """Record that feedback was given — when, the case's status, by whom, to which practice; a
+    reload within the hour is the same feedback."""
     recent = GpFeedback.select().where(
         (GpFeedback.referral == referral.id)
         & (GpFeedback.form == form)
         & (GpFeedback.by == user.id)
+        & (GpFeedback.status == referral.status)
         & (GpFeedback.given_at > utcnow() - datetime.timedelta(hours=1))
     )
     if recent.exists():
         return
     with db.atomic():
-        feedback = GpFeedback.create(organisation=referral.organisation_id, referral=referral.id, form=form, by=user.id)
+        feedback = GpFeedback.create(
+            organisation=referral.organisation_id,
+            referral=referral.id,
+            form=form,
+            by=user.id,
+            status=referral.status,
+            receiver=receiver.id if receiver is not None else None,
+        )
         # The feedback's own id, so the citizen's access log (privacy/access_report.py) finds it.
         AuditLog.record("export", feedback, feedback.id, user=user)
-
-
-def fhir_bundle(referral, sender_name, texts):
-    """The feedback as a FHIR R4 message Bundle in the shape of MedCom's correspondence message:
-    MessageHeader → Communication about the Patient, from the Organization. Built and validated
-    with fhir.resources (R4). `texts` is the list of status sentences."""
-    # Imported when a message is built: fhir.resources (pydantic models) adds ~1 s to start-up.
-    from fhir.resources.bundle import Bundle
-
-    info = feedback_for(referral)
-    citizen = referral.citizen
-    ids = {name: str(uuid.uuid4()) for name in ("header", "communication", "patient", "sender")}
-    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    patient = {"resourceType": "Patient", "id": ids["patient"], "name": [{"text": info["citizen_label"]}]}
-    if citizen.birth_year and not citizen.anonymous:
-        patient["birthDate"] = str(citizen.birth_year)
-    organisation = {"resourceType": "Organization", "id": ids["sender"], "name": sender_name}
-    communication = {
-        "resourceType": "Communication",
-        "id": ids["communication"],
-        "status": "completed",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-activityCodes",
-                        "code": "new-message",
-                    }
-                ]
-            }
-        ],
-        "subject": {"reference": f"urn:uuid:{ids['patient']}"},
-        "sender": {"reference": f"urn:uuid:{ids['sender']}"},
-        "sent": now,
-        "topic": {"text": "Status på social henvisning"},
-        "payload": [{"contentString": text} for text in texts],
-    }
-    header = {
-        "resourceType": "MessageHeader",
-        "id": ids["header"],
-        "eventCoding": {
-            "system": "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-eventCodes",
-            "code": "care-communication-message",
-        },
-        "source": {"endpoint": "urn:brobygger", "name": "Brobygger"},
-        "sender": {"reference": f"urn:uuid:{ids['sender']}"},
-        "focus": [{"reference": f"urn:uuid:{ids['communication']}"}],
-    }
-    entries = [header, communication, patient, organisation]
-    bundle = Bundle.parse_obj(
-        {
-            "resourceType": "Bundle",
-            "id": str(uuid.uuid4()),
-            "type": "message",
-            "timestamp": now,
-            "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in entries],
-        }
-    )
-    return bundle
 
 
 def status_sentences(info):
@@ -159,6 +132,10 @@ def status_sentences(info):
         sentences.append(_("The bridge builder has not yet reached the citizen."))
     if info["joined_community"]:
         sentences.append(_("The citizen has joined a community: %(names)s.", names=", ".join(info["communities"])))
+    if info["closed"] and info["continuing"]:
+        sentences.append(
+            _("The citizen goes on in a lasting community: %(names)s.", names=", ".join(info["continuing"]))
+        )
     if info["closed"]:
         sentences.append(
             _(
@@ -168,3 +145,96 @@ def status_sentences(info):
             )
         )
     return sentences
+
+
+def followups_due(user, today):
+    """Cases with a follow-up due by `today` that is the user's own (or on their own case)."""
+    query = (
+        CollaborationNote.visible_to(user)
+        .select(CollaborationNote.referral, CollaborationNote.followup_on)
+        .where(
+            CollaborationNote.followup_on.is_null(False)
+            & (CollaborationNote.followup_on <= today)
+            & CollaborationNote.followup_done_at.is_null()
+        )
+        .limit(1000)
+    )
+    due = {}
+    for referral_id, _on in query.tuples():
+        due.setdefault(referral_id, [("followup", _l("Follow-up due"))])
+    return due
+
+
+def timeline_entries(referral, user):
+    """Collaboration notes and GP feedback as entries of the case's timeline."""
+    entries = []
+    notes = (
+        CollaborationNote.select()
+        .where(CollaborationNote.referral == referral.id)
+        .order_by(CollaborationNote.date.desc())
+        .limit(100)
+    )
+    for note in notes:
+        detail = [note.label_of("direction"), note.label_of("channel")]
+        if note.followup_on:
+            detail.append(_("follow up %(date)s", date=note.followup_on.strftime("%d.%m.%Y")))
+        entries.append(
+            {
+                "on": note.date,
+                "kind": "collaboration",
+                "title": _("Collaboration: %(service)s", service=note.service.name),
+                "detail": " · ".join(str(d) for d in detail),
+                "text": note.summary or "",
+            }
+        )
+    for feedback in GpFeedback.select().where(GpFeedback.referral == referral.id).order_by(GpFeedback.id.desc()):
+        entries.append(
+            {
+                "on": feedback.given_at,
+                "kind": "gp_feedback",
+                "title": _("Feedback to the GP"),
+                "detail": " · ".join(
+                    str(x)
+                    for x in (
+                        dict(FEEDBACK_FORMS).get(feedback.form, feedback.form),
+                        feedback.label_of("status") if feedback.status else "",
+                        feedback.receiver.name if feedback.receiver_id else "",
+                        feedback.by.name if feedback.by_id else "",
+                    )
+                    if x
+                ),
+                "text": "",
+            }
+        )
+    return entries
+
+
+FEEDBACK_FORMS = (("print", _l("letter")), ("fhir", _l("FHIR message")))
+
+
+def gp_practices(user):
+    """GP practices and services the user's organisation may send a message to (SOR and EAN known)."""
+    return list(
+        Partner.visible_to(user)
+        .join(PartnerKind, on=(Partner.kind == PartnerKind.id))
+        .where(
+            (PartnerKind.service == True)  # noqa: E712
+            & Partner.sor_code.is_null(False)
+            & Partner.ean_code.is_null(False)
+        )
+        .order_by(Partner.name)
+    )
+
+
+def gp_for(referral, user, partner_id=None):
+    """The GP practice to send to: the one chosen, else the one named as the citizen's GP."""
+    practices = gp_practices(user)
+    if partner_id is not None:
+        return next((p for p in practices if p.id == partner_id), None)
+    named = fold(referral.citizen.gp_practice or "")
+    return next((p for p in practices if named and fold(p.name) == named), None)
+
+
+def last_feedback(referral):
+    """The latest feedback given to the GP on a case (when, the case's status, by whom)."""
+    return GpFeedback.select().where(GpFeedback.referral == referral.id).order_by(GpFeedback.given_at.desc()).first()

@@ -185,6 +185,7 @@ class StaffIntakeView(RoleView):
                 form.initials.data,
                 form.birth_year.data,
                 form.postal_code.data,
+                phone=form.phone.data,
             )
             if visible.where(Citizen.id == c.id).exists()
         ]
@@ -239,7 +240,12 @@ def case_panel(referral, user):
     similar = [
         c
         for c in service.find_similar_citizens(
-            user.organisation_id, citizen.name, citizen.initials, citizen.birth_year, citizen.postal_code
+            user.organisation_id,
+            citizen.name,
+            citizen.initials,
+            citizen.birth_year,
+            citizen.postal_code,
+            phone=citizen.phone,
         )
         if c.id != citizen.id and Citizen.visible_to(user).where(Citizen.id == c.id).exists()
     ]
@@ -247,6 +253,7 @@ def case_panel(referral, user):
         return None
     return {
         "title": _("Intake"),
+        "position": "top",  # the intake answers are what the conversation starts from
         "template": "intake/case_panel.html",
         "context": {"answers": answers, "similar": similar, "referral": referral},
     }

@@ -182,6 +182,48 @@ def answer_value(question, field):
     return data
 
 
+class SelfReferralForm(PublicReferralForm):
+    """The public form a citizen fills in about themselves: the same fields, spoken to "you"."""
+
+    name = StringField(
+        _l("Your name"), validators=[Optional(), Length(max=200)], description=_l("Your full name, if you like.")
+    )
+    initials = StringField(
+        _l("Your initials or a made-up name"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("Needed if you do not give your name."),
+    )
+    birth_year = IntegerField(
+        _l("The year you were born"), validators=[Optional(), birth_year()], description=_l("For example 1948.")
+    )
+    gender = SelectField(_l("Gender"), choices=GENDERS, default="unknown", description=_l("As you describe yourself."))
+    postal_code = StringField(
+        _l("Your postal code"), validators=[Optional(), Length(max=10)], description=_l("Where you live.")
+    )
+    phone = StringField(
+        _l("Your phone number"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("So the bridge builder can call you."),
+    )
+    channel = SelectField(
+        _l("How you heard of us"), coerce=int, validators=[InputRequired()], description=_l("Choose what fits best.")
+    )
+    referrer_name = StringField(
+        _l("Someone helping you fill in the form?"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Their name, if someone helps you."),
+    )
+    referrer_phone = StringField(
+        _l("Their phone"), validators=[Optional(), Length(max=40)], description=_l("If we need to call them back.")
+    )
+    reasons = MultiCheckboxField(_l("What you would like"), coerce=int, description=_l("Tick all that fit you."))
+    consent = BooleanField(
+        _l("I agree to be contacted by a bridge builder"),
+        validators=[DataRequired(message=_l("We can only contact you if you agree."))],
+        description=_l("Required."),
+    )
+
+
 def form_answers(form, questions):
     """(question, value) pairs of a submitted intake form, for service.register_intake."""
     return [(question, answer_value(question, form[question_field_name(question)])) for question in questions]

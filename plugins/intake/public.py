@@ -6,7 +6,13 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, catalogue, limiter
 from plugins.intake import service
-from plugins.intake.forms import PublicReferralForm, build_form_class, form_answers, question_field_name
+from plugins.intake.forms import (
+    PublicReferralForm,
+    SelfReferralForm,
+    build_form_class,
+    form_answers,
+    question_field_name,
+)
 from plugins.intake.models import AUDIENCE_SLUGS, PUBLIC_GP, IntakeForm, IntakeSubmission
 
 bp = Blueprint("intake_public", __name__, url_prefix="/henvis", template_folder="templates")
@@ -51,7 +57,8 @@ def referral_form(slug, audience_slug):
         abort(404)
     intake_form = IntakeForm.current(org.id, audience)
     questions = intake_form.active_questions() if intake_form else []
-    form = build_form_class(PublicReferralForm, questions)()
+    # A citizen referring themselves is spoken to as "you"; a GP about "the citizen".
+    form = build_form_class(PublicReferralForm if audience == PUBLIC_GP else SelfReferralForm, questions)()
     channels = list(ReferralChannel.choices_for_organisation(org.id))
     form.channel.choices = [(c.id, c.name) for c in channels]
     form.reasons.choices = ReferralReason.select_options(org.id)

@@ -21,7 +21,6 @@ from plugins.api import (
     clean_text,
     create_citizen,
     db,
-    fold,
     referral_created,
     utcnow,
 )
@@ -60,24 +59,10 @@ def new_reference():
     return f"BRO-{raw[:4]}-{raw[4:]}"
 
 
-def find_similar_citizens(organisation_id, name, initials, birth_year, postal_code, limit=10):
-    """Citizens of the organisation who look like the one described: same name (or initials when
-    no name) folded — "Søren", "SØREN", "Soren" — and the same birth year and postal area."""
-    if not birth_year or not postal_code:
-        return []
-    candidates = Citizen.select().where(
-        (Citizen.organisation == organisation_id)
-        & (Citizen.birth_year == birth_year)
-        & (Citizen.postal_code == postal_code.strip())
-    )
-    wanted_name, wanted_initials = fold(name), fold(initials)
-
-    def looks_alike(citizen):
-        if wanted_name:
-            return fold(citizen.name) == wanted_name
-        return bool(wanted_initials) and fold(citizen.initials) == wanted_initials
-
-    return [c for c in candidates.limit(200) if looks_alike(c)][:limit]
+def find_similar_citizens(organisation_id, name, initials, birth_year, postal_code, limit=10, phone=None):
+    """Citizens of the organisation who look like the one described (Citizen.look_alikes: the
+    same folded name, birth year and postal area, or the same phone number)."""
+    return Citizen.look_alikes(organisation_id, name, initials, birth_year, postal_code, phone)[:limit]
 
 
 CONTACT_FIELDS = ("phone", "email", "gp_practice")

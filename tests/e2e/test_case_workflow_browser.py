@@ -17,7 +17,6 @@ import csv
 import datetime
 import io
 import re
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -157,7 +156,7 @@ def _answer(page, instrument, answers):
 
 def _measure(page, instrument, answers, taken_on):
     """From the case page: Record measurement → pick the instrument → answer → save."""
-    page.locator("#outcomes a[href*='/measure/']").click()
+    page.locator("#action-measure").click()
     page.wait_for_url(re.compile(r"/admin/referral/measure/"))
     page.locator(f"a.btn[href*='instrument={instrument.id}']").click()
     page.wait_for_url(re.compile(rf"instrument={instrument.id}"))
@@ -196,7 +195,6 @@ def _join(page, name):
 
 
 def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
-    started = time.monotonic()
     w = journey
     case_id = w.referral.id
     required_a, required_b, optional = w.criteria
@@ -206,7 +204,7 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
     page.locator(".navbar .dropdown-toggle").filter(has_text=re.compile(r"^\s*Forløb\s*$")).click()
     page.locator(".navbar .dropdown-menu a[href$='/admin/caseload/']").click()
     page.wait_for_url(re.compile(r"/admin/caseload/"))
-    caseload_row = page.locator("#cases tbody tr").filter(has=page.locator(f"a[href$='id={case_id}']"))
+    caseload_row = page.locator("#queue-due tbody tr").filter(has=page.locator(f"a[href$='id={case_id}']"))
     expect(caseload_row).to_have_count(1)
     expect(caseload_row.locator(".flag-no_first_contact")).to_be_visible()
     caseload_row.locator("a").click()
@@ -214,8 +212,8 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
     # --- The case page: a new referral, nothing done yet. --------------------------------------
     page.wait_for_url(re.compile(rf"/admin/referral/details/\?id={case_id}$"))
     expect(page.locator("#case-status")).to_have_text("Modtaget")
-    expect(page.locator("table").first).to_contain_text("Kirsten Holm")
-    expect(page.locator("#contacts tbody")).to_contain_text("Ingen samtaler endnu")
+    expect(page.locator("#case-header")).to_contain_text("Kirsten Holm")
+    expect(page.locator("#timeline")).to_contain_text("Intet endnu")
 
     # --- Intake measurements: UCLA-3 and WHO-5, radio button by radio button. -------------------
     _measure(page, w.ucla, UCLA_INTAKE, FIRST_CONTACT_ON)
@@ -244,20 +242,18 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
     assert agreed == {required_a.id, required_b.id}
 
     # --- The first contact: a home visit two weeks ago; the case becomes "contacted" by itself. --
-    add_contact = page.locator("#contacts a.btn")
-    expect(add_contact).to_have_text("Tilføj samtale")
-    add_contact.click()
-    page.wait_for_url(re.compile(r"/admin/contact/new/"))
-    expect(page.locator("#s2id_referral .select2-chosen")).to_contain_text("Kirsten Holm")
-    page.locator("#date").fill(FIRST_CONTACT_ON.isoformat())
-    page.locator("#kind").select_option(label="Hjemmebesøg")
-    page.locator("#minutes").fill("75")
-    page.locator("#note").fill("Første besøg; vil gerne møde andre")
-    page.locator("form.admin-form input[type=submit]:not([name])").click()
+    # The contact form is on the case page (open while there is no first contact).
+    contact_form = page.locator("#contact-form")
+    expect(contact_form).to_be_visible()
+    contact_form.locator("#contact-date").fill(FIRST_CONTACT_ON.isoformat())
+    contact_form.locator("#contact-kind").select_option(label="Hjemmebesøg")
+    contact_form.locator("#contact-minutes").fill("75")
+    contact_form.locator("#contact-note").fill("Første besøg; vil gerne møde andre")
+    contact_form.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(rf"/admin/referral/details/\?id={case_id}"))
     expect(page.locator(".alert-danger")).to_have_count(0)
     expect(page.locator("#case-status")).to_have_text("Kontaktet")
-    contact_row = page.locator("#contacts tbody tr")
+    contact_row = page.locator("#timeline .kind-contact")
     expect(contact_row).to_have_count(1)
     expect(contact_row).to_contain_text(FIRST_CONTACT_ON.strftime("%d.%m.%Y"))
     expect(contact_row).to_contain_text("Hjemmebesøg")
@@ -280,7 +276,7 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
     assert _case(case_id).status == "active"
 
     # --- The network café, found with the search filters, suggested and joined. ----------------
-    suggest = page.locator("#matches a.btn")
+    suggest = page.locator("#action-suggest")
     expect(suggest).to_have_text("Foreslå aktivitet")
     suggest.click()
     page.wait_for_url(re.compile(r"/admin/referral/suggest/"))
@@ -303,7 +299,7 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
     expect(path).to_contain_text(f"→ {LASTING}")
 
     # --- The lasting eating group, found by place, suggested and joined. -----------------------
-    page.locator("#matches a.btn").click()
+    page.locator("#action-suggest").click()
     page.wait_for_url(re.compile(r"/admin/referral/suggest/"))
     page.locator("#place").fill("sydhavn")
     page.locator("#activity-search button[type=submit]").click()
@@ -320,7 +316,7 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
     }
 
     # --- Closing with a required criterion unticked and no justification: refused. -------------
-    page.locator("#status a.btn-danger").click()
+    page.locator("#action-close").click()
     page.wait_for_url(re.compile(r"/admin/referral/close/"))
     close_form = page.locator("#close-form")
     close_form.locator("#reason").select_option(label=REASON)
@@ -354,8 +350,9 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
     page.wait_for_url(re.compile(rf"/admin/referral/details/\?id={case_id}"))
     _flash(page, "success", "Forløbet er afsluttet.")
     expect(page.locator("#case-status")).to_have_text("Afsluttet")
-    expect(page.locator("#status a.btn-danger")).to_have_count(0)  # no second closing
-    expect(page.locator("#closures")).to_contain_text(f"{TODAY:%d.%m.%Y} · {REASON}")
+    expect(page.locator("#action-close")).to_have_count(0)  # no second closing
+    expect(page.locator("#timeline .kind-closing")).to_contain_text(f"{TODAY:%d.%m.%Y}")
+    expect(page.locator("#timeline .kind-closing")).to_contain_text(REASON)
     # The outcome change, first to last: UCLA-3 8 → 4, WHO-5 28 → 72.
     changes = page.locator("#outcomes .outcome-change")
     expect(changes).to_have_count(2)
@@ -363,8 +360,10 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
     expect(changes.nth(1)).to_have_text("ændring +44.0")
     expect(changes.nth(0)).to_have_class(re.compile(r"badge-success"))  # lower loneliness is better
     expect(changes.nth(1)).to_have_class(re.compile(r"badge-success"))
-    for name in (PRACTICE, LASTING):
-        expect(_match_row(page, name).locator("td").nth(4)).to_have_text(TODAY.strftime("%d.%m.%Y"))
+    # The practice community ends with the case; the lasting activity she joined goes on.
+    expect(_match_row(page, PRACTICE).locator("td").nth(4)).to_have_text(TODAY.strftime("%d.%m.%Y"))
+    expect(_match_row(page, LASTING).locator("td").nth(4)).to_have_text("")
+    expect(_match_row(page, LASTING).locator(".ongoing")).to_have_text("fortsætter")
 
     case = _case(case_id)
     assert case.status == "closed"
@@ -377,7 +376,7 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
     )
     assert {m.activity_id: m.ended_on for m in Match.select().where(Match.referral == case_id)} == {
         w.practice.id: TODAY,
-        w.lasting.id: TODAY,
+        w.lasting.id: None,
     }
     closing = list(Measurement.select().where((Measurement.referral == case_id) & (Measurement.phase == "closure")))
     assert sorted((m.instrument_id, m.taken_on, m.score, m.answer_list) for m in closing) == sorted(
@@ -402,8 +401,8 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
 
     # A closed case leaves the caseload.
     page.goto("/admin/caseload/")
-    expect(page.locator("#cases")).to_be_visible()
-    expect(page.locator(f"#cases a[href$='id={case_id}']")).to_have_count(0)
+    expect(page.locator("#queue-due")).to_be_visible()
+    expect(page.locator(f"#queue-due a[href$='id={case_id}']")).to_have_count(0)
 
     # --- The coordinator: Cases → Closures, the closing counted, the CSV export. ----------------
     page.context.clear_cookies()
@@ -438,8 +437,8 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
 
     assert page.errors == []
     assert page.dialogs == []
-    elapsed = time.monotonic() - started
-    assert elapsed < 60, f"the journey took {elapsed:.0f} s"
+    # No time limit here: on a shared machine a timing assertion fails by load, not by code
+    # (timings belong in bench/).
 
 
 def test_closing_with_an_unmet_required_criterion_needs_a_justification(page, journey):
@@ -467,14 +466,14 @@ def test_closing_with_an_unmet_required_criterion_needs_a_justification(page, jo
     page.wait_for_url(re.compile(rf"/admin/referral/details/\?id={case.id}"))
     _flash(page, "success", "Forløbet er afsluttet.")
     expect(page.locator("#case-status")).to_have_text("Afsluttet")
-    expect(_match_row(page, LASTING).locator("td").nth(4)).to_have_text(TODAY.strftime("%d.%m.%Y"))
+    expect(_match_row(page, LASTING).locator(".ongoing")).to_have_text("fortsætter")  # it goes on
 
     closure = CaseClosure.get(CaseClosure.referral == case.id)
     review = ClosureReview.get(ClosureReview.closure == closure.id)
     assert (review.unmet_required, review.justification) == (1, justification)
     checks = {c.criterion_id: c.met for c in ClosureCheck.select().where(ClosureCheck.closure == closure.id)}
     assert checks == {c.id: c.id == required_a.id for c in w.criteria}
-    assert Match.get(Match.referral == case.id).ended_on == TODAY
+    assert Match.get(Match.referral == case.id).ended_on is None
     assert Measurement.select().where(Measurement.referral == case.id).count() == 0  # the items were optional
 
     page.context.clear_cookies()
@@ -486,7 +485,8 @@ def test_closing_with_an_unmet_required_criterion_needs_a_justification(page, jo
 
 
 def test_matches_of_a_closed_case_stay_as_the_closing_left_them(page, journey):
-    """Closing ends every open match on the closing date. Afterwards the case page must not offer
+    """Closing ends every open match on the closing date, except a lasting activity the citizen
+    joined (it goes on after the case). Afterwards the case page must not offer
     tried/joined/stopped, and the workflow must refuse them: otherwise a match can start after it
     ended (started_on > ended_on) and the closing's end date is overwritten.
 
@@ -512,7 +512,7 @@ def test_matches_of_a_closed_case_stay_as_the_closing_left_them(page, journey):
     _flash(page, "success", "Forløbet er afsluttet.")
     assert {m.id: m.ended_on for m in Match.select().where(Match.referral == case.id)} == {
         suggested.id: yesterday,
-        joined.id: yesterday,
+        joined.id: None,
     }
 
     # What a user can do on the closed case's page: today "Kommet med"/"Stoppet" are offered and work.
@@ -530,8 +530,8 @@ def test_matches_of_a_closed_case_stay_as_the_closing_left_them(page, journey):
     walk = after[suggested.id]
     if walk.started_on and walk.ended_on and walk.started_on > walk.ended_on:
         problems.append(f"a match started ({walk.started_on}) after it ended ({walk.ended_on})")
-    if after[joined.id].ended_on != yesterday:
-        problems.append(f"the closing's end date {yesterday} was overwritten by {after[joined.id].ended_on}")
+    if after[joined.id].ended_on is not None:
+        problems.append(f"the lasting activity was ended after closing: {after[joined.id].ended_on}")
     statuses = (after[suggested.id].status, after[joined.id].status)
     if statuses != ("suggested", "joined"):
         problems.append(f"match statuses changed after closing: suggested → {statuses[0]}, joined → {statuses[1]}")

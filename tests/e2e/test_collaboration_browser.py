@@ -60,7 +60,12 @@ def collab(live_app):
     org = factories.make_org(name="Frivilligcenter Nørrebro")
     builder = factories.make_user(org, "bridge_builder", name="Birgitte Brobygger")
     psychiatry = factories.make_partner(org, name=PSYCHIATRY, kind=_kind(org, "Kommunal tjeneste"))
-    practice = factories.make_partner(org, name=GP_PRACTICE, kind=_kind(org, "Lægepraksis"))
+    practice = factories.make_partner(
+        org, name=GP_PRACTICE, kind=_kind(org, "Lægepraksis"), sor_code="953741000016009", ean_code="5790001348120"
+    )
+    # The organisation's own numbers in the national health network, for MedCom messages.
+    org.sor_code, org.ean_code, org.phone = "265161000016000", "5790000209354", "35 12 34 56"
+    org.save()
     culture_house = factories.make_partner(org, name="Kulturhuset Nørrebro", kind=_kind(org, "Forening"))
     club = factories.make_activity(org, culture_house, name=CLUB)
     citizen = factories.make_citizen(
@@ -297,10 +302,10 @@ def test_hand_over_follow_up_and_gp_feedback(page, collab, tmp_path):
     assert letter_dialogs == []
     letter.close()
 
-    # --- Feedback as a FHIR R4 message: a download that validates as a message Bundle. ---------
-    fhir_link = _panel(page).get_by_role("button", name="Tilbagemelding som FHIR-besked")
+    # --- Feedback as a MedCom message (FHIR R4): a download that validates as a message Bundle. -
+    expect(_panel(page).locator("#gp-to option:checked")).to_have_text(GP_PRACTICE)  # the citizen's own GP
     with page.expect_download() as download_info:
-        fhir_link.click()
+        _panel(page).get_by_role("button", name="Tilbagemelding som MedCom-besked").click()
     download = download_info.value
     assert download.failure() is None
     assert download.suggested_filename == f"feedback-{case_id}.json"
@@ -310,17 +315,21 @@ def test_hand_over_follow_up_and_gp_feedback(page, collab, tmp_path):
     bundle = Bundle.parse_raw(raw)  # validates against the base FHIR R4 resources
     assert bundle.type == "message"
     resources = [entry.resource for entry in bundle.entry]
-    assert [r.resource_type for r in resources] == ["MessageHeader", "Communication", "Patient", "Organization"]
-    header, communication, patient, sender = resources
+    by_type = {}
+    for r in resources:
+        by_type.setdefault(r.resource_type, []).append(r)
+    header, communication, patient = by_type["MessageHeader"][0], by_type["Communication"][0], by_type["Patient"][0]
+    assert resources[0] is header  # tests/test_medcom.py checks the MedCom structure in full
     assert [entry.fullUrl for entry in bundle.entry] == [f"urn:uuid:{r.id}" for r in resources]
     assert header.focus[0].reference == f"urn:uuid:{communication.id}"
-    assert header.sender.reference == communication.sender.reference == f"urn:uuid:{sender.id}"
+    sender = next(o for o in by_type["Organization"] if f"urn:uuid:{o.id}" == header.sender.reference)
+    receiver = next(o for o in by_type["Organization"] if o is not sender)
     assert communication.subject.reference == f"urn:uuid:{patient.id}"
-    assert sender.name == "Frivilligcenter Nørrebro"
-    assert patient.name[0].text == "Kirsten Holm (KH)"
+    assert (sender.name, receiver.name) == ("Frivilligcenter Nørrebro", GP_PRACTICE)
+    assert (patient.name[0].family, patient.name[0].given) == ("Holm", ["Kirsten"])
     assert [p.contentString for p in communication.payload] == [
-        f"Borgeren blev kontaktet af en brobygger den {dmy(FIRST_CONTACT_ON)}.",
-        f"Borgeren er kommet med i et fællesskab: {CLUB}.",
+        f"Borgeren blev kontaktet af en brobygger den {dmy(FIRST_CONTACT_ON)}.\n"
+        f"Borgeren er kommet med i et fællesskab: {CLUB}."
     ]
     text = raw.decode("utf-8")
     for secret in (SUMMARY, SCOPE, "søvnløshed"):

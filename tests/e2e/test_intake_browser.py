@@ -463,7 +463,7 @@ def test_staff_intake_of_an_anonymous_citizen(page, e2e_world):
     )
     assert referral.channel.name == "Hjemmepleje"
     expect(page.locator("#reasons")).to_contain_text("Tilflytter uden netværk")
-    expect(page.locator("table").first).to_contain_text("KB")
+    expect(page.locator("#case-header")).to_contain_text("KB")
     assert page.errors == []
 
 
@@ -508,7 +508,7 @@ def test_staff_intake_finds_the_citizen_we_already_know(page, e2e_world):
     assert referral.citizen_id == known.id
     assert referral.assigned_to_id == user.id
     assert Citizen.select().count() == citizens_before, "a second citizen was created"
-    expect(page.locator("table").first).to_contain_text("René Østergård (RØ)")
+    expect(page.locator("#case-header h1")).to_contain_text("René Østergård")
     assert page.errors == []
 
 

@@ -123,7 +123,7 @@ def test_register_citizen_and_referral(page, e2e_world):
 
     # ...and the case page shows it, reasons included.
     page.goto(f"/admin/referral/details/?id={referral.id}")
-    details = page.locator("table").first
+    details = page.locator("#case-header")
     expect(details).to_contain_text("Søren Østergård Hansen")
     expect(details).to_contain_text("Hjemmepleje")
     expect(details).to_contain_text("Læge Åse Ærø")

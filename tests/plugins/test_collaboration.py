@@ -174,14 +174,25 @@ def test_gp_feedback_print_and_fhir_message(login, world):
     page = client.post("/admin/gp-feedback/", data={"id": referral.id}).get_data(as_text=True)
     assert "01.03.2025" in page and a.activity.name in page
     assert MARKER not in page
-    response = client.post("/admin/gp-feedback/fhir/", data={"id": referral.id})
+    # Without SOR/EAN numbers no MedCom message can be addressed: a Danish message says so.
+    assert client.post("/admin/gp-feedback/fhir/", data={"id": referral.id}).status_code == 302
+    from models import Organisation
+
+    Organisation.update(sor_code="265161000016000", ean_code="5790000209354", phone="33123456").where(
+        Organisation.id == a.org.id
+    ).execute()
+    gp_kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.name == "Lægepraksis"))
+    gp = factories.make_partner(
+        a.org, name="Lægehuset", kind=gp_kind, sor_code="953741000016009", ean_code="5790001348120"
+    )
+    response = client.post("/admin/gp-feedback/fhir/", data={"id": referral.id, "to": gp.id})
     assert response.mimetype == "application/fhir+json"
     bundle = Bundle.parse_raw(response.data)  # validates against the base FHIR R4 resources
     assert bundle.type == "message"
     kinds = [entry.resource.resource_type for entry in bundle.entry]
-    assert kinds == ["MessageHeader", "Communication", "Patient", "Organization"]
+    assert kinds[0] == "MessageHeader" and {"Communication", "Patient", "Organization", "Provenance"} <= set(kinds)
     assert MARKER not in response.get_data(as_text=True)
-    assert json.loads(response.data)["entry"][1]["resource"]["payload"]
+    assert json.loads(response.data)["entry"][2]["resource"]["payload"]  # tests/test_medcom.py has the rest
     assert GpFeedback.select().where(GpFeedback.referral == referral.id).count() == 2
 
 

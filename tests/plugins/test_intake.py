@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from models import AuditLog, Citizen, Referral, ReferralReasonLink
+from models import AuditLog, Citizen, Referral, ReferralChannel, ReferralReasonLink
 from plugins.intake.demo import seed_forms
 from plugins.intake.models import IntakeAnswer, IntakeForm, IntakeQuestion, IntakeSubmission
 from tests import factories
@@ -431,3 +431,60 @@ def test_safe_mode_loads_no_plugins(make_app, world):
     app = make_app(BROBYGGER_SAFE_MODE=True, BROBYGGER_PLUGINS="intake")
     assert app.extensions["plugin_manager"].get_plugins() == set()
     assert app.test_client().get(f"/henvis/{world.a.org.slug}/laege").status_code == 404
+
+
+# -- duplicates where citizens are created (issue 14) ---------------------------------------------
+
+
+def test_citizens_create_warns_of_a_look_alike_and_creates_only_when_confirmed(login, world):
+    a = world.a
+    known = factories.make_citizen(
+        a.org, name="Søren Mørk", birth_year=1944, postal_code="2450", phone="+45 12 34 56 78"
+    )
+    client = login(a.users["bridge_builder"])
+    before = Citizen.select().count()
+    # Same phone written another way, nothing else alike: still a warning.
+    data = {"initials": "SM", "name": "S. Mørk", "phone": "12345678", "gender": "male"}
+    page = client.post("/admin/citizen/new/", data=data).get_data(as_text=True)
+    assert "allerede registreret" in page and known.name in page
+    assert Citizen.select().count() == before
+    data["confirm_new"] = "y"
+    assert client.post("/admin/citizen/new/", data=data).status_code == 302
+    assert Citizen.select().count() == before + 1
+    # Name, birth year and postal area alike, no phone: a warning too.
+    page = client.post(
+        "/admin/citizen/new/",
+        data={"initials": "SM", "name": "SOREN MORK", "birth_year": "1944", "postal_code": "2450", "gender": "male"},
+    ).get_data(as_text=True)
+    assert "allerede registreret" in page
+
+
+def test_a_second_public_referral_of_the_same_person_shows_on_the_known_citizen(client, login, world, forms):
+    a = world.a
+    known = factories.make_citizen(a.org, name="Inge Hansen", birth_year=1940, postal_code="1650", phone="87654321")
+    old_case = factories.make_referral(a.org, citizen=known, assigned_to=a.users["bridge_builder"])
+    page = client.get(f"/henvis/{a.org.slug}/selv")
+    token = re.search(r'name="token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    channel = ReferralChannel.get(
+        (ReferralChannel.organisation == a.org.id) & (ReferralChannel.name == "Selvhenvendelse")
+    )
+    response = client.post(
+        f"/henvis/{a.org.slug}/selv",
+        data={
+            "name": "Inge H.",
+            "initials": "IH",
+            "phone": "8765 4321",
+            "channel": channel.id,
+            "consent": "y",
+            "token": token,
+        },
+    )
+    assert response.status_code == 303
+    new = Citizen.select().where(Citizen.organisation == a.org.id).order_by(Citizen.id.desc()).first()
+    assert new.id != known.id  # the form never merges by itself
+    builder = login(a.users["bridge_builder"])
+    page = builder.get(f"/admin/citizen/details/?id={known.id}").get_data(as_text=True)
+    assert 'id="look-alikes"' in page and "Inge H." in page
+    new_case = new.referrals.get()
+    builder.post("/admin/intake/link/", data={"referral": new_case.id, "citizen": known.id})
+    assert {r.id for r in Referral.select().where(Referral.citizen == known.id)} == {old_case.id, new_case.id}
