@@ -75,6 +75,7 @@ class Organisation(BaseModel):
     @property
     def is_active(self):
         return self.active is not False
+
     # The work queue's thresholds: what counts as "needs action".
     first_contact_days = IntegerField(
         null=True,

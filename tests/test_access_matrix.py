@@ -608,7 +608,9 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "POST", url_for(endpoint), {"id": world.a.referral.id}))
             elif endpoint == "gp_feedback.fhir":
                 probes.append(
-                    Probe(endpoint, "POST", url_for(endpoint), {"id": world.a.referral.id, "to": _gp_practice(world).id})
+                    Probe(
+                        endpoint, "POST", url_for(endpoint), {"id": world.a.referral.id, "to": _gp_practice(world).id}
+                    )
                 )
             elif endpoint in (
                 "privacy.report_pdf",
