@@ -35,7 +35,7 @@ from i18n import _, _l, ngettext, wtforms_translations
 from models import AuditLog
 from models.base import StaleRecordError, VersionedModel
 from models.lookups import Lookup
-from models.search import fold
+from models.search import apply_search as search_folded
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +100,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_list(self, term, offset=0, limit=10):
         query = self._query()
         if term and "search_key" in self.model._meta.fields:
-            for token in fold(term).split():
-                query = query.where(self.model.search_key.contains(token))
+            query = search_folded(query, self.model, term)
         rows = list(query.offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
         batch_load(rows, self.model, self.model.label_paths)
         return rows
@@ -305,10 +304,8 @@ class BrobyggerModelView(ModelView):
 
     search_hint = _l("Search")
 
-    def apply_search(self, query, search):
-        for token in fold(search).split()[:5]:
-            query = query.where(self.model.search_key.contains(token))
-        return query
+    def apply_search(self, query, term):
+        return search_folded(query, self.model, term)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         query = self.get_query()

@@ -20,3 +20,66 @@ def fold(text):
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     # "aa" is the old spelling of å (Aase, Østergaard): Åse, Aase and Ase all fold to "ase".
     return " ".join(text.replace("aa", "a").split())
+
+
+# --- Indexed search (issue 15) -----------------------------------------------------------------
+# SQLite: an FTS5 trigram index over each big table's folded `search_key` (migration 017, kept in
+# step by triggers), so a term anywhere in a key is found without testing every row. The index
+# only narrows the candidates; the LIKE on `search_key` stays, so results are exactly those of the
+# plain scan. PostgreSQL has trigram GIN indexes on the same column (migration 006) and needs none
+# of this. A common term is better served by the plain scan (it walks the list's sort index newest
+# first and stops after a page of matches), a rare one by the index (the scan would read the whole
+# organisation): a bounded probe of the index decides which.
+FTS_TABLES = ("citizen", "referral")
+FTS_MIN = 3  # the trigram index cannot serve shorter terms; they are scanned as before
+FTS_PROBE = 2000  # more index matches than this: the term is common, scan instead
+
+
+def _database(model):
+    database = model._meta.database
+    return getattr(database, "obj", database)
+
+
+def fts_table(model):
+    """The name of `model`'s FTS5 index table if this database has one, else None."""
+    from peewee import SqliteDatabase
+
+    table = model._meta.table_name
+    database = _database(model)
+    if table not in FTS_TABLES or not isinstance(database, SqliteDatabase):
+        return None
+    known = getattr(database, "_brobygger_fts", None)
+    if known is None:
+        rows = database.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_fts' ESCAPE '\\'"
+        )
+        known = database._brobygger_fts = {name for (name,) in rows}
+    name = f"{table}_fts"
+    return name if name in known else None
+
+
+def fts_query(tokens):
+    """An FTS5 MATCH expression: every token as a quoted phrase (a substring, for trigrams)."""
+    return " ".join('"{}"'.format(token.replace('"', '""')) for token in tokens)
+
+
+def search_terms(term, max_tokens=5):
+    return fold(term).split()[:max_tokens]
+
+
+def apply_search(query, model, term, max_tokens=5):
+    """Narrow `query` to rows of `model` whose folded search key contains every word of `term`."""
+    from peewee import SQL
+
+    tokens = search_terms(term, max_tokens)
+    for token in tokens:
+        query = query.where(model.search_key.contains(token))
+    indexed = [token for token in tokens if len(token) >= FTS_MIN]
+    table = fts_table(model) if indexed else None
+    if table is None:
+        return query
+    sql = f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH ? LIMIT ?'  # noqa: S608
+    ids = [rowid for (rowid,) in _database(model).execute_sql(sql, (fts_query(indexed), FTS_PROBE + 1))]
+    if len(ids) > FTS_PROBE:
+        return query  # a common term: the scan finds a page of matches among the newest rows
+    return query.where(model.id.in_(ids) if ids else SQL("0 = 1"))
