@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-user and seed-demo."""
+"""Flask CLI commands: create-user and seed-demo (db backup and restore: db_backup.py)."""
 
 import click
 from flask import current_app
@@ -9,6 +9,8 @@ from models.user import ROLE_NAMES
 
 
 def init_cli(app):
+    import db_backup  # noqa: F401  (adds `flask db backup` and `flask db restore`)
+
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
 
