@@ -30,6 +30,7 @@ from wtforms import HiddenField
 from wtforms.validators import Length
 from wtforms.widgets import DateInput
 
+from admin.lean_list import LeanListMixin
 from extensions import db
 from i18n import _, _l, ngettext, wtforms_translations
 from models import AuditLog
@@ -128,7 +129,7 @@ class IntChoiceFilter(BasePeeweeFilter):
         return super().get_options(view)
 
 
-class BrobyggerModelView(ModelView):
+class BrobyggerModelView(LeanListMixin, ModelView):
     """Base admin view: scoped to the user's organisation and role, audited, optimistic-locked."""
 
     access: dict = {}

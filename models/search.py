@@ -41,21 +41,30 @@ def _database(model):
 
 
 def fts_table(model):
-    """The name of `model`'s FTS5 index table if this database has one, else None."""
+    """The name of `model`'s FTS5 index table on this database (None: PostgreSQL, or not indexed)."""
     from peewee import SqliteDatabase
 
     table = model._meta.table_name
     database = _database(model)
     if table not in FTS_TABLES or not isinstance(database, SqliteDatabase):
         return None
-    known = getattr(database, "_brobygger_fts", None)
-    if known is None:
-        rows = database.execute_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_fts' ESCAPE '\\'"
-        )
-        known = database._brobygger_fts = {name for (name,) in rows}
-    name = f"{table}_fts"
-    return name if name in known else None
+    if table in getattr(database, "_brobygger_no_fts", ()):
+        return None
+    return f"{table}_fts"
+
+
+def _fts_ids(model, table, tokens):
+    """Row ids whose key contains every token, at most FTS_PROBE + 1 of them; None without an index."""
+    from peewee import OperationalError
+
+    database = _database(model)
+    sql = f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH ? LIMIT ?'  # noqa: S608
+    try:
+        return [rowid for (rowid,) in database.execute_sql(sql, (fts_query(tokens), FTS_PROBE + 1))]
+    except OperationalError as exc:
+        if "no such table" in str(exc):  # an SQLite without FTS5 trigrams: migration 017 skipped it
+            database._brobygger_no_fts = {*getattr(database, "_brobygger_no_fts", ()), model._meta.table_name}
+        return None  # scan this time
 
 
 def fts_query(tokens):
@@ -78,8 +87,7 @@ def apply_search(query, model, term, max_tokens=5):
     table = fts_table(model) if indexed else None
     if table is None:
         return query
-    sql = f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH ? LIMIT ?'  # noqa: S608
-    ids = [rowid for (rowid,) in _database(model).execute_sql(sql, (fts_query(indexed), FTS_PROBE + 1))]
-    if len(ids) > FTS_PROBE:
+    ids = _fts_ids(model, table, indexed)
+    if ids is None or len(ids) > FTS_PROBE:
         return query  # a common term: the scan finds a page of matches among the newest rows
     return query.where(model.id.in_(ids) if ids else SQL("0 = 1"))
