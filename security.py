@@ -2,6 +2,7 @@
 
 from flask import render_template, request
 from flask_login import current_user
+from peewee import JOIN
 
 from extensions import csrf, limiter, login_manager
 from i18n import _, _l
@@ -24,7 +25,15 @@ def init_security(app):
         from models import User
 
         try:
-            return User.get_or_none((User.id == int(user_id)) & (User.active == True))  # noqa: E712
+            from models import Organisation
+
+            # The organisation comes along: every page shows its name (one query, not two).
+            return (
+                User.select(User, Organisation)
+                .join(Organisation, JOIN.LEFT_OUTER, on=(User.organisation == Organisation.id))
+                .where((User.id == int(user_id)) & (User.active == True))  # noqa: E712
+                .first()
+            )
         except ValueError:
             return None
 

@@ -211,11 +211,15 @@ class BrobyggerModelView(LeanListMixin, ModelView):
     def get_count_query(self):
         return self.get_query()
 
+    def get_one_query(self):
+        """What get_one reads a record from: the scoped query (a view may join what its pages show)."""
+        return self.get_query()
+
     def get_one(self, id):
         pk = to_int(id)
         if pk is None:
             return None
-        record = self.get_query().where(self.model._meta.primary_key == pk).first()
+        record = self.get_one_query().where(self.model._meta.primary_key == pk).first()
         if (
             record is not None
             and self.audit_reads

@@ -14,7 +14,7 @@ from admin.base import BrobyggerModelView, batch_load, lookup_filter, to_int
 from extensions import db
 from forms.case import CloseCaseForm, MeasurementForm, answers_for, with_instruments
 from i18n import _, _l
-from models import Activity, ActivityCategory, ReferralReason, ReferralReasonLink, User
+from models import Activity, ActivityCategory, ReferralReason, ReferralReasonLink, User, case_rows
 from models.activity import WEEKDAYS
 from models.base import StaleRecordError
 from models.lookups import ReferralChannel
@@ -111,6 +111,9 @@ class ReferralAdmin(BrobyggerModelView):
         if is_created:
             hook().brobygger_referral_created(referral=model, source="admin")
 
+    def get_one_query(self):
+        return case_rows.with_case_labels(self.get_query())
+
     def details_extra(self, referral):
         """What the case page shows beyond the referral's own fields."""
         return {
@@ -136,12 +139,7 @@ class ReferralAdmin(BrobyggerModelView):
             ),
             "can_close": self.can_edit and referral.status in OPEN_STATUSES,
             "panels": [p for p in hook().brobygger_case_panels(referral=referral, user=current_user) if p],
-            "reasons": [
-                link.reason.name
-                for link in ReferralReasonLink.select(ReferralReasonLink, ReferralReason)
-                .join(ReferralReason)
-                .where(ReferralReasonLink.referral == referral.id)
-            ],
+            "reasons": case_rows.reason_names(referral),
         }
 
     def render(self, template, **kwargs):
@@ -310,16 +308,12 @@ class ReferralAdmin(BrobyggerModelView):
 # user's scope, and an organisation filter here makes SQLite walk the organisation's whole
 # (organisation, date) index instead of the case's own (measured: 221-347 ms at 200 000 cases).
 def case_contacts(referral):
-    contacts = list(Contact.select().where(Contact.referral == referral.id).order_by(Contact.date.desc()).limit(200))
-    batch_load(contacts, Contact, ["kind"])
-    return contacts
+    return case_rows.case_contacts(referral.id)
 
 
 def case_matches(referral):
     """The case's matches with their activities and what each practice community leads to."""
-    matches = list(Match.select().where(Match.referral == referral.id).order_by(Match.created_at))
-    batch_load(matches, Match, ["activity", "activity.leads_to"])
-    return matches
+    return case_rows.case_matches(referral.id)
 
 
 def find_activities(user, category=None, weekday=None, place="", age=None, limit=100):
