@@ -89,7 +89,8 @@ def test_case_page_loads_each_kind_of_row_once(login, world):
     kinds = list(ContactKind.select().where(ContactKind.organisation == a.org.id))
     Contact.update(kind=kinds[0]).where(Contact.id == a.contact.id).execute()
     onward = factories.make_activity(a.org, partner=a.partner, name="Bagefter")
-    factories.make_match(a.referral, factories.make_activity(a.org, partner=a.partner, is_practice=True, leads_to=onward))
+    practice = factories.make_activity(a.org, partner=a.partner, is_practice=True, leads_to=onward)
+    factories.make_match(a.referral, practice)
     for role in ("admin", "bridge_builder"):
         client = login(a.users[role])
         url = f"/admin/referral/details/?id={a.referral.id}"
