@@ -39,24 +39,45 @@ def _bad_request(org, message):
     return render_template("intake/problem.html", org=org, message=message), 400
 
 
+def _organisation_and_form(slug, audience):
+    """The organisation and its current form for `audience`, in one query (issue 15: the public
+    form's throughput); the organisation alone when it has no such form."""
+    intake_form = (
+        IntakeForm.select(IntakeForm, Organisation)
+        .join(Organisation, on=(IntakeForm.organisation == Organisation.id))
+        .where((Organisation.slug == slug) & (IntakeForm.audience == audience) & (IntakeForm.active == True))  # noqa: E712
+        .order_by(IntakeForm.id.desc())
+        .first()
+    )
+    if intake_form is None:
+        return _organisation(slug), None
+    return intake_form.organisation, intake_form
+
+
+def _choices(model, organisation_id):
+    """(id, name) of an organisation's active list entries, in display order."""
+    query = model.choices_for_organisation(organisation_id).select(model.id, model.name)
+    return [(row.id, row.name) for row in query]
+
+
 @bp.route("/<slug>/<audience_slug>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["INTAKE_RATE_LIMIT"], methods=["POST"])
 def referral_form(slug, audience_slug):
-    org = _organisation(slug)
     audience = AUDIENCE_SLUGS.get(audience_slug)
     if audience is None:
+        _organisation(slug)  # an unknown organisation is a 404 too
         abort(404)
-    intake_form = IntakeForm.current(org.id, audience)
+    org, intake_form = _organisation_and_form(slug, audience)
     questions = intake_form.active_questions() if intake_form else []
     form = build_form_class(PublicReferralForm, questions)()
-    channels = list(ReferralChannel.choices_for_organisation(org.id))
-    form.channel.choices = [(c.id, c.name) for c in channels]
-    form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for_organisation(org.id)]
+    channels = _choices(ReferralChannel, org.id)
+    form.channel.choices = channels
+    form.reasons.choices = _choices(ReferralReason, org.id)
     if request.method == "GET":
         form.token.data = service.issue_token()
-        preferred = next((c for c in channels if c.name == DEFAULT_CHANNEL[audience]), None)
+        preferred = next((cid for cid, name in channels if name == DEFAULT_CHANNEL[audience]), None)
         if preferred:
-            form.channel.data = preferred.id
+            form.channel.data = preferred
     else:
         if form.website.data:
             return _bad_request(
@@ -78,7 +99,15 @@ def referral_form(slug, audience_slug):
         if form.validate():
             try:
                 submission = service.register_intake(
-                    org.id, form, questions, source="public_form", intake_form=intake_form, token_nonce=nonce
+                    org.id,
+                    form,
+                    questions,
+                    source="public_form",
+                    intake_form=intake_form,
+                    token_nonce=nonce,
+                    # The choices were read from the organisation's lists for this very request.
+                    allowed_channels={cid for cid, _name in form.channel.choices},
+                    allowed_reasons={rid for rid, _name in form.reasons.choices},
                 )
             except service.IntegrityError:
                 submission = service.submission_for_token(nonce)
@@ -98,10 +127,12 @@ def referral_form(slug, audience_slug):
 
 @bp.route("/<slug>/kvittering/<reference>")
 def receipt(slug, reference):
-    org = _organisation(slug)
-    submission = IntakeSubmission.get_or_none(
-        (IntakeSubmission.reference == reference) & (IntakeSubmission.organisation == org.id)
+    submission = (
+        IntakeSubmission.select(IntakeSubmission, Organisation)
+        .join(Organisation, on=(IntakeSubmission.organisation == Organisation.id))
+        .where((IntakeSubmission.reference == reference) & (Organisation.slug == slug))
+        .first()
     )
     if submission is None:
         abort(404)
-    return render_template("intake/receipt.html", org=org, submission=submission)
+    return render_template("intake/receipt.html", org=submission.organisation, submission=submission)

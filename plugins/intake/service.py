@@ -6,7 +6,7 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from peewee import IntegrityError
+from peewee import IntegrityError, SqliteDatabase
 
 from extensions import db
 from models import AuditLog, Citizen, Referral, ReferralChannel, ReferralReason, ReferralReasonLink
@@ -102,83 +102,120 @@ def register_intake(
     existing_citizen=None,
     assigned_to=None,
     user=None,
+    allowed_channels=None,
+    allowed_reasons=None,
 ):
     """Create the citizen (unless linking `existing_citizen`), the referral, its reasons and
     answers, and the submission record — all in one transaction — then tell plugins.
 
-    The submission row is written first: its unique token makes a resubmitted form fail with
-    IntegrityError before anything else is stored. Returns the IntakeSubmission.
+    Everything that only reads (the channel and reasons allowed in the organisation, the answers'
+    JSON, the citizen's folded search key) is done before the transaction, and rows of one kind are
+    written with one statement, so the write lock is held for a few statements (issue 15: the lock,
+    not the CPU, bounded submissions/s). The submission's unique token makes a resubmitted form fail
+    with IntegrityError and the whole transaction roll back. Returns the IntakeSubmission.
     """
     data = form.data
     today = datetime.date.today()
-    with db.atomic():
+    channel_id = to_int(data.get("channel"))
+    if channel_id is not None and allowed_channels is None:
+        channel_id = (
+            ReferralChannel.select(ReferralChannel.id)
+            .where((ReferralChannel.id == channel_id) & (ReferralChannel.organisation == organisation_id))
+            .scalar()
+        )
+    elif channel_id not in (allowed_channels or ()):
+        channel_id = None
+    allowed = allowed_reasons
+    if allowed is None:
+        query = ReferralReason.select(ReferralReason.id).where(ReferralReason.organisation == organisation_id)
+        allowed = {r.id for r in query}
+    reason_ids = sorted({r for r in data.get("reasons") or () if r in allowed})
+    answers = []
+    for position, question in enumerate(questions):
+        value = answer_value(question, form[question_field_name(question)])
+        if value is not None:
+            answers.append((question, position, value))
+    citizen = existing_citizen
+    if citizen is None:
+        anonymous = bool(data.get("anonymous"))
+        name = None if anonymous else (data.get("name") or "").strip() or None
+        citizen = Citizen(
+            organisation=organisation_id,
+            name=name,
+            initials=(data.get("initials") or "").strip() or _initials_from(name or "?"),
+            anonymous=anonymous,
+            birth_year=data.get("birth_year"),
+            gender=data.get("gender") or "unknown",
+            postal_code=(data.get("postal_code") or "").strip() or None,
+            phone=None if anonymous else (data.get("phone") or "").strip() or None,
+            email=None if anonymous else (data.get("email") or "").strip() or None,
+            gp_practice=(data.get("gp_practice") or "").strip() or None,
+            consent_on=today if data.get("consent") else None,
+            consent_scope="Kontakt fra brobygger" if data.get("consent") else None,
+        )
+    referral = Referral(
+        organisation=organisation_id,
+        channel=channel_id,
+        referrer_name=(data.get("referrer_name") or "").strip() or None,
+        referrer_phone=(data.get("referrer_phone") or "").strip() or None,
+        received_on=data.get("received_on") or today,
+        assigned_to=assigned_to,
+        status="received",
+    )
+    with write_transaction():
+        if existing_citizen is None:
+            citizen.save(force_insert=True)
+        else:
+            _complete(citizen, data, today)
+        referral.citizen = citizen
+        referral.save(force_insert=True)
+        if reason_ids:
+            ReferralReasonLink.insert_many(
+                [{"referral": referral.id, "reason": reason_id} for reason_id in reason_ids]
+            ).execute()
+        if answers:
+            IntakeAnswer.insert_many(
+                [
+                    {
+                        "organisation": organisation_id,
+                        "referral": referral.id,
+                        "question": question.id,
+                        "position": position,
+                        "question_label": question.label,
+                        "kind": question.kind,
+                        "value": json.dumps(value, ensure_ascii=False),
+                    }
+                    for question, position, value in answers
+                ]
+            ).execute()
         submission = IntakeSubmission.create(
             organisation=organisation_id,
             token=token_nonce or secrets.token_urlsafe(16),
             reference=new_reference(),
             form=intake_form,
             source=source,
+            referral=referral,
         )
-        if existing_citizen is None:
-            anonymous = bool(data.get("anonymous"))
-            name = None if anonymous else (data.get("name") or "").strip() or None
-            citizen = Citizen.create(
-                organisation=organisation_id,
-                name=name,
-                initials=(data.get("initials") or "").strip() or _initials_from(name or "?"),
-                anonymous=anonymous,
-                birth_year=data.get("birth_year"),
-                gender=data.get("gender") or "unknown",
-                postal_code=(data.get("postal_code") or "").strip() or None,
-                phone=None if anonymous else (data.get("phone") or "").strip() or None,
-                email=None if anonymous else (data.get("email") or "").strip() or None,
-                gp_practice=(data.get("gp_practice") or "").strip() or None,
-                consent_on=today if data.get("consent") else None,
-                consent_scope="Kontakt fra brobygger" if data.get("consent") else None,
-            )
-        else:
-            citizen = existing_citizen
-            _complete(citizen, data, today)
-        channel = ReferralChannel.get_or_none(
-            (ReferralChannel.id == data.get("channel")) & (ReferralChannel.organisation == organisation_id)
-        )
-        referral = Referral.create(
-            organisation=organisation_id,
-            citizen=citizen,
-            channel=channel,
-            referrer_name=(data.get("referrer_name") or "").strip() or None,
-            referrer_phone=(data.get("referrer_phone") or "").strip() or None,
-            received_on=data.get("received_on") or today,
-            assigned_to=assigned_to,
-            status="received",
-        )
-        allowed = {
-            r.id for r in ReferralReason.select(ReferralReason.id).where(ReferralReason.organisation == organisation_id)
-        }
-        for reason_id in data.get("reasons") or ():
-            if reason_id in allowed:
-                ReferralReasonLink.create(referral=referral, reason=reason_id)
-        for position, question in enumerate(questions):
-            value = answer_value(question, form[question_field_name(question)])
-            if value is None:
-                continue
-            IntakeAnswer.create(
-                organisation=organisation_id,
-                referral=referral,
-                question=question,
-                position=position,
-                question_label=question.label,
-                kind=question.kind,
-                value=json.dumps(value, ensure_ascii=False),
-            )
-        submission.referral = referral
-        submission.save()
         if user is not None:
             if existing_citizen is None:
                 AuditLog.record("create", citizen, citizen.id, user=user)
             AuditLog.record("create", referral, referral.id, user=user)
         hook().brobygger_referral_created(referral=referral, source=source)
     return submission
+
+
+def write_transaction():
+    """A transaction that takes SQLite's write lock at BEGIN (no upgrade from a read lock halfway)."""
+    if isinstance(db.obj, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+def to_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def link_to_citizen(referral, citizen, user):
