@@ -22,7 +22,7 @@ from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.form import BaseForm
 from flask_admin.model import typefmt
-from flask_babel import format_date, format_datetime
+from flask_babel import format_datetime
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import DoesNotExist, ForeignKeyField, IntegrityError, PeeweeException
@@ -49,7 +49,8 @@ COMMON_LABELS = {"id": _l("No."), "created_at": _l("Created"), "updated_at": _l(
 
 
 def _date(view, value, name=None):
-    return format_date(value, "dd.MM.yyyy")
+    # What format_date(value, "dd.MM.yyyy") gives in every locale, without a Babel call per cell.
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
 
 
 def _datetime(view, value, name=None):

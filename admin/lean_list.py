@@ -35,5 +35,22 @@ class LeanListMixin:
                 "delete": self.get_url(".delete_view"),
                 "delete_title": gettext("Delete Record"),
                 "delete_confirm": gettext("Are you sure you want to delete this record?"),
+                "select_title": gettext("Select record"),
+                "display_actions": self.column_display_actions,
             }
+            if self._lean_cells_apply() and "data" in kwargs:
+                get_pk, formatters = kwargs["get_pk_value"], self.column_formatters
+                types = self.column_type_formatters
+                columns = [name for name, _label in kwargs["list_columns"]]
+                kwargs["lean_cells"] = {
+                    get_pk(row): [(n, self._get_list_value(None, row, n, formatters, types)) for n in columns]
+                    for row in kwargs["data"]
+                }
         return super().render(template, **kwargs)
+
+    def _lean_cells_apply(self):
+        """Cells are formatted here unless a column is editable in place or a formatter needs the
+        template's context (Flask-Admin's macro formatters): those pages keep Flask-Admin's row."""
+        if self.column_editable_list:
+            return False
+        return not any(getattr(f, "jinja_pass_arg", None) for f in (self.column_formatters or {}).values())
