@@ -434,8 +434,9 @@ def scenario_mixed(target, args):
                 reason = next((v for n, v in form["fields"] if n == "reason"), None)
                 status_page = _p
                 andet = re.search(r'<option[^>]*value="(\d+)"[^>]*>\s*Andet', status_page)
-                data = [(n, v) for n, v in form["fields"] if n != "reason"] + [
-                    ("reason", andet.group(1) if andet else reason)
+                data = [(n, v) for n, v in form["fields"] if n not in ("reason", "justification")] + [
+                    ("reason", andet.group(1) if andet else reason),
+                    ("justification", "Belastningstest: afsluttet uden opfyldte kriterier."),  # end criteria
                 ]
                 s, h, _t, ms = b.request(f"/admin/referral/close/?id={case}", data)
                 record("POST closing", s, ms)
