@@ -13,6 +13,7 @@ the ratio of the two medians is the speed-up on the same machine in the same run
 """
 
 import argparse
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -93,6 +94,23 @@ def checkout(rev):
     return target
 
 
+def server_cpu_seconds(master):
+    """CPU seconds (user + system) used so far by gunicorn's master and workers: on a shared,
+    busy machine the CPU a submission costs is steadier than the wall-clock rate."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [master]
+    with contextlib.suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def run_once(code, args):
     """Serve `code` with gunicorn on a fresh SQLite database, send the submissions, audit the data."""
     tmp = tempfile.mkdtemp(prefix="brobygger-bench-")
@@ -141,12 +159,14 @@ def run_once(code, args):
                         errors.append(repr(exc))
 
         threads = [threading.Thread(target=client) for _ in range(args.clients)]
+        cpu_before = server_cpu_seconds(server.pid)
         started = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        cpu = server_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(10)
@@ -166,6 +186,7 @@ def run_once(code, args):
     ).fetchone()[0]
     database.close()
     return {
+        "cpu_ms": cpu * 1000 / max(len(receipts), 1),
         "rate": len(receipts) / elapsed,
         "elapsed": elapsed,
         "receipts": len(receipts),
@@ -178,7 +199,8 @@ def run_once(code, args):
 
 def report(label, result, args):
     print(
-        f"{label:>12}: {result['rate']:6.1f} submissions/s ({result['receipts']} receipts in "
+        f"{label:>12}: {result['rate']:6.1f} submissions/s, {result['cpu_ms']:.1f} ms server CPU each "
+        f"({result['receipts']} receipts in "
         f"{result['elapsed']:.1f} s, {len(result['errors'])} errors); stored {result['stored']}, "
         f"receipts matching a stored referral {result['matching']}, with answers {result['with_answers']}",
         flush=True,
@@ -207,16 +229,24 @@ def main():
         f"{args.submissions} submissions per run (each a GET of the form, a POST and the receipt)"
     )
     rates, ok = {label: [] for label, _code in codes}, True
+    cpus = {label: [] for label, _code in codes}
     for round_no in range(args.rounds):
         print(f"round {round_no + 1}")
         for label, code in codes:
             result = run_once(code, args)
             rates[label].append(result["rate"])
+            cpus[label].append(result["cpu_ms"])
             ok = report(label, result, args) and ok
     print("median submissions/s: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in rates.items()))
+    cpu_medians = ", ".join(f"{k} {statistics.median(v):.1f} ms" for k, v in cpus.items())
+    print(f"median server CPU per submission: {cpu_medians}")
     if args.compare:
         before, after = (statistics.median(rates[label]) for label, _code in codes)
-        print(f"speed-up: {after / before:.2f}x (same run, interleaved)")
+        cpu_before, cpu_after = (statistics.median(cpus[label]) for label, _code in codes)
+        print(
+            f"speed-up: {after / before:.2f}x submissions/s, {cpu_before / cpu_after:.2f}x less server CPU "
+            "per submission (same run, interleaved)"
+        )
     print("none lost, none duplicated" if ok else "LOST OR DUPLICATED SUBMISSIONS")
     return 0 if ok else 1
 

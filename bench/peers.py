@@ -425,6 +425,7 @@ def main():
     for r in range(args.rounds):
         log(f"round {r + 1}/{args.rounds} …")
         rounds.append(one_round(py, bb_path, base, idx, args.n, also))
+        (RESULTS / f"peers_{args.rows}_rounds.json").write_text(json.dumps(rounds))  # kept if interrupted
     table = summarize(rounds, also)
     meta = f"{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs"
     text = render(table, args, meta)
