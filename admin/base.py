@@ -34,7 +34,7 @@ from admin.lean_list import LeanListMixin
 from extensions import db
 from i18n import _, _l, ngettext, wtforms_translations
 from models import AuditLog
-from models.base import StaleRecordError, VersionedModel
+from models.base import StaleRecordError, VersionedModel, write_transaction
 from models.lookups import Lookup
 from models.search import apply_search as search_folded
 
@@ -385,7 +385,7 @@ class BrobyggerModelView(LeanListMixin, ModelView):
 
     def _save(self, form, model, is_created):
         db_version = None if is_created else getattr(model, "version", None)
-        with db.atomic():
+        with write_transaction():
             form.populate_obj(model)
             if not is_created and isinstance(model, VersionedModel):
                 self._check_version(form, model, db_version)

@@ -95,3 +95,13 @@ def organisation_fk(**kwargs):
     from models.organisation import Organisation
 
     return ForeignKeyField(Organisation, backref="+", index=True, **kwargs)
+
+
+def write_transaction():
+    """A transaction for a multi-step write. SQLite takes the write lock at BEGIN (IMMEDIATE):
+    a deferred transaction that read first cannot wait for a concurrent writer and fails with
+    "database is locked" instead of seeing the conflict (issue 15, lost-update test)."""
+    from peewee import SqliteDatabase
+
+    database = getattr(db, "obj", db)
+    return db.atomic("IMMEDIATE") if isinstance(database, SqliteDatabase) else db.atomic()

@@ -6,10 +6,11 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from peewee import IntegrityError, SqliteDatabase
+from peewee import IntegrityError
 
 from extensions import db
 from models import AuditLog, Citizen, Referral, ReferralChannel, ReferralReason, ReferralReasonLink
+from models.base import write_transaction
 from models.search import fold
 from plugins import hook
 from plugins.intake.forms import answer_value, question_field_name
@@ -202,13 +203,6 @@ def register_intake(
             AuditLog.record("create", referral, referral.id, user=user)
         hook().brobygger_referral_created(referral=referral, source=source)
     return submission
-
-
-def write_transaction():
-    """A transaction that takes SQLite's write lock at BEGIN (no upgrade from a read lock halfway)."""
-    if isinstance(db.obj, SqliteDatabase):
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
 
 
 def to_int(value):
