@@ -169,7 +169,11 @@ def run_once(code, args):
         cpu = server_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
 
     from peewee import SqliteDatabase
 
