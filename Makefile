@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format translations extract-messages bench bench-peers clean
+.PHONY: run test lint format translations extract-messages migration bench bench-peers clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -39,6 +39,11 @@ run: $(VENV)/.runtime translations
 PYTEST_ARGS ?= -n auto
 test: $(VENV)/.dev translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# A new, numbered migration to fill in: make migration NAME=add_retention [PLUGIN=intake]
+migration: $(VENV)/.runtime
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=add_something [PLUGIN=intake]"; exit 2; }
+	$(FLASK) db new $(NAME) $(if $(PLUGIN),--plugin $(PLUGIN))
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

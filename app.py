@@ -1,8 +1,16 @@
-"""The application factory: config → db → babel → login → admin → plugins → CLI."""
+"""The application factory: plugins loaded → db → babel → security → views → admin → plugin
+views and blueprints → CLI. Each step is an init_* helper; nothing binds at import time."""
 
 from flask import Flask
 
 import config as config_module
+from admin import init_admin
+from cli import init_cli
+from database import init_db
+from i18n_setup import init_i18n
+from plugins import init_plugins, load_plugins
+from security import init_security
+from views import init_views
 
 
 def create_app(config=None):
@@ -13,14 +21,6 @@ def create_app(config=None):
         app.config.update(config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
-
-    from admin import init_admin
-    from cli import init_cli
-    from database import init_db
-    from i18n_setup import init_i18n
-    from plugins import init_plugins, load_plugins
-    from security import init_security
-    from views import init_views
 
     load_plugins(app)  # registered first: the schema check needs their migrations
     init_db(app)

@@ -4,8 +4,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from demo import DEMO_LOGINS, DEMO_PASSWORD, seed
 from extensions import db
-from models.user import ROLE_NAMES
+from models import Organisation, Partner, User
+from models.roles import PARTNER, ROLE_NAMES
+from models.rules import normalise_email
 
 
 def init_cli(app):
@@ -24,8 +27,6 @@ def init_cli(app):
 @click.password_option(help="At least 10 characters.")
 @with_appcontext
 def create_user(email, name, role, org_slug, partner_name, password):
-    from models import Organisation, Partner, User
-
     if len(password) < 10:
         raise click.BadParameter("The password must have at least 10 characters.", param_hint="password")
     with db.obj.connection_context(), db.atomic():
@@ -33,13 +34,13 @@ def create_user(email, name, role, org_slug, partner_name, password):
         if org is None:
             raise click.BadParameter(f"No organisation with short name {org_slug!r}.", param_hint="--organisation")
         partner = None
-        if role == "partner":
+        if role == PARTNER:
             partner = Partner.get_or_none((Partner.organisation == org) & (Partner.name == partner_name))
             if partner is None:
                 raise click.BadParameter(
                     "A partner user needs --partner with an existing partner's name.", param_hint="--partner"
                 )
-        email = email.strip().lower()
+        email = normalise_email(email)
         user = User.get_or_none(User.email == email) or User(email=email)
         user.organisation, user.name, user.role, user.partner, user.active = org, name, role, partner, True
         user.set_password(password)
@@ -50,8 +51,6 @@ def create_user(email, name, role, org_slug, partner_name, password):
 @click.command("seed-demo", help="Create the demo organisation, its data and one login per role.")
 @with_appcontext
 def seed_demo():
-    from demo import DEMO_LOGINS, DEMO_PASSWORD, seed
-
     with db.obj.connection_context():
         created = seed()
     click.echo("Demo data created." if created else "Demo data already present; nothing duplicated.")

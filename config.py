@@ -1,6 +1,7 @@
 """Configuration: defaults first, then the environment."""
 
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -42,7 +43,6 @@ def from_environment():
         "DATABASE_URL",
         "BROBYGGER_PLUGINS",
         "LOGIN_RATE_LIMIT",
-        "INTAKE_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
     ):
         if key in os.environ:
@@ -58,8 +58,6 @@ def from_environment():
 
 def instance_secret_key(instance_path):
     """A random secret kept in the instance folder, so a dev server's sessions survive restarts."""
-    import secrets
-
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,12 @@
 """Opening the database from DATABASE_URL, per-request connections and schema migrations."""
 
+import logging
+import threading
 from pathlib import Path
 
 import click
-from flask import current_app
+import peewee
+from flask import current_app, render_template
 from flask.cli import AppGroup
 from peewee import SqliteDatabase
 from peewee_migrate import Router
@@ -11,6 +14,7 @@ from playhouse.db_url import parse
 from playhouse.pool import PooledPostgresqlDatabase
 
 from extensions import db
+from i18n import _
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_PRAGMAS = {
@@ -20,6 +24,86 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "cache_size": -16000,
 }
+
+
+log = logging.getLogger(__name__)
+
+
+class _AfterCommitAtomic(peewee._callable_context_manager):
+    """db.atomic() that also runs the callbacks queued with after_commit() once the outermost
+    transaction has committed, and drops those queued inside a block that rolled back."""
+
+    __slots__ = ("database", "inner", "mark")
+
+    def __init__(self, database, inner):
+        self.database, self.inner = database, inner
+
+    def _build_ctx(self):  # used as a decorator: a fresh context per call
+        return type(self)(self.database, self.inner._build_ctx())
+
+    def __enter__(self):
+        self.mark = len(self.database._pending_callbacks())
+        return self.inner.__enter__()
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        pending = self.database._pending_callbacks()
+        try:
+            result = self.inner.__exit__(exc_type, exc_value, traceback)
+        except BaseException:
+            del pending[self.mark :]
+            raise
+        if exc_type is not None:
+            del pending[self.mark :]
+        elif not self.database.in_transaction():
+            self.database._run_callbacks()
+        return result
+
+
+class AfterCommitMixin:
+    """Commit hooks for peewee databases: `after_commit(fn)` runs fn once the data it follows is
+    committed — at once outside a transaction, never when the transaction rolls back."""
+
+    def _pending_callbacks(self):
+        local = self.__dict__.setdefault("_after_commit_local", threading.local())
+        if not hasattr(local, "callbacks"):
+            local.callbacks = []
+        return local.callbacks
+
+    def atomic(self, *args, **kwargs):
+        return _AfterCommitAtomic(self, super().atomic(*args, **kwargs))
+
+    def after_commit(self, callback):
+        if not self.in_transaction():
+            self._call(callback)
+            return
+        self._pending_callbacks().append(callback)
+
+    def _run_callbacks(self):
+        pending = self._pending_callbacks()
+        while pending:
+            self._call(pending.pop(0))
+
+    @staticmethod
+    def _call(callback):
+        # The data is committed: a failing side effect (a mail server down) is logged, not raised.
+        try:
+            callback()
+        except Exception:
+            log.exception("An after-commit callback failed")
+
+
+class Sqlite(AfterCommitMixin, SqliteDatabase):
+    """SQLite with commit hooks."""
+
+
+class PooledPostgres(AfterCommitMixin, PooledPostgresqlDatabase):
+    """Pooled PostgreSQL with commit hooks."""
+
+
+def after_commit(callback):
+    """Run `callback()` after the current transaction commits (at once outside one); never
+    after a rollback. For side effects that must not happen for undone work: mail, SMS."""
+    db.obj.after_commit(callback)
 
 
 class SchemaError(RuntimeError):
@@ -32,18 +116,16 @@ def open_database(url, max_connections=20):
         path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else ":memory:"
         if path not in (":memory:", ""):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
+        return Sqlite(path, pragmas=SQLITE_PRAGMAS)
     if url.startswith(("postgres:", "postgresql:")):
         params = parse(url)
-        return PooledPostgresqlDatabase(max_connections=max_connections, stale_timeout=300, timeout=10, **params)
+        return PooledPostgres(max_connections=max_connections, stale_timeout=300, timeout=10, **params)
     raise ValueError(f"Unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
 
 def core_table(name):
     """A stand-in model for a core table, for plugin migrations whose tables refer to it
     (core migrations always run first)."""
-    import peewee
-
     return type(name, (peewee.Model,), {"Meta": type("Meta", (), {"table_name": name})})
 
 
@@ -80,11 +162,6 @@ class MigrationSet:
 
 
 CORE = MigrationSet("core", MIGRATIONS_DIR, "migrate_history")
-
-
-def router(database=None):
-    """The core schema's migration router."""
-    return CORE.router(database or db.obj)
 
 
 def migration_sets(app):
@@ -141,10 +218,6 @@ def init_db(app):
 
     @app.errorhandler(SchemaError)
     def _schema_error(exc):
-        from flask import render_template
-
-        from i18n import _
-
         app.logger.error("Schema check failed: %s", exc)
         message = _(
             "The database is not at the schema this version of Brobygger needs. "
@@ -173,6 +246,44 @@ def upgrade():
         for migration_set in migration_sets(current_app):
             applied += migration_set.router(db.obj).run()
     click.echo(f"Applied {len(applied)} migration(s)." if applied else "The schema is up to date.")
+
+
+MIGRATION_TEMPLATE = '''"""{summary}"""
+
+import peewee as pw
+from peewee_migrate import Migrator
+
+
+def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
+    raise NotImplementedError("write the migration")
+
+
+def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
+    raise NotImplementedError("write the rollback")
+'''
+
+
+def new_migration(directory, name, summary):
+    """Write the next numbered migration file in `directory` (e.g. 010_<name>.py); its path."""
+    if not name.replace("_", "").isalnum() or not name.islower():
+        raise click.BadParameter("Use lower case letters, digits and underscores, e.g. add_retention.")
+    directory = Path(directory)
+    numbers = [int(p.name.split("_", 1)[0]) for p in directory.glob("[0-9]*_*.py")]
+    path = directory / f"{max(numbers, default=0) + 1:03d}_{name}.py"
+    path.write_text(MIGRATION_TEMPLATE.format(summary=summary or name.replace("_", " ").capitalize() + "."))
+    return path
+
+
+@db_cli.command("new", help="Start a new migration file: flask --app app db new add_something [--plugin intake].")
+@click.argument("name")
+@click.option("--plugin", default=None, help="A plugin's migrations instead of the core's.")
+@click.option("--summary", default="", help="The migration's one-line docstring.")
+def new(name, plugin, summary):
+    sets = {migration_set.name: migration_set for migration_set in migration_sets(current_app)}
+    migration_set = sets.get(plugin or "core")
+    if migration_set is None:
+        raise click.BadParameter(f"No enabled plugin with migrations called {plugin!r}.", param_hint="--plugin")
+    click.echo(f"Created {new_migration(migration_set.directory, name, summary)}")
 
 
 @db_cli.command("status", help="List applied and pending migrations.")

@@ -117,7 +117,7 @@ INSTRUMENTS = (
         "item_min": 1,
         "item_max": 3,
         "factor": 1,
-        "higher_is_better": "no",
+        "higher_is_better": False,
     },
     {
         "name": "WHO-5 trivselsindeks",
@@ -130,7 +130,7 @@ INSTRUMENTS = (
         "item_min": 0,
         "item_max": 5,
         "factor": 4,
-        "higher_is_better": "yes",
+        "higher_is_better": True,
     },
 )
 

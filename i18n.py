@@ -1,8 +1,26 @@
-"""The one place translation functions are imported from."""
+"""The one place translation functions and Danish date formats are imported from."""
 
+from flask_babel import (
+    get_translations,
+    ngettext,  # noqa: F401
+    to_user_timezone,
+)
 from flask_babel import gettext as _  # noqa: F401
 from flask_babel import lazy_gettext as _l  # noqa: F401
-from flask_babel import ngettext  # noqa: F401
+
+# Dates as people read them in Denmark: 01.10.2021, and times to the minute (no seconds).
+DATE_FORMAT = "%d.%m.%Y"
+DATETIME_FORMAT = "%d.%m.%Y %H:%M"
+
+
+def format_day(value):
+    """A date (or the date of a datetime) as dd.mm.åååå; "" for None."""
+    return value.strftime(DATE_FORMAT) if value else ""
+
+
+def format_moment(value):
+    """A stored UTC datetime as local time, dd.mm.åååå tt:mm; "" for None."""
+    return to_user_timezone(value).strftime(DATETIME_FORMAT) if value else ""
 
 
 class WTFormsTranslations:
@@ -11,13 +29,9 @@ class WTFormsTranslations:
     Flask-WTF's own Meta.get_translations() only reads WTForms' catalogues; forms use this one."""
 
     def gettext(self, string):
-        from flask_babel import get_translations
-
         return get_translations().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        from flask_babel import get_translations
-
         return get_translations().ungettext(singular, plural, n)
 
 

@@ -1,15 +1,46 @@
 """Flask-Admin setup: the index view and every core view, grouped as a bridge builder thinks."""
 
+import flask_admin.babel as admin_babel
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from admin.activities import ActivityAdmin, ActivitySessionAdmin, AttendanceAdmin, PartnerAdmin
+from admin.administration import (
+    AuditLogAdmin,
+    ClosureReasonAdmin,
+    InstrumentAdmin,
+    LookupAdmin,
+    OrganisationAdmin,
+    PartnerKindAdmin,
+    UserAdmin,
+)
+from admin.caseload import CaseloadView
+from admin.cases import ContactAdmin, MatchAdmin, ReferralAdmin
+from admin.citizens import CitizenAdmin
+from admin.menu import ACTIVITIES, ADMINISTRATION, CASES, CITIZENS
+from admin.pages import BrobyggerIndexView
 from config import BASE_DIR
 from i18n import _l
-
-CASES = _l("Cases")
-CITIZENS = _l("Citizens")
-ACTIVITIES = _l("Activities & partners")
-ADMINISTRATION = _l("Administration")
+from models import (
+    Activity,
+    ActivityCategory,
+    ActivitySession,
+    Attendance,
+    AuditLog,
+    Citizen,
+    ClosureReason,
+    Contact,
+    ContactKind,
+    Instrument,
+    Match,
+    Organisation,
+    Partner,
+    PartnerKind,
+    Referral,
+    ReferralChannel,
+    ReferralReason,
+    User,
+)
 
 
 def _use_our_admin_catalogue():
@@ -17,8 +48,6 @@ def _use_our_admin_catalogue():
 
     Flask-Admin merges [ours (only inside an admin view), its own] with the last one winning,
     and caches the result per process: load ours always, and last."""
-    import flask_admin.babel as admin_babel
-
     domain = admin_babel.domain
     if not getattr(domain, "brobygger", False):
 
@@ -35,40 +64,6 @@ def _use_our_admin_catalogue():
 
 def init_admin(app):
     _use_our_admin_catalogue()
-    from admin.activities import ActivityAdmin, ActivitySessionAdmin, AttendanceAdmin, PartnerAdmin
-    from admin.administration import (
-        AuditLogAdmin,
-        ClosureReasonAdmin,
-        InstrumentAdmin,
-        LookupAdmin,
-        OrganisationAdmin,
-        PartnerKindAdmin,
-        UserAdmin,
-    )
-    from admin.base import BrobyggerIndexView
-    from admin.caseload import CaseloadView
-    from admin.cases import ContactAdmin, MatchAdmin, ReferralAdmin
-    from admin.citizens import CitizenAdmin
-    from models import (
-        Activity,
-        ActivityCategory,
-        ActivitySession,
-        Attendance,
-        AuditLog,
-        Citizen,
-        ClosureReason,
-        Contact,
-        ContactKind,
-        Instrument,
-        Match,
-        Organisation,
-        Partner,
-        PartnerKind,
-        Referral,
-        ReferralChannel,
-        ReferralReason,
-        User,
-    )
 
     admin = Admin(
         app,

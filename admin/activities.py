@@ -6,19 +6,21 @@ from flask_login import current_user
 from markupsafe import escape
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from admin.base import BrobyggerModelView, ScopedAjaxLoader, lookup_filter
+from admin.base import BrobyggerModelView
+from admin.loading import ScopedAjaxLoader, lookup_filter
 from i18n import _l
 from models import Activity, ActivityCategory, ActivitySession, Citizen, Partner
 from models.activity import FREQUENCY, WEEKDAYS
 from models.referral import Match, Referral
+from models.roles import ADMIN, BRIDGE_BUILDER, COORDINATOR, PARTNER
 from models.search import fold
 
-ACTIVITY_STAFF = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rcex", "partner": "rce"}
+ACTIVITY_STAFF = {ADMIN: "rcedx", COORDINATOR: "rcex", BRIDGE_BUILDER: "rcex", PARTNER: "rce"}
 
 
 class PartnerAdmin(BrobyggerModelView):
     search_hint = _l("Search by name or contact person")
-    access = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rx"}
+    access = {ADMIN: "rcedx", COORDINATOR: "rcex", BRIDGE_BUILDER: "rx"}
     column_list = ("name", "kind", "contact_name", "contact_phone", "agreement_until")
     column_sortable_list = ("name", "agreement_until")
     column_default_sort = "name"
@@ -113,7 +115,7 @@ def eligible_participants(user):
     """Consenting citizens matched to an activity the user may see: who can attend a session."""
     activities = Activity.visible_to(user).select(Activity.id)
     # Partners see no citizens at all except these participants; staff only those they may see.
-    citizens = Citizen.select() if user.role == "partner" else Citizen.visible_to(user)
+    citizens = Citizen.select() if user.role == PARTNER else Citizen.visible_to(user)
     return (
         citizens.join(Referral)
         .join(Match, on=(Match.referral == Referral.id))
@@ -137,7 +139,7 @@ class ParticipantLoader(ScopedAjaxLoader):
         return (model.id, model.short_label) if model else None
 
     def get_list(self, term, offset=0, limit=10):
-        if current_user.role != "partner":
+        if current_user.role != PARTNER:
             return super().get_list(term, offset, limit)
         wanted = fold(term)
         rows = [c for c in self._query().order_by(Citizen.initials).limit(2000) if wanted in fold(c.short_label)]
@@ -145,7 +147,7 @@ class ParticipantLoader(ScopedAjaxLoader):
 
 
 class AttendanceAdmin(BrobyggerModelView):
-    access = {"admin": "rcedx", "coordinator": "rcedx", "bridge_builder": "rced", "partner": "rcd"}
+    access = {ADMIN: "rcedx", COORDINATOR: "rcedx", BRIDGE_BUILDER: "rced", PARTNER: "rcd"}
     simple_list_pager = True
     column_list = ("session", "citizen")
     column_default_sort = ("created_at", True)

@@ -1,15 +1,19 @@
 """Administration: users, the organisation's settings, editable lists and the audit log."""
 
+from flask import flash
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
+from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from i18n import _l
 from models.audit import ACTIONS, AuditLog
-from models.user import ROLES, User
+from models.roles import ADMIN, PARTNER, ROLES
+from models.rules import normalise_email
+from models.user import User
 
-ADMIN_ONLY = {"admin": "rcedx"}
+ADMIN_ONLY = {ADMIN: "rcedx"}
 MIN_PASSWORD = 10
 
 
@@ -33,10 +37,10 @@ class UserAdmin(BrobyggerModelView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        model.email = model.email.strip().lower()
-        if model.role == "partner" and not model.partner_id:
+        model.email = normalise_email(model.email)
+        if model.role == PARTNER and not model.partner_id:
             raise ValidationError(_l("A partner user must belong to a partner."))
-        if model.role != "partner":
+        if model.role != PARTNER:
             model.partner = None
         if form.new_password.data:
             model.set_password(form.new_password.data)
@@ -44,9 +48,6 @@ class UserAdmin(BrobyggerModelView):
             raise ValidationError(_l("Give the new user a password of at least 10 characters."))
 
     def delete_model(self, model):
-        from flask import flash
-        from flask_login import current_user
-
         if model.id == current_user.id:
             flash(_l("You cannot delete yourself."), "error")
             return False
@@ -54,7 +55,7 @@ class UserAdmin(BrobyggerModelView):
 
 
 class OrganisationAdmin(BrobyggerModelView):
-    access = {"admin": "re"}
+    access = {ADMIN: "re"}
     column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
     form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
     column_exclude_list = ("created_at", "updated_at", "version")
@@ -124,7 +125,7 @@ class AuditLogAdmin(BrobyggerModelView):
     column_formatters = {"model": _record_type}
     column_formatters_detail = {"model": _record_type}
 
-    access = {"admin": "rx"}
+    access = {ADMIN: "rx"}
     simple_list_pager = True
     column_list = ("at", "user", "role", "action", "model", "record_id")
     column_sortable_list = ("at",)

@@ -4,38 +4,36 @@ Access control and organisation scoping live here, once, and cover every path Fl
 offers: list, count, details, create, edit, delete, bulk actions, ajax lookups and export.
 Subclasses configure themselves with class attributes:
 
-    access = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
+    access = {ADMIN: "rcedx", COORDINATOR: "rcex", BRIDGE_BUILDER: "rce"}
 
 where r = list and details, c = create, e = edit, d = delete, x = export. A role that is not in
 `access` cannot reach the view at all. Rows are always those of `Model.visible_to(user)`.
 """
 
-import datetime
 import logging
 
-from flask import abort, flash, redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView, expose
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
-from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
-from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.form import BaseForm
-from flask_admin.model import typefmt
-from flask_babel import format_datetime
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from peewee import DoesNotExist, ForeignKeyField, IntegrityError, PeeweeException
+from peewee import ForeignKeyField, IntegrityError, PeeweeException
 from wtforms import HiddenField
 from wtforms.validators import Length
 from wtforms.widgets import DateInput
 
+from admin.formatting import COMMON_LABELS, DETAIL_FORMATTERS, EXPORT_FORMATTERS, LIST_FORMATTERS
 from admin.lean_list import LeanListMixin
+from admin.loading import IntChoiceFilter, ScopedAjaxLoader, batch_load, to_int
 from extensions import db
 from i18n import _, _l, ngettext, wtforms_translations
 from models import AuditLog
-from models.base import StaleRecordError, VersionedModel, write_transaction
+from models.base import StaleRecordError, write_transaction
 from models.lookups import Lookup
+from models.organisation import VersionedModel
+from models.rules import RuleError
 from models.search import apply_search as search_folded
 
 log = logging.getLogger(__name__)
@@ -45,89 +43,12 @@ SYSTEM_COLUMNS = ("organisation", "created_at", "updated_at", "version", "search
 TEXT_MAX = 5000
 
 
-COMMON_LABELS = {"id": _l("No."), "created_at": _l("Created"), "updated_at": _l("Changed")}
-
-
-def _date(view, value, name=None):
-    # What format_date(value, "dd.MM.yyyy") gives in every locale, without a Babel call per cell.
-    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
-
-
-def _datetime(view, value, name=None):
-    return format_datetime(value, "dd.MM.yyyy HH:mm")
-
-
-def _bool(view, value, name=None):
-    return _("Yes") if value else _("No")
-
-
-# Danish dates, local times (stored in UTC) and yes/no, in lists, details and exports alike.
-_TYPE_FORMATTERS = {datetime.date: _date, datetime.datetime: _datetime}
-LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, **_TYPE_FORMATTERS}
-DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
-EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
-
-
 class AdminForm(BaseForm):
     """Flask-Admin's form base with Flask-WTF's CSRF and our translated WTForms messages."""
 
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return wtforms_translations
-
-
-def current_role():
-    return current_user.role if current_user.is_authenticated else None
-
-
-def to_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-class ScopedAjaxLoader(QueryAjaxModelLoader):
-    """Ajax lookups that only ever return rows visible to the current user."""
-
-    def _query(self):
-        return self.model.visible_to(current_user)
-
-    def get_one(self, pk):
-        pk = to_int(pk)
-        if pk is None:
-            return None
-        return self._query().where(self.model._meta.primary_key == pk).first()
-
-    def get_list(self, term, offset=0, limit=10):
-        query = self._query()
-        if term and "search_key" in self.model._meta.fields:
-            query = search_folded(query, self.model, term)
-        rows = list(query.offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
-        batch_load(rows, self.model, self.model.label_paths)
-        return rows
-
-
-class IntChoiceFilter(BasePeeweeFilter):
-    """Equality filter on an integer/foreign key column with per-request, scoped options."""
-
-    def validate(self, value):
-        return to_int(value) is not None
-
-    def clean(self, value):
-        return int(value)
-
-    def apply(self, query, value):
-        return query.where(self.column == value)
-
-    def operation(self):
-        return _l("equals")
-
-    def get_options(self, view):
-        # Options depend on who is asking; at start-up (no user) there are none.
-        if not current_user or not current_user.is_authenticated:
-            return []
-        return super().get_options(view)
 
 
 class BrobyggerModelView(LeanListMixin, ModelView):
@@ -167,8 +88,6 @@ class BrobyggerModelView(LeanListMixin, ModelView):
         return self.access.get(current_user.role, "")
 
     def _can(self, letter):
-        from flask import has_request_context
-
         if not has_request_context():
             return True  # at start-up Flask-Admin builds caches for everything it may need
         return letter in self._perms()
@@ -357,6 +276,9 @@ class BrobyggerModelView(LeanListMixin, ModelView):
 
     # -- writes -----------------------------------------------------------------------------
     def handle_view_exception(self, exc):
+        if isinstance(exc, RuleError):
+            flash(str(exc.message), "error")
+            return True
         if isinstance(exc, StaleRecordError):
             flash(str(exc.message), "error")
             return True
@@ -391,7 +313,7 @@ class BrobyggerModelView(LeanListMixin, ModelView):
                 self._check_version(form, model, db_version)
             elif isinstance(model, VersionedModel):
                 model.version = 1
-            self._on_model_change(form, model, is_created)
+            self.on_model_change(form, model, is_created)
             model.save(force_insert=is_created)
             save_inline(form, model)
             self.after_save(form, model, is_created)
@@ -473,72 +395,3 @@ class BrobyggerModelView(LeanListMixin, ModelView):
         count, data = super()._export_data()
         AuditLog.record("export", self.model.__name__, None)
         return count, data
-
-
-def batch_load(rows, model, paths):
-    """Load the related rows named by `paths` ("citizen", "referral.citizen") with one query each."""
-    tails = {}
-    for path in paths:
-        head, _dot, rest = path.partition(".")
-        tails.setdefault(head, [])
-        if rest:
-            tails[head].append(rest)
-    for head, rests in tails.items():
-        field = model._meta.fields[head]
-        ids = {row.__data__.get(head) for row in rows} - {None}
-        if not ids:
-            continue
-        rel_model = field.rel_model
-        related = {obj.id: obj for obj in rel_model.select().where(rel_model.id.in_(list(ids)))}
-        for row in rows:
-            obj = related.get(row.__data__.get(head))
-            if obj is not None:
-                row.__rel__[head] = obj
-        if rests:
-            batch_load(list(related.values()), rel_model, rests)
-
-
-def lookup_filter(column, label, rel_model):
-    """An equality filter on a foreign key, offering the user's own organisation's rows."""
-    return IntChoiceFilter(
-        column,
-        label,
-        options=lambda: [(str(obj.id), str(obj)) for obj in rel_model.visible_to(current_user).limit(500)],
-    )
-
-
-class RoleView(BaseView):
-    """A plain admin page for the roles in `roles`: others get 403, anonymous users the login page."""
-
-    roles: tuple = ()
-    in_menu = True
-
-    def is_accessible(self):
-        return bool(current_user.is_authenticated and current_user.role in self.roles)
-
-    def is_visible(self):
-        return self.in_menu and self.is_accessible()
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
-
-
-class BrobyggerIndexView(AdminIndexView):
-    """The start page: what the logged-in user's role may see, with a few live figures."""
-
-    def is_accessible(self):
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.full_path))
-
-    @expose("/")
-    def index(self):
-        from admin.overview import figures_for
-
-        return self.render("admin/brobygger_index.html", figures=figures_for(current_user))
-
-
-__all__ = ["BrobyggerIndexView", "BrobyggerModelView", "DoesNotExist", "lookup_filter"]

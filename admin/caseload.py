@@ -7,12 +7,10 @@ from flask_admin import expose
 from flask_login import current_user
 from peewee import JOIN, fn
 
-from admin.base import RoleView
+from admin.pages import RoleView
 from i18n import _l
 from models import Contact, Referral, User
-from models.referral import OPEN_STATUSES
-
-TEAM_ROLES = ("admin", "coordinator")
+from models.roles import CASE_WORKERS, TEAM_LEADS
 
 
 def open_cases(user, only_mine):
@@ -29,7 +27,7 @@ def open_cases(user, only_mine):
         .join(User, JOIN.LEFT_OUTER, on=(Referral.assigned_to == User.id))
         .switch(Referral)
         .join(last_contact, JOIN.LEFT_OUTER, on=(last_contact.c.case_id == Referral.id))
-        .where(Referral.status.in_(OPEN_STATUSES))
+        .where(Referral.open_filter())
         .order_by(Referral.received_on)
     )
     if only_mine:
@@ -53,11 +51,11 @@ def flags(case, today, first_contact_days, idle_weeks):
 
 
 class CaseloadView(RoleView):
-    roles = ("admin", "coordinator", "bridge_builder")
+    roles = CASE_WORKERS
 
     @expose("/")
     def index(self):
-        team = current_user.role in TEAM_ROLES and request.args.get("mine") != "1"
+        team = current_user.role in TEAM_LEADS and request.args.get("mine") != "1"
         today = datetime.date.today()
         first_days = current_app.config["CASE_FIRST_CONTACT_DAYS"]
         idle_weeks = current_app.config["CASE_IDLE_WEEKS"]

@@ -10,7 +10,9 @@ from peewee import JOIN
 from wtforms import SelectMultipleField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from admin.base import BrobyggerModelView, batch_load, lookup_filter, to_int
+from admin.base import BrobyggerModelView
+from admin.case_rows import CASE_ACCESS, CaseRowView
+from admin.loading import batch_load, lookup_filter, to_int
 from extensions import db
 from forms.case import CloseCaseForm, MeasurementForm, answers_for, with_instruments
 from i18n import _, _l
@@ -19,7 +21,9 @@ from models.activity import WEEKDAYS
 from models.base import StaleRecordError
 from models.lookups import ReferralChannel
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
-from models.referral import MATCH_STATUSES, OPEN_STATUSES, STATUSES, Contact, Match, Referral
+from models.referral import MATCH_STATUSES, STATUSES, Contact, Match, Referral
+from models.roles import CASE_WORKERS, PARTNER
+from models.rules import not_in_future
 from models.search import fold
 from models.workflow import (
     MATCH_FLOW,
@@ -31,15 +35,14 @@ from models.workflow import (
     contact_recorded,
     move_match,
     record_measurement,
+    referral_created,
     suggest_activity,
 )
 from plugins import hook
 
-CASE_WORKERS = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
-
 
 class ReferralAdmin(BrobyggerModelView):
-    access = CASE_WORKERS
+    access = CASE_ACCESS
     search_hint = _l("Search by name, initials or case no.")
     audit_reads = True
     simple_list_pager = True
@@ -92,11 +95,9 @@ class ReferralAdmin(BrobyggerModelView):
     def _scope_form(self, form):
         form = super()._scope_form(form)
         if "assigned_to" in form:
-            form.assigned_to.query = User.visible_to(current_user).where(
-                User.role.in_(("bridge_builder", "coordinator", "admin"))
-            )
+            form.assigned_to.query = User.visible_to(current_user).where(User.role.in_(CASE_WORKERS))
         if "reasons" in form:
-            form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
+            form.reasons.choices = ReferralReason.select_options(current_user.organisation_id)
         return form
 
     def edit_form(self, obj=None):
@@ -109,7 +110,7 @@ class ReferralAdmin(BrobyggerModelView):
         if "reasons" in form:
             save_reasons(model, form.reasons.data, {choice for choice, _label in form.reasons.choices})
         if is_created:
-            hook().brobygger_referral_created(referral=model, source="admin")
+            referral_created(model, source="admin")
 
     def get_one_query(self):
         return case_rows.with_case_labels(self.get_query())
@@ -119,7 +120,8 @@ class ReferralAdmin(BrobyggerModelView):
         return {
             "contacts": case_contacts(referral),
             "matches": case_matches(referral),
-            "match_flow": MATCH_FLOW if self.can_edit and referral.status in OPEN_STATUSES else {},
+            "match_flow": MATCH_FLOW if self.can_edit and referral.is_open else {},
+            "match_labels": dict(MATCH_STATUSES),
             "transitions": [(code, dict(STATUSES)[code]) for code in allowed_transitions(referral, current_user)]
             if self.can_edit
             else [],
@@ -137,7 +139,7 @@ class ReferralAdmin(BrobyggerModelView):
                 .where(CaseClosure.referral == referral.id)
                 .order_by(CaseClosure.id.desc())
             ),
-            "can_close": self.can_edit and referral.status in OPEN_STATUSES,
+            "can_close": self.can_edit and referral.is_open,
             "panels": [p for p in hook().brobygger_case_panels(referral=referral, user=current_user) if p],
             "reasons": case_rows.reason_names(referral),
         }
@@ -153,18 +155,18 @@ class ReferralAdmin(BrobyggerModelView):
         referral = self.get_one(request.args.get("id"))
         if referral is None or not self.can_edit:
             abort(404)
-        if referral.status not in OPEN_STATUSES:
+        if not referral.is_open:
             flash(_("The case is already closed or declined."), "error")
             return redirect(url_for(".details_view", id=referral.id))
         instruments = list(Instrument.choices_for(current_user))
         form = with_instruments(CloseCaseForm, instruments)()
-        form.reason.choices = [(r.id, r.name) for r in ClosureReason.choices_for(current_user)]
+        form.reason.choices = ClosureReason.select_options(current_user.organisation_id)
         if current_user.organisation.minimal_records:
             del form.note
         if request.method == "GET":
             form.version.data = referral.version
         elif form.validate():
-            reason = ClosureReason.visible_to(current_user).where(ClosureReason.id == form.reason.data).first()
+            reason = ClosureReason.visible_by_id(current_user, form.reason.data)
             measurements = [(i, answers_for(form, i)) for i in instruments if answers_for(form, i)]
             try:
                 close_case(
@@ -197,9 +199,7 @@ class ReferralAdmin(BrobyggerModelView):
         referral = self.get_one(request.args.get("id"))
         if referral is None or not self.can_edit:
             abort(404)
-        instrument = (
-            Instrument.visible_to(current_user).where(Instrument.id == to_int(request.values.get("instrument"))).first()
-        )
+        instrument = Instrument.visible_by_id(current_user, request.values.get("instrument"))
         if instrument is None:
             instrument = Instrument.choices_for(current_user).first()
         if instrument is None:
@@ -240,9 +240,7 @@ class ReferralAdmin(BrobyggerModelView):
         if referral is None or not self.can_edit:
             abort(404)
         if request.method == "POST":
-            activity = (
-                Activity.visible_to(current_user).where(Activity.id == to_int(request.form.get("activity"))).first()
-            )
+            activity = Activity.visible_by_id(current_user, request.form.get("activity"))
             try:
                 if activity is None:
                     raise TransitionError(_l("Unknown activity."))
@@ -276,7 +274,7 @@ class ReferralAdmin(BrobyggerModelView):
     @expose("/match/", methods=("POST",))
     def match_view(self):
         """Mark one of the case's matches tried, joined or stopped."""
-        match = Match.visible_to(current_user).where(Match.id == to_int(request.form.get("match"))).first()
+        match = Match.visible_by_id(current_user, request.form.get("match"))
         if match is None or not self.can_edit:
             abort(404)
         try:
@@ -361,21 +359,7 @@ def save_reasons(referral, reason_ids, allowed):
         ReferralReasonLink.insert_many(rows).execute()
 
 
-class CaseChildAdmin(BrobyggerModelView):
-    """Contacts and matches: rows of a case, created from the case page."""
-
-    access = CASE_WORKERS
-    form_ajax_refs = {"referral": {"fields": ("search_key",), "placeholder": _l("Search by name or case no.")}}
-
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        referral_id = to_int(request.args.get("referral"))
-        if referral_id and request.method == "GET" and "referral" in form:
-            form.referral.data = Referral.visible_to(current_user).where(Referral.id == referral_id).first()
-        return form
-
-
-class ContactAdmin(CaseChildAdmin):
+class ContactAdmin(CaseRowView):
     simple_list_pager = True
     free_text_fields = ("note",)
     column_list = ("date", "referral", "kind", "minutes", "by")
@@ -387,8 +371,7 @@ class ContactAdmin(CaseChildAdmin):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        if model.date and model.date > datetime.date.today():
-            raise ValidationError(_l("The date cannot be in the future."))
+        not_in_future(model.date)
 
     def after_save(self, form, model, is_created):
         contact_recorded(model, current_user)  # the first contact sets the case's first-contact date
@@ -396,13 +379,13 @@ class ContactAdmin(CaseChildAdmin):
     def _scope_form(self, form):
         form = super()._scope_form(form)
         if "by" in form:
-            form.by.query = User.visible_to(current_user).where(User.role != "partner")
+            form.by.query = User.visible_to(current_user).where(User.role != PARTNER)
             if form.by.data is None and request.method == "GET":
                 form.by.data = current_user._get_current_object()
         return form
 
 
-class MatchAdmin(CaseChildAdmin):
+class MatchAdmin(CaseRowView):
     simple_list_pager = True
     column_list = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
     column_default_sort = ("created_at", True)

@@ -5,30 +5,27 @@ from peewee import fn
 from i18n import _l
 from models import Citizen, Referral
 from models.referral import OPEN_STATUSES, STATUSES
+from models.roles import BRIDGE_BUILDER, EVALUATOR, PARTNER, TEAM_LEADS
 
 
 def figures_for(user):
     """A few counts the user's role may see, as (label, value) pairs plus per-status counts."""
-    if user.role == "partner":
+    if user.role == PARTNER:
         return {"cards": [], "by_status": []}
     cases = Referral.visible_to(user)
-    if user.role == "evaluator":
+    if user.role == EVALUATOR:
         # Aggregates over the whole organisation, no rows.
         cases = Referral.select().where(Referral.organisation == user.organisation_id)
     counts = dict(cases.select(Referral.status, fn.COUNT(Referral.id)).group_by(Referral.status).tuples())
     open_cases = sum(counts.get(s, 0) for s in OPEN_STATUSES)
     cards = [(_l("Open cases"), open_cases), (_l("Closed cases"), counts.get("closed", 0))]
-    if user.role == "bridge_builder":
-        mine = (
-            Referral.visible_to(user)
-            .where((Referral.assigned_to == user.id) & Referral.status.in_(OPEN_STATUSES))
-            .count()
-        )
+    if user.role == BRIDGE_BUILDER:
+        mine = Referral.visible_to(user).where((Referral.assigned_to == user.id) & Referral.open_filter()).count()
         cards.insert(0, (_l("My open cases"), mine))
-    if user.role in ("admin", "coordinator", "evaluator"):
+    if user.role in (*TEAM_LEADS, EVALUATOR):
         men = (
             cases.join(Citizen)
-            .where(Referral.status.in_(OPEN_STATUSES) & (Citizen.gender == "male"))
+            .where(Referral.open_filter() & (Citizen.gender == "male"))
             .select(fn.COUNT(fn.DISTINCT(Referral.citizen)))
             .scalar()
         )

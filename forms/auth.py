@@ -1,3 +1,5 @@
+"""Login form."""
+
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 

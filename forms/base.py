@@ -1,3 +1,5 @@
+"""The CSRF form base every page outside the admin uses."""
+
 from flask_wtf import FlaskForm
 
 from i18n import wtforms_translations

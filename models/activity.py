@@ -1,3 +1,5 @@
+"""Activities (tilbud) run by partners, their sessions and who attended."""
+
 from peewee import (
     BooleanField,
     CharField,
@@ -8,11 +10,12 @@ from peewee import (
     TimeField,
 )
 
-from i18n import _l
-from models.base import TenantModel, VersionedModel, organisation_fk
+from i18n import _l, format_day
 from models.citizen import Citizen
 from models.lookups import ActivityCategory
+from models.organisation import TenantModel, VersionedModel, organisation_fk
 from models.partner import Partner
+from models.roles import PARTNER
 
 FOCUS = (("social", _l("Social")), ("diet", _l("Diet")), ("exercise", _l("Exercise")))
 FREQUENCY = (
@@ -76,7 +79,7 @@ class Activity(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         query = super().visible_to(user)
-        if user.role == "partner":
+        if user.role == PARTNER:
             query = query.where(cls.partner == user.partner_id)
         return query
 
@@ -101,12 +104,12 @@ class ActivitySession(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         query = super().visible_to(user)
-        if user.role == "partner":
+        if user.role == PARTNER:
             query = query.join(Activity).where(Activity.partner == user.partner_id)
         return query
 
     def __str__(self):
-        return f"{self.activity} {self.date:%d.%m.%Y}" if self.date else str(self.activity)
+        return f"{self.activity} {format_day(self.date)}" if self.date else str(self.activity)
 
 
 class Attendance(TenantModel):
@@ -124,7 +127,7 @@ class Attendance(TenantModel):
     @classmethod
     def visible_to(cls, user):
         query = super().visible_to(user)
-        if user.role == "partner":
+        if user.role == PARTNER:
             # Partners see only consenting participants, and only their first name or initials.
             query = (
                 query.join(ActivitySession)

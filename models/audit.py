@@ -1,8 +1,13 @@
+"""The audit log: who did what to which record, and when — never the content."""
+
+from flask_login import current_user
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from i18n import _l
-from models.base import TenantModel, organisation_fk, utcnow
-from models.user import ROLES, User
+from models.base import utcnow
+from models.organisation import TenantModel, organisation_fk
+from models.roles import ROLES
+from models.user import User
 
 ACTIONS = (
     ("create", _l("Created")),
@@ -36,8 +41,6 @@ class AuditLog(TenantModel):
     def record(cls, action, model, record_id=None, user=None):
         """Write one entry for `user` (defaults to the logged-in user)."""
         if user is None:
-            from flask_login import current_user
-
             user = current_user if current_user and current_user.is_authenticated else None
         return cls.create(
             organisation=user.organisation_id if user else None,

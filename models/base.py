@@ -1,14 +1,12 @@
-"""BaseModel, tenant scoping and optimistic locking shared by every model."""
+"""BaseModel (timestamps, folded search keys, batch-loaded labels) and the stale-record error.
+
+The tenant bases (TenantModel, VersionedModel, organisation_fk) live beside the organisation in
+models/organisation.py, so the model graph runs one way: base ← organisation ← everything else.
+"""
 
 import datetime
 
-from peewee import (
-    SQL,
-    DateTimeField,
-    ForeignKeyField,
-    IntegerField,
-    Model,
-)
+from peewee import DateTimeField, Model
 
 from extensions import db
 from i18n import _l
@@ -61,40 +59,14 @@ class BaseModel(Model):
         """The rows `user` may see. Tenant models narrow this to the user's organisation."""
         return cls.select()
 
-
-class TenantModel(BaseModel):
-    """A record that belongs to one organisation and is only visible inside it."""
-
     @classmethod
-    def visible_to(cls, user):
-        return cls.select().where(cls.organisation == user.organisation_id)
-
-
-class VersionedModel(TenantModel):
-    """An editable record with optimistic locking: a stale save raises StaleRecordError."""
-
-    version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
-
-    def save(self, force_insert=False, only=None):
-        if force_insert or self._pk is None:
-            return super().save(force_insert=force_insert, only=only)
-        expected = self.version
-        self.version = expected + 1
-        self.touch()
-        cls = type(self)
-        data = {field: value for field, value in self.__data__.items() if field != cls._meta.primary_key.name}
-        rows = cls.update(**data).where((cls._meta.primary_key == self._pk) & (cls.version == expected)).execute()
-        if rows != 1:
-            self.version = expected
-            raise StaleRecordError()
-        self._dirty.clear()
-        return rows
-
-
-def organisation_fk(**kwargs):
-    from models.organisation import Organisation
-
-    return ForeignKeyField(Organisation, backref="+", index=True, **kwargs)
+    def visible_by_id(cls, user, pk):
+        """The row with id `pk` (any value: a form's or URL's string) if `user` may see it, else None."""
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        return cls.visible_to(user).where(cls._meta.primary_key == pk).first()
 
 
 def write_transaction():

@@ -1,7 +1,13 @@
+"""Citizens (borgere): named or anonymous, and the one function that registers one."""
+
+import datetime
+
 from peewee import BooleanField, CharField, DateField, IntegerField
 
 from i18n import _l
-from models.base import VersionedModel, organisation_fk
+from models.organisation import VersionedModel, organisation_fk
+from models.roles import BRIDGE_BUILDER, TEAM_LEADS
+from models.rules import RuleError, check_birth_year, clean_text, normalise_email, not_in_future
 
 GENDERS = (("female", _l("Woman")), ("male", _l("Man")), ("other", _l("Other")), ("unknown", _l("Not stated")))
 AGE_BANDS = (
@@ -14,6 +20,41 @@ AGE_BANDS = (
     (80, 89, "80-89"),
     (90, 200, "90+"),
 )
+
+
+def age_band(age):
+    """The report band ("60-69") an age falls in, or None for an unknown age."""
+    if age is None:
+        return None
+    return next((label for low, high, label in AGE_BANDS if low <= age <= high), None)
+
+
+# What an anonymous citizen never has.
+CONTACT_DETAILS = ("name", "phone", "email", "address")
+ANONYMOUS_WITH_DETAILS = _l(
+    "An anonymous citizen has initials or a pseudonym only: leave name and contact details empty."
+)
+NO_INITIALS = _l("Enter initials or a pseudonym.")
+CONSENT_IN_FUTURE = _l("The consent date cannot be in the future.")
+
+
+def initials_from(name):
+    """ "Søren Mørk" → "SM": the initials a citizen gets when only a name is given."""
+    return "".join(part[0] for part in (name or "").split() if part)[:20].upper()
+
+
+def check_anonymity(anonymous, initials, details, allow_anonymous=True):
+    """The anonymity rule: an anonymous citizen has initials or a pseudonym and nothing else,
+    and only in an organisation that registers anonymous citizens. `details` are the values of
+    CONTACT_DETAILS."""
+    if not anonymous:
+        return
+    if not allow_anonymous:
+        raise RuleError(_l("Your organisation does not register anonymous citizens."))
+    if not (initials or "").strip():
+        raise RuleError(NO_INITIALS)
+    if any((value or "").strip() for value in details):
+        raise RuleError(ANONYMOUS_WITH_DETAILS)
 
 
 class Citizen(VersionedModel):
@@ -55,25 +96,49 @@ class Citizen(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         """Bridge builders see citizens with a case visible to them, or with no case yet."""
-        from models.referral import Referral
-
+        Referral = cls.case_model()
         query = super().visible_to(user)
-        if user.role == "bridge_builder":
+        if user.role == BRIDGE_BUILDER:
             # Correlated EXISTS, one index probe per citizen: an IN list or an uncorrelated
             # NOT EXISTS made PostgreSQL hash every referral in the database.
             of_citizen = Referral.citizen == cls.id
             query = query.where(Referral.exists_for(of_citizen, user) | ~Referral.exists_for(of_citizen))
-        elif user.role not in ("admin", "coordinator"):
+        elif user.role not in TEAM_LEADS:
             query = query.where(False)
         return query
 
-    def save(self, *args, **kwargs):
-        from models.referral import Referral
+    @classmethod
+    def case_model(cls):
+        """The case model (Referral), reached through its backref: models/referral.py imports this
+        module, so importing it here would make the model graph a cycle."""
+        return cls.referrals.rel_model
 
+    def clean(self, organisation):
+        """Normalise the record and check every rule on it before a save (RuleError if one fails).
+        Admin forms, intake and import all call it, through create_citizen or directly."""
+        self.name = clean_text(self.name)
+        self.initials = clean_text(self.initials) or initials_from(self.name)
+        if not self.initials:
+            raise RuleError(NO_INITIALS)
+        for name in ("postal_code", "phone", "address", "gp_practice", "consent_scope"):
+            setattr(self, name, clean_text(getattr(self, name)))
+        self.email = normalise_email(self.email)
+        check_anonymity(
+            self.anonymous,
+            self.initials,
+            [getattr(self, name) for name in CONTACT_DETAILS],
+            allow_anonymous=organisation.allow_anonymous,
+        )
+        check_birth_year(self.birth_year)
+        not_in_future(self.consent_on, CONSENT_IN_FUTURE)
+        self.gender = self.gender or "unknown"
+        return self
+
+    def save(self, *args, **kwargs):
         renamed = self.id is not None
         result = super().save(*args, **kwargs)
-        if renamed:
-            Referral.refresh_search_keys(self)
+        if renamed:  # the cases' search keys hold the citizen's name
+            self.case_model().refresh_search_keys(self)
         return result
 
     def __str__(self):
@@ -90,15 +155,14 @@ class Citizen(VersionedModel):
 
     @property
     def age(self):
-        import datetime
-
         return datetime.date.today().year - self.birth_year if self.birth_year else None
 
-    @property
-    def age_band(self):
-        import datetime
 
-        if not self.birth_year:
-            return None
-        age = datetime.date.today().year - self.birth_year
-        return next((label for low, high, label in AGE_BANDS if low <= age <= high), None)
+def create_citizen(organisation, **fields):
+    """Register a citizen in `organisation` from plain values (the model's field names): the one
+    way a citizen is created — by the admin form's rules, staff intake, the public form and import.
+    Raises RuleError when a rule fails; nothing is stored then."""
+    citizen = Citizen(organisation=organisation.id, **fields)
+    citizen.clean(organisation)
+    citizen.save()
+    return citizen

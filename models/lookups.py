@@ -3,7 +3,7 @@
 from peewee import BooleanField, CharField, IntegerField
 
 from i18n import _l
-from models.base import TenantModel, organisation_fk
+from models.organisation import TenantModel, organisation_fk
 
 
 class Lookup(TenantModel):
@@ -28,6 +28,11 @@ class Lookup(TenantModel):
             .where((cls.organisation == organisation_id) & (cls.active == True))  # noqa: E712
             .order_by(cls.position, cls.name)
         )
+
+    @classmethod
+    def select_options(cls, organisation_id):
+        """(id, name) pairs for a select field: the organisation's active entries in order."""
+        return [(entry.id, entry.name) for entry in cls.choices_for_organisation(organisation_id)]
 
     def __str__(self):
         return self.name
@@ -58,6 +63,3 @@ class PartnerKind(Lookup):
 
 class ContactKind(Lookup):
     """Phone, home visit, meeting, group, accompanied visit..."""
-
-
-LOOKUP_MODELS = (ReferralChannel, ReferralReason, ActivityCategory, PartnerKind, ContactKind)

@@ -1,7 +1,9 @@
-from peewee import BooleanField, CharField, IntegerField
+"""The tenant (Organisation) and the bases of every record that belongs to one."""
+
+from peewee import SQL, BooleanField, CharField, ForeignKeyField, IntegerField
 
 from i18n import _l
-from models.base import BaseModel
+from models.base import BaseModel, StaleRecordError
 
 
 class Organisation(BaseModel):
@@ -26,3 +28,37 @@ class Organisation(BaseModel):
 
     def __str__(self):
         return self.name
+
+
+def organisation_fk(**kwargs):
+    """The foreign key every tenant record carries."""
+    return ForeignKeyField(Organisation, backref="+", index=True, **kwargs)
+
+
+class TenantModel(BaseModel):
+    """A record that belongs to one organisation and is only visible inside it."""
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.organisation == user.organisation_id)
+
+
+class VersionedModel(TenantModel):
+    """An editable record with optimistic locking: a stale save raises StaleRecordError."""
+
+    version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
+
+    def save(self, force_insert=False, only=None):
+        if force_insert or self._pk is None:
+            return super().save(force_insert=force_insert, only=only)
+        expected = self.version
+        self.version = expected + 1
+        self.touch()
+        cls = type(self)
+        data = {field: value for field, value in self.__data__.items() if field != cls._meta.primary_key.name}
+        rows = cls.update(**data).where((cls._meta.primary_key == self._pk) & (cls.version == expected)).execute()
+        if rows != 1:
+            self.version = expected
+            raise StaleRecordError()
+        self._dirty.clear()
+        return rows

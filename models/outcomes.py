@@ -2,11 +2,21 @@
 
 import json
 
-from peewee import CharField, DateField, DateTimeField, FloatField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
-from i18n import _l
-from models.base import TenantModel, organisation_fk, utcnow
+from i18n import _l, format_day
+from models.base import utcnow
 from models.lookups import Lookup
+from models.organisation import TenantModel, organisation_fk
 from models.referral import Referral
 from models.user import User
 
@@ -44,7 +54,7 @@ class CaseClosure(TenantModel):
         return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
-        return f"{self.referral_id} {self.closed_on:%d.%m.%Y}" if self.closed_on else str(self.referral_id)
+        return f"{self.referral_id} {format_day(self.closed_on)}" if self.closed_on else str(self.referral_id)
 
 
 PHASES = (("intake", _l("At intake")), ("during", _l("During")), ("closure", _l("At closure")))
@@ -61,12 +71,7 @@ class Instrument(Lookup):
     item_min = IntegerField(default=0, verbose_name=_l("Lowest answer"))
     item_max = IntegerField(default=5, verbose_name=_l("Highest answer"))
     factor = FloatField(default=1, verbose_name=_l("Score factor"))
-    higher_is_better = CharField(
-        max_length=3,
-        default="yes",
-        choices=(("yes", _l("Yes")), ("no", _l("No"))),
-        verbose_name=_l("Higher score is better"),
-    )
+    higher_is_better = BooleanField(default=True, verbose_name=_l("Higher score is better"))
 
     @property
     def item_list(self):

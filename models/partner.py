@@ -1,8 +1,11 @@
+"""Partner organisations: those running activities, and services and GP practices worked with."""
+
 from peewee import CharField, DateField, ForeignKeyField, TextField
 
 from i18n import _l
-from models.base import VersionedModel, organisation_fk
 from models.lookups import PartnerKind
+from models.organisation import VersionedModel, organisation_fk
+from models.roles import PARTNER
 
 
 class Partner(VersionedModel):
@@ -26,7 +29,7 @@ class Partner(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         query = super().visible_to(user)
-        if user.role == "partner":
+        if user.role == PARTNER:
             query = query.where(cls.id == user.partner_id)
         return query
 

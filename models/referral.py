@@ -1,12 +1,16 @@
+"""Referrals and their cases (forløb): statuses, reasons, contacts and matches to activities."""
+
 import datetime
 
 from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
 
-from i18n import _l
+from i18n import _l, format_day
 from models.activity import Activity
-from models.base import BaseModel, VersionedModel, organisation_fk
+from models.base import BaseModel
 from models.citizen import Citizen
 from models.lookups import ContactKind, ReferralChannel, ReferralReason
+from models.organisation import VersionedModel, organisation_fk
+from models.roles import BRIDGE_BUILDER, TEAM_LEADS
 from models.search import fold
 from models.user import User
 
@@ -69,9 +73,9 @@ class Referral(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         query = super().visible_to(user)
-        if user.role == "bridge_builder":
+        if user.role == BRIDGE_BUILDER:
             query = query.where(cls.bridge_builder_sees(user))
-        elif user.role not in ("admin", "coordinator"):
+        elif user.role not in TEAM_LEADS:
             query = query.where(False)
         return query
 
@@ -93,9 +97,9 @@ class Referral(VersionedModel):
         """Narrow rows that belong to a case (contacts, matches...) to the cases `user` may see.
         Admins and coordinators see every case of their organisation, so the organisation filter
         already did it; only narrower roles get the (costlier) sub-select."""
-        if user.role in ("admin", "coordinator"):
+        if user.role in TEAM_LEADS:
             return query
-        if user.role == "bridge_builder":
+        if user.role == BRIDGE_BUILDER:
             return query.where(cls.exists_for(cls.id == case_field, user))
         return query.where(False)
 
@@ -118,12 +122,18 @@ class Referral(VersionedModel):
             cls.update(search_key=fold(f"{case_id} {citizen.search_key}")).where(cls.id == case_id).execute()
 
     def __str__(self):
-        received = self.received_on.strftime("%d.%m.%Y") if self.received_on else ""
+        received = format_day(self.received_on)
         return f"#{self.id} {self.citizen} {received}"
 
     @property
     def is_open(self):
+        """Received, contacted, active or waiting: neither closed nor declined."""
         return self.status in OPEN_STATUSES
+
+    @classmethod
+    def open_filter(cls):
+        """The query condition for open cases (see is_open)."""
+        return cls.status.in_(OPEN_STATUSES)
 
 
 class ReferralReasonLink(BaseModel):
@@ -155,14 +165,15 @@ class Contact(VersionedModel):
         return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
-        return f"{self.date:%d.%m.%Y}" if self.date else ""
+        return format_day(self.date) if self.date else ""
 
 
+SUGGESTED, TRIED, JOINED, STOPPED = "suggested", "tried", "joined", "stopped"
 MATCH_STATUSES = (
-    ("suggested", _l("Suggested")),
-    ("tried", _l("Tried")),
-    ("joined", _l("Joined")),
-    ("stopped", _l("Stopped")),
+    (SUGGESTED, _l("Suggested")),
+    (TRIED, _l("Tried")),
+    (JOINED, _l("Joined")),
+    (STOPPED, _l("Stopped")),
 )
 MATCH_ROLES = (("participant", _l("Participant")), ("volunteer", _l("Volunteer")))
 
@@ -175,7 +186,7 @@ class Match(VersionedModel):
     organisation = organisation_fk()
     referral = ForeignKeyField(Referral, backref="matches", verbose_name=_l("Case"))
     activity = ForeignKeyField(Activity, backref="matches", verbose_name=_l("Activity"))
-    status = CharField(max_length=20, choices=MATCH_STATUSES, default="suggested", verbose_name=_l("Status"))
+    status = CharField(max_length=20, choices=MATCH_STATUSES, default=SUGGESTED, verbose_name=_l("Status"))
     role = CharField(max_length=20, choices=MATCH_ROLES, default="participant", verbose_name=_l("As"))
     accompanied = BooleanField(default=False, verbose_name=_l("Accompanied"))
     started_on = DateField(null=True, verbose_name=_l("Started"))

@@ -1,3 +1,5 @@
+"""Users: login, role, organisation and (for partner users) their partner; argon2 passwords."""
+
 import contextlib
 
 from argon2 import PasswordHasher
@@ -6,8 +8,10 @@ from flask_login import UserMixin
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField
 
 from i18n import _l
-from models.base import VersionedModel, organisation_fk
+from models.organisation import VersionedModel, organisation_fk
 from models.partner import Partner
+from models.roles import ROLES
+from models.rules import normalise_email
 
 _hasher = PasswordHasher()
 
@@ -29,23 +33,6 @@ def _spend_a_verification(password):
         _dummy_hash = _hasher.hash("no-such-user")
     with contextlib.suppress(VerificationError):
         _hasher.verify(_dummy_hash, password)
-
-
-ADMIN, COORDINATOR, BRIDGE_BUILDER, PARTNER, EVALUATOR = (
-    "admin",
-    "coordinator",
-    "bridge_builder",
-    "partner",
-    "evaluator",
-)
-ROLES = (
-    (ADMIN, _l("Administrator")),
-    (COORDINATOR, _l("Coordinator")),
-    (BRIDGE_BUILDER, _l("Bridge builder")),
-    (PARTNER, _l("Partner")),
-    (EVALUATOR, _l("Evaluator")),
-)
-ROLE_NAMES = tuple(code for code, _label in ROLES)
 
 
 class User(UserMixin, VersionedModel):
@@ -86,7 +73,7 @@ class User(UserMixin, VersionedModel):
     @classmethod
     def authenticate(cls, email, password):
         """The active user with this e-mail and password, or None."""
-        user = cls.get_or_none(cls.email == (email or "").strip().lower())
+        user = cls.get_or_none(cls.email == normalise_email(email))
         if user is None:
             _spend_a_verification(password or "")
             return None

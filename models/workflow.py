@@ -4,15 +4,36 @@ Admin views, forms and the CLI all call `change_status`; hiding a button is neve
 """
 
 import datetime
+import json
 
 from peewee import CharField, DateTimeField, ForeignKeyField, TextField
 
+from database import after_commit
 from extensions import db
 from i18n import _l
 from models.audit import AuditLog
-from models.base import BaseModel, utcnow
-from models.referral import ACTIVE, CLOSED, CONTACTED, DECLINED, RECEIVED, STATUSES, WAITING, Referral
+from models.base import BaseModel, StaleRecordError, utcnow
+from models.outcomes import PHASES, CaseClosure, ClosureReason, Instrument, Measurement
+from models.referral import (
+    ACTIVE,
+    CLOSED,
+    CONTACTED,
+    DECLINED,
+    JOINED,
+    MATCH_ROLES,
+    RECEIVED,
+    STATUSES,
+    STOPPED,
+    SUGGESTED,
+    TRIED,
+    WAITING,
+    Match,
+    Referral,
+)
+from models.roles import TEAM_LEADS
+from models.rules import RuleError, not_in_future
 from models.user import User
+from plugins import hook
 
 # Closing goes through the closing form (close_case), never through a plain status change.
 TRANSITIONS = {
@@ -24,16 +45,11 @@ TRANSITIONS = {
     CLOSED: (),
 }
 # Reopening a closed or declined case: coordinators and admins only, back to active contact.
-REOPEN_ROLES = ("admin", "coordinator")
 REOPENABLE = (CLOSED, DECLINED)
 
 
-class TransitionError(Exception):
+class TransitionError(RuleError):
     """A status change that is not allowed; `message` says why, in the user's language."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 class StatusChange(BaseModel):
@@ -56,7 +72,7 @@ class StatusChange(BaseModel):
 def allowed_transitions(referral, user):
     """The statuses `user` may move `referral` to now (reopen included where allowed)."""
     targets = list(TRANSITIONS.get(referral.status, ()))
-    if referral.status in REOPENABLE and user.role in REOPEN_ROLES:
+    if referral.status in REOPENABLE and user.role in TEAM_LEADS:
         targets.append(ACTIVE)
     return targets
 
@@ -72,8 +88,6 @@ def change_status(referral, to_status, user, expected_version=None, note=None):
     `expected_version` (the version the user saw) makes a change on a stale page fail with
     StaleRecordError instead of overwriting someone else's change.
     """
-    from models.base import StaleRecordError
-
     valid = dict(STATUSES)
     if to_status not in valid:
         raise TransitionError(_l("Unknown status."))
@@ -96,8 +110,6 @@ def change_status(referral, to_status, user, expected_version=None, note=None):
             referral.first_contact_on = datetime.date.today()
         referral.save()
         if reopening:  # the closing history stays; the last closing is marked as undone
-            from models.outcomes import CaseClosure
-
             CaseClosure.update(reopened_at=utcnow()).where(
                 (CaseClosure.referral == referral.id) & CaseClosure.reopened_at.is_null()
             ).execute()
@@ -120,8 +132,6 @@ def contact_recorded(contact, user):
 
 def record_measurement(referral, instrument, phase, taken_on, answers, user):
     """Store one filling-in of an instrument with its computed score; refuses out-of-range answers."""
-    from models.outcomes import PHASES, Instrument, Measurement
-
     if not isinstance(instrument, Instrument) or instrument.organisation_id != referral.organisation_id:
         raise TransitionError(_l("Unknown instrument."))
     if phase not in dict(PHASES):
@@ -133,10 +143,7 @@ def record_measurement(referral, instrument, phase, taken_on, answers, user):
         raise TransitionError(
             _l("Each answer must be between %(min)s and %(max)s.", min=instrument.item_min, max=instrument.item_max)
         )
-    if taken_on > datetime.date.today():
-        raise TransitionError(_l("The date cannot be in the future."))
-    import json
-
+    not_in_future(taken_on, error=TransitionError)
     measurement = Measurement.create(
         organisation=referral.organisation_id,
         referral=referral.id,
@@ -156,64 +163,69 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
     measurements and whatever plugins store — all in one transaction, or nothing.
 
     Plugins are asked first (hook brobygger_case_may_close); the first objection stops the closing.
-    `form` is the submitted closing form (plugins read their own fields from it). `measurements`
-    are (instrument, answers) pairs taken at closure. Raises TransitionError with a message, or
-    StaleRecordError when the case changed since the user opened the closing form.
+    `form` is the submitted closing form's data as a dict (plugins read their own fields from it).
+    `measurements` are (instrument, answers) pairs taken at closure. Raises TransitionError with a
+    message, or StaleRecordError when the case changed since the user opened the closing form.
+    Plugins hear of the closing inside the transaction (brobygger_case_closed) and once it is
+    committed (brobygger_after_case_closed).
     """
-    from models.base import StaleRecordError
-    from models.outcomes import CaseClosure, ClosureReason
-    from models.referral import OPEN_STATUSES, Match
-    from plugins import hook
-
-    if referral.status not in OPEN_STATUSES:
+    if not referral.is_open:
         raise TransitionError(_l("The case is already closed or declined."))
     if not isinstance(reason, ClosureReason) or reason.organisation_id != referral.organisation_id or not reason.active:
         raise TransitionError(_l("Choose a closure reason."))
-    if closed_on is None or closed_on > datetime.date.today():
+    if closed_on is None:
         raise TransitionError(_l("The closing date cannot be in the future."))
+    not_in_future(closed_on, _l("The closing date cannot be in the future."), error=TransitionError)
     if closed_on < referral.received_on:
         raise TransitionError(_l("The closing date cannot be before the referral was received."))
     if expected_version is not None and expected_version != referral.version:
         raise StaleRecordError()
-    closure = {"reason": reason, "closed_on": closed_on, "note": note, "user": user, "form": form or {}}
-    objection = hook().brobygger_case_may_close(referral=referral, closure=closure)
+    form = form if form is not None else {}
+    record = CaseClosure(
+        organisation=referral.organisation_id,
+        referral=referral.id,
+        closed_on=closed_on,
+        reason=reason,
+        note=note,
+        by=user,
+    )
+    objection = hook().brobygger_case_may_close(referral=referral, closure=record, form=form, user=user)
     if objection:
         raise TransitionError(objection)
     with db.atomic():
         from_status = referral.status
         referral.status = CLOSED
         referral.save()  # optimistic lock: a concurrent close or edit makes this raise
-        record = CaseClosure.create(
-            organisation=referral.organisation_id,
-            referral=referral.id,
-            closed_on=closed_on,
-            reason=reason.id,
-            note=note,
-            by=user.id,
-        )
+        record.save(force_insert=True)
         Match.update(ended_on=closed_on).where((Match.referral == referral.id) & Match.ended_on.is_null()).execute()
         for instrument, answers in measurements:
             record_measurement(referral, instrument, "closure", closed_on, answers, user)
         _record(referral, from_status, CLOSED, user)
-        hook().brobygger_case_closed(referral=referral, closure=record, form=form or {}, user=user)
+        hook().brobygger_case_closed(referral=referral, closure=record, form=form, user=user)
+        after_commit(lambda: hook().brobygger_after_case_closed(referral=referral, closure=record, user=user))
     return record
 
 
+def referral_created(referral, source):
+    """Tell plugins of a new referral: inside the creating transaction (a plugin's objection rolls
+    it back) and, once committed, for side effects (brobygger_after_referral_created)."""
+    hook().brobygger_referral_created(referral=referral, source=source)
+    after_commit(lambda: hook().brobygger_after_referral_created(referral=referral, source=source))
+
+
 MATCH_FLOW = {
-    "suggested": ("tried", "joined", "stopped"),
-    "tried": ("joined", "stopped"),
-    "joined": ("stopped",),
-    "stopped": (),
+    SUGGESTED: (TRIED, JOINED, STOPPED),
+    TRIED: (JOINED, STOPPED),
+    JOINED: (STOPPED,),
+    STOPPED: (),
 }
 
 
 def suggest_activity(referral, activity, user, role="participant", accompanied=False):
     """Suggest an activity to the citizen of a case (a new match, status suggested)."""
-    from models.referral import MATCH_ROLES, OPEN_STATUSES, Match
-
     if activity.organisation_id != referral.organisation_id:
         raise TransitionError(_l("Unknown activity."))
-    if referral.status not in OPEN_STATUSES:
+    if not referral.is_open:
         raise TransitionError(_l("The case is closed; reopen it first."))
     if role not in dict(MATCH_ROLES):
         raise TransitionError(_l("Unknown role."))
@@ -222,7 +234,7 @@ def suggest_activity(referral, activity, user, role="participant", accompanied=F
             organisation=referral.organisation_id,
             referral=referral.id,
             activity=activity.id,
-            status="suggested",
+            status=SUGGESTED,
             role=role,
             accompanied=bool(accompanied),
         )
@@ -233,10 +245,8 @@ def suggest_activity(referral, activity, user, role="participant", accompanied=F
 def move_match(match, to_status, user, on=None):
     """Mark a match tried, joined or stopped; the start date is set on the first try or join, the
     end date when it stops."""
-    from models.referral import OPEN_STATUSES
-
     on = on or datetime.date.today()
-    if Referral.get_by_id(match.referral_id).status not in OPEN_STATUSES:
+    if not Referral.get_by_id(match.referral_id).is_open:
         raise TransitionError(_l("The case is closed; reopen it first."))
     if to_status not in MATCH_FLOW.get(match.status, ()):
         raise TransitionError(
@@ -247,9 +257,9 @@ def move_match(match, to_status, user, on=None):
         )
     with db.atomic():
         match.status = to_status
-        if to_status in ("tried", "joined") and match.started_on is None:
+        if to_status in (TRIED, JOINED) and match.started_on is None:
             match.started_on = on
-        if to_status == "stopped":
+        if to_status == STOPPED:
             match.ended_on = on
         match.save()
         AuditLog.record("update", match, match.id, user=user)

@@ -6,6 +6,7 @@ e.g. "intake" → plugins.intake) or installed with an entry point in the group
 """
 
 import importlib
+import os
 
 import pluggy
 from flask import current_app
@@ -33,7 +34,23 @@ def load_plugins(app):
         module = importlib.import_module(name if "." in name else f"plugins.{name}")
         pm.register(module, name=name)
     pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    pm.check_pending()  # a hook implementation with no such hook is a typo: fail at start
+    for defaults in pm.hook.brobygger_config_defaults():
+        for key, default in (defaults or {}).items():
+            app.config.setdefault(key, _from_environment(key, default))
     return pm
+
+
+def _from_environment(key, default):
+    """A plugin setting from the environment, as the type of its default."""
+    raw = os.environ.get(key)
+    if raw is None:
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes")
+    if isinstance(default, int):
+        return int(raw)
+    return raw
 
 
 def init_plugins(app):
@@ -45,14 +62,12 @@ def init_plugins(app):
     for blueprints in pm.hook.brobygger_blueprints(app=app):
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)
+    for commands in pm.hook.brobygger_cli_commands():
+        for command in commands or ():
+            app.cli.add_command(command)
     return pm
 
 
 def hook():
     """The current app's hook relay: `hook().brobygger_referral_created(...)`."""
     return current_app.extensions["plugin_manager"].hook
-
-
-def enabled(name):
-    """Is the plugin `name` loaded in the current app?"""
-    return current_app.extensions["plugin_manager"].has_plugin(name)

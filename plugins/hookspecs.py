@@ -1,7 +1,8 @@
 """The hook catalogue: what the core asks plugins.
 
-A plugin is a module (or object) with functions marked `@hookimpl` (from `plugins`) whose names
-are hooks below. It is loaded when its import name is listed in BROBYGGER_PLUGINS (built-in
+A plugin is a module (or object) with functions marked `@hookimpl` (from `plugins.api`, the one
+core module a plugin imports) whose names are hooks below; a misspelt hook name stops the app at
+start (pluggy's check_pending). It is loaded when its import name is listed in BROBYGGER_PLUGINS (built-in
 plugins by their folder name, e.g. "intake") or when a pip-installed package declares it in the
 entry-point group `brobygger.plugins`. BROBYGGER_SAFE_MODE=true loads none.
 
@@ -27,12 +28,22 @@ def brobygger_migrations():
 
 
 @hookspec
+def brobygger_config_defaults():
+    """Name the plugin's settings and their defaults.
+
+    :return: a dict ``{"SETTING": default}``. Each setting is taken from the app's config if set
+        there, else from the environment variable of the same name (converted to the default's
+        type: int, bool or str), else the default. Read them from ``current_app.config``.
+    """
+
+
+@hookspec
 def brobygger_admin_views(admin):
     """Add Flask-Admin views (forms, lists, pages) for the plugin.
 
     :param admin: the ``flask_admin.Admin``; call ``admin.add_view(...)``. Views should derive
-        from ``admin.base.BrobyggerModelView`` (or check roles themselves) so scoping, CSRF and
-        auditing apply.
+        from ``plugins.api.BrobyggerModelView``, ``CaseRowView`` or ``RoleView`` so scoping, CSRF
+        and auditing apply. Give endpoints the plugin's prefix (``intake_form``, ``collab_note``).
     :return: nothing.
     """
 
@@ -46,6 +57,14 @@ def brobygger_blueprints(app):
     """
 
 
+@hookspec
+def brobygger_cli_commands():
+    """Give ``flask`` commands (e.g. a job for cron): ``flask --app app <name> ...``.
+
+    :return: a list of ``click.Command`` (or ``click.Group``) objects.
+    """
+
+
 # -- what the core tells plugins -----------------------------------------------------------
 @hookspec
 def brobygger_referral_created(referral, source):
@@ -55,6 +74,17 @@ def brobygger_referral_created(referral, source):
     :param referral: the new ``models.Referral``.
     :param source: how it came in: ``"admin"``, ``"staff_intake"`` or ``"public_form"``.
     :return: nothing. Raising aborts the creation: nothing is stored.
+    """
+
+
+@hookspec
+def brobygger_after_referral_created(referral, source):
+    """A referral was created and committed. The place for side effects — an e-mail or SMS to
+    the team — that must not happen for a referral that was rolled back.
+
+    :param referral: the new ``models.Referral``.
+    :param source: as for brobygger_referral_created.
+    :return: nothing. Raising is logged; the referral stays.
     """
 
 
@@ -72,10 +102,22 @@ def brobygger_case_closed(referral, closure, form, user):
     """A case was closed. Called inside the closing transaction: raising undoes the whole closing.
 
     :param referral: the closed ``models.Referral``.
-    :param closure: the new ``models.CaseClosure``.
+    :param closure: the new, saved ``models.CaseClosure``.
     :param form: the submitted closing form's data.
     :param user: who closed it.
     :return: nothing.
+    """
+
+
+@hookspec
+def brobygger_after_case_closed(referral, closure, user):
+    """A case was closed and the closing committed (never called for a closing that was undone).
+    The place for side effects such as telling someone.
+
+    :param referral: the closed ``models.Referral``.
+    :param closure: the saved ``models.CaseClosure``.
+    :param user: who closed it.
+    :return: nothing. Raising is logged; the closing stays.
     """
 
 
@@ -92,12 +134,14 @@ def brobygger_case_panels(referral, user):
 
 
 @hookspec(firstresult=True)
-def brobygger_case_may_close(referral, closure):
+def brobygger_case_may_close(referral, closure, form, user):
     """May this case close now? First answer wins: the first plugin that objects decides.
 
     :param referral: the ``models.Referral`` to close.
-    :param closure: a dict: ``reason`` (ClosureReason), ``closed_on`` (date), ``note``, ``user``
-        and ``form`` (the submitted closing form's data, with the plugin's own fields).
+    :param closure: the ``models.CaseClosure`` about to be saved (``reason``, ``closed_on``,
+        ``note``, ``by``; no id yet) — the same model brobygger_case_closed gets, saved.
+    :param form: the submitted closing form's data, with the plugin's own fields.
+    :param user: who closes it.
     :return: None if the plugin has no objection, or a message (str) saying why the case may not
         close yet.
     """

@@ -1,18 +1,21 @@
-"""One conftest builds the app per test database.
+"""One conftest builds the app once per test session and database, and empties the database
+before every test.
 
-Every test that uses `app` (or `client`, `db_world`...) runs once on SQLite and, when
+Every test that uses `app` (or `client`, `world`, `login`...) runs once on SQLite and, when
 TEST_DATABASE_URL is set, once more on PostgreSQL. The schema is built by the real migrations,
-once per session and database; each test then starts from empty tables.
+once per session and database; each test then starts from empty tables and a fresh rate-limit
+store. Tests that need other settings build their own app with `make_app(**config)`.
 """
 
 import os
 import shutil
+import sqlite3
 
 import pytest
 
 from app import create_app
 from database import builtin_migration_sets, open_database
-from extensions import db
+from extensions import db, limiter
 from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -82,11 +85,43 @@ def postgres_schema():
     return tables
 
 
+@pytest.fixture(scope="session")
+def sqlite_database(sqlite_template):
+    """The session's SQLite file (a copy of the migrated template) and its data tables."""
+    path = sqlite_template.with_name("test.db")
+    shutil.copy(sqlite_template, path)
+    conn = sqlite3.connect(path)
+    tables = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'migrate_history%' "
+            "AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    conn.close()
+    return path, tables
+
+
+def _empty_sqlite(path, tables):
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("BEGIN IMMEDIATE")
+    for table in tables:
+        conn.execute(f'DELETE FROM "{table}"')  # noqa: S608 - our own table names
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+        conn.execute("DELETE FROM sqlite_sequence")
+    conn.execute("COMMIT")
+    conn.close()
+
+
 @pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path):
+def database_url(request):
+    """The test's database, emptied: same tables, no rows, ids from 1."""
+    if db.obj is not None and not db.is_closed():
+        db.close()
     if request.param == "sqlite":
-        path = tmp_path / "test.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        path, tables = request.getfixturevalue("sqlite_database")
+        _empty_sqlite(path, tables)
         return f"sqlite:///{path}"
     tables = request.getfixturevalue("postgres_schema")
     import psycopg2
@@ -129,11 +164,25 @@ def make_app(database_url):
             database.close()
 
 
+@pytest.fixture(scope="session")
+def _session_apps():
+    """Apps built once per session, one per database URL (building one takes ~0.4 s)."""
+    apps = {}
+    yield apps
+    for app in apps.values():
+        database = app.extensions["database"]
+        database.close_all() if hasattr(database, "close_all") else database.close()
+
+
 @pytest.fixture
-def app(make_app):
+def app(database_url, _session_apps):
     # No app context is pushed here: requests must each get their own (and their own `g`), or
     # Flask-Login's cached user would leak from one request to the next.
-    app = make_app()
+    app = _session_apps.get(database_url)
+    if app is None:
+        app = _session_apps[database_url] = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+    db.initialize(app.extensions["database"])  # a make_app() of an earlier test bound another
+    limiter.reset()
     yield app
     if not db.is_closed():
         db.close()

@@ -117,3 +117,22 @@ def test_refold_migration_recomputes_old_search_keys(tmp_path):
         CORE.router(db.obj).run()
         assert Citizen.get_by_id(citizen.id).search_key == "ase ostergard ao"
         assert Referral.get_by_id(referral.id).search_key == f"{referral.id} ase ostergard ao"
+
+
+def test_db_new_writes_the_next_numbered_migration(runner, tmp_path, monkeypatch):
+    import database
+
+    (tmp_path / "008_old.py").write_text("")
+    (tmp_path / "009_older.py").write_text("")
+    monkeypatch.setattr(database.CORE, "directory", tmp_path)
+    result = runner.invoke(args=["db", "new", "add_retention", "--summary", "Retention per organisation."])
+    assert result.exit_code == 0, result.output
+    created = tmp_path / "010_add_retention.py"
+    assert created.exists() and '"""Retention per organisation."""' in created.read_text()
+    compile(created.read_text(), str(created), "exec")
+
+
+def test_db_new_refuses_a_bad_name_and_an_unknown_plugin(runner):
+    assert runner.invoke(args=["db", "new", "Add Retention"]).exit_code != 0
+    result = runner.invoke(args=["db", "new", "x", "--plugin", "nope"])
+    assert result.exit_code != 0 and "nope" in result.output

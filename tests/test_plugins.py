@@ -46,20 +46,20 @@ def test_case_may_close_first_objection_wins(make_app):
 
     class Fine:
         @hookimpl
-        def brobygger_case_may_close(self, referral, closure):
+        def brobygger_case_may_close(self, referral, closure, form, user):
             return None
 
     class Objects:
         @hookimpl
-        def brobygger_case_may_close(self, referral, closure):
+        def brobygger_case_may_close(self, referral, closure, form, user):
             return "ikke endnu"
 
     app = make_app(BROBYGGER_PLUGINS="")
     pm = app.extensions["plugin_manager"]
     pm.register(Fine())
-    assert pm.hook.brobygger_case_may_close(referral=None, closure={}) is None
+    assert pm.hook.brobygger_case_may_close(referral=None, closure=None, form={}, user=None) is None
     pm.register(Objects())
-    assert pm.hook.brobygger_case_may_close(referral=None, closure={}) == "ikke endnu"
+    assert pm.hook.brobygger_case_may_close(referral=None, closure=None, form={}, user=None) == "ikke endnu"
 
 
 def test_unknown_plugin_name_fails_loudly(make_app):

@@ -2,11 +2,11 @@
 
 from flask import redirect, url_for
 
+from views.auth import bp as auth_bp
+from views.language import bp as language_bp
+
 
 def init_views(app):
-    from views.auth import bp as auth_bp
-    from views.language import bp as language_bp
-
     app.register_blueprint(auth_bp)
     app.register_blueprint(language_bp)
 

@@ -1,3 +1,5 @@
+"""Login and logout."""
+
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for

@@ -1,3 +1,5 @@
+"""The language switch (Danish / English), kept in a cookie of its own."""
+
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 
 from i18n_setup import LANGUAGE_COOKIE

@@ -4,8 +4,12 @@ basis, summary), hand-overs to professional help, follow-ups, and feedback to th
 
 from pathlib import Path
 
-from i18n import _l
-from plugins import hookimpl
+from flask import Blueprint
+
+from plugins.api import CASES, _l, hookimpl
+from plugins.collaboration.admin import CollaborationNoteAdmin, FeedbackView, FollowupView, case_panel
+from plugins.collaboration.models import CollaborationNote
+from plugins.collaboration.service import objection
 
 HERE = Path(__file__).resolve().parent
 
@@ -17,10 +21,6 @@ def brobygger_migrations():
 
 @hookimpl
 def brobygger_admin_views(admin):
-    from admin import CASES
-    from plugins.collaboration.admin import CollaborationNoteAdmin, FeedbackView, FollowupView
-    from plugins.collaboration.models import CollaborationNote
-
     admin.add_view(
         CollaborationNoteAdmin(
             CollaborationNote, name=_l("Collaboration notes"), category=CASES, endpoint="collab_note"
@@ -32,20 +32,14 @@ def brobygger_admin_views(admin):
 
 @hookimpl
 def brobygger_blueprints(app):
-    from flask import Blueprint
-
     return [Blueprint("collaboration", __name__, template_folder="templates")]
 
 
 @hookimpl
 def brobygger_case_panels(referral, user):
-    from plugins.collaboration.admin import case_panel
-
     return case_panel(referral, user)
 
 
 @hookimpl
 def brobygger_case_may_close(referral, closure):
-    from plugins.collaboration.service import objection
-
     return objection(referral, closure)

@@ -8,14 +8,27 @@ from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_login import current_user
 from wtforms.validators import ValidationError
 
-from admin.base import RoleView, to_int
-from admin.cases import CaseChildAdmin
-from i18n import _, _l
-from models import Partner, PartnerKind, Referral, User
+from plugins.api import (
+    ADMIN,
+    BRIDGE_BUILDER,
+    CASE_WORKERS,
+    CONSENT_IN_FUTURE,
+    COORDINATOR,
+    CaseRowView,
+    Partner,
+    PartnerKind,
+    Referral,
+    RoleView,
+    User,
+    _,
+    _l,
+    batch_load,
+    not_in_future,
+    to_int,
+    visible_or_404,
+)
 from plugins.collaboration import service
 from plugins.collaboration.models import HANDOVER_STATUSES, CollaborationNote
-
-STAFF = ("admin", "coordinator", "bridge_builder")
 
 
 def service_partners(user):
@@ -28,8 +41,8 @@ def service_partners(user):
     )
 
 
-class CollaborationNoteAdmin(CaseChildAdmin):
-    access = {"admin": "rcedx", "coordinator": "rcex", "bridge_builder": "rce"}
+class CollaborationNoteAdmin(CaseRowView):
+    access = {ADMIN: "rcedx", COORDINATOR: "rcex", BRIDGE_BUILDER: "rce"}
     simple_list_pager = True
     free_text_fields = ("summary",)
     column_list = ("date", "referral", "service", "direction", "channel", "handover_status", "followup_on")
@@ -60,7 +73,7 @@ class CollaborationNoteAdmin(CaseChildAdmin):
         if "service" in form:
             form.service.query = service_partners(current_user)
         if "followup_owner" in form:
-            form.followup_owner.query = User.visible_to(current_user).where(User.role.in_(STAFF))
+            form.followup_owner.query = User.visible_to(current_user).where(User.role.in_(CASE_WORKERS))
             if form.followup_owner.data is None and request.method == "GET":
                 form.followup_owner.data = current_user._get_current_object()
         if request.method == "GET" and "date" in form and form.date.data is None:
@@ -69,14 +82,11 @@ class CollaborationNoteAdmin(CaseChildAdmin):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        today = datetime.date.today()
-        if model.date and model.date > today:
-            raise ValidationError(_l("The date cannot be in the future."))
-        if model.consent_on and model.consent_on > today:
-            raise ValidationError(_l("The consent date cannot be in the future."))
+        not_in_future(model.date)
+        not_in_future(model.consent_on, CONSENT_IN_FUTURE)
         if model.legal_basis == "consent" and not model.consent_on:
             raise ValidationError(_l("Give the date of the citizen's consent, or choose another legal basis."))
-        if is_created and model.followup_on and model.followup_on < today:
+        if is_created and model.followup_on and model.followup_on < datetime.date.today():
             raise ValidationError(_l("A follow-up cannot be in the past."))
         if model.followup_on and not model.followup_owner_id:
             model.followup_owner = current_user.id
@@ -91,13 +101,12 @@ class CollaborationNoteAdmin(CaseChildAdmin):
 class FollowupView(RoleView):
     """My follow-ups and the team's, overdue first; marking one done records who and when."""
 
-    roles = STAFF
+    roles = CASE_WORKERS
 
     @expose("/")
     def index(self):
         mine = request.args.get("team") != "1"
         notes = list(service.followups(current_user, mine).limit(500))
-        from admin.base import batch_load
 
         batch_load(notes, CollaborationNote, ["referral", "referral.citizen", "service", "followup_owner"])
         return self.render("collaboration/followups.html", notes=notes, mine=mine, today=datetime.date.today())
@@ -121,14 +130,11 @@ class FollowupView(RoleView):
 class FeedbackView(RoleView):
     """A short status message for the referring GP: printable, and as a FHIR R4 message."""
 
-    roles = STAFF
+    roles = CASE_WORKERS
     in_menu = False
 
     def _case(self):
-        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.args.get("id"))).first()
-        if referral is None:
-            abort(404)
-        return referral
+        return visible_or_404(Referral, request.args.get("id"))
 
     @expose("/")
     def index(self):
@@ -162,7 +168,7 @@ class FeedbackView(RoleView):
 
 
 def case_panel(referral, user):
-    if user.role not in STAFF:
+    if user.role not in CASE_WORKERS:
         return None
     notes = list(
         CollaborationNote.visible_to(user)
@@ -170,7 +176,6 @@ def case_panel(referral, user):
         .order_by(CollaborationNote.date.desc(), CollaborationNote.id.desc())
         .limit(200)
     )
-    from admin.base import batch_load
 
     batch_load(notes, CollaborationNote, ["service", "followup_owner"])
     return {

@@ -3,9 +3,18 @@ their follow-ups and hand-overs, and the feedback given to referring GPs."""
 
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
-from i18n import _l
-from models import Partner, Referral, User
-from models.base import TenantModel, VersionedModel, organisation_fk, utcnow
+from plugins.api import (
+    CASE_WORKERS,
+    Partner,
+    Referral,
+    TenantModel,
+    User,
+    VersionedModel,
+    _l,
+    format_day,
+    organisation_fk,
+    utcnow,
+)
 
 DIRECTIONS = (("out", _l("We contacted them")), ("in", _l("They contacted us")))
 CHANNELS = (("phone", _l("Phone")), ("meeting", _l("Meeting")), ("secure_mail", _l("Secure mail")))
@@ -59,12 +68,12 @@ class CollaborationNote(VersionedModel):
     @classmethod
     def visible_to(cls, user):
         """Staff who may see the case; partners and evaluators never see a note."""
-        if user.role not in ("admin", "coordinator", "bridge_builder"):
+        if user.role not in CASE_WORKERS:
             return cls.select().where(False)
         return Referral.scope_case_rows(super().visible_to(user), cls.referral, user)
 
     def __str__(self):
-        return f"{self.date:%d.%m.%Y}" if self.date else ""
+        return format_day(self.date) if self.date else ""
 
 
 class GpFeedback(TenantModel):
@@ -79,6 +88,3 @@ class GpFeedback(TenantModel):
     class Meta:
         table_name = "collab_gp_feedback"
         indexes = ((("referral", "given_at"), False),)
-
-
-MODELS = (CollaborationNote, GpFeedback)

@@ -3,11 +3,8 @@
 import datetime
 import uuid
 
-from extensions import db
-from i18n import _l
-from models import AuditLog, CaseClosure, ClosureReason, Match
-from models.base import utcnow
-from plugins.collaboration.models import OPEN_HANDOVER, CollaborationNote, GpFeedback
+from plugins.api import JOINED, AuditLog, CaseClosure, ClosureReason, Match, _, _l, db, format_day, utcnow
+from plugins.collaboration.models import CollaborationNote, GpFeedback
 
 
 def followups(user, mine):
@@ -31,21 +28,9 @@ def complete_followup(note, user):
             AuditLog.record("update", note, note.id, user=user)
 
 
-def open_handovers(referral):
-    return list(
-        CollaborationNote.select()
-        .where(
-            (CollaborationNote.referral == referral.id)
-            & (CollaborationNote.handover == True)  # noqa: E712
-            & CollaborationNote.handover_status.in_(OPEN_HANDOVER)
-        )
-        .order_by(CollaborationNote.date)
-    )
-
-
 def objection(referral, closure):
     """Closing as "handed on to professional help" needs a recorded hand-over."""
-    reason = closure["reason"]
+    reason = closure.reason
     if getattr(reason, "code", None) != "professional_help":
         return None
     handed_on = (
@@ -74,9 +59,7 @@ def feedback_for(referral):
         .order_by(CaseClosure.id.desc())
         .first()
     )
-    joined = [
-        m.activity.name for m in Match.select().where((Match.referral == referral.id) & (Match.status == "joined"))
-    ]
+    joined = [m.activity.name for m in Match.select().where((Match.referral == referral.id) & (Match.status == JOINED))]
     return {
         "referral": referral,
         "citizen_label": str(citizen) if not citizen.anonymous else citizen.initials,
@@ -108,6 +91,7 @@ def fhir_bundle(referral, sender_name, texts):
     """The feedback as a FHIR R4 message Bundle in the shape of MedCom's correspondence message:
     MessageHeader → Communication about the Patient, from the Organization. Built and validated
     with fhir.resources (R4). `texts` is the list of status sentences."""
+    # Imported when a message is built: fhir.resources (pydantic models) adds ~1 s to start-up.
     from fhir.resources.bundle import Bundle
 
     info = feedback_for(referral)
@@ -164,12 +148,11 @@ def fhir_bundle(referral, sender_name, texts):
 
 def status_sentences(info):
     """The feedback's sentences, in Danish, built only from status facts."""
-    from i18n import _
 
     sentences = []
     if info["contacted"]:
         sentences.append(
-            _("The citizen was contacted by a bridge builder on %(date)s.", date=info["contacted"].strftime("%d.%m.%Y"))
+            _("The citizen was contacted by a bridge builder on %(date)s.", date=format_day(info["contacted"]))
         )
     else:
         sentences.append(_("The bridge builder has not yet reached the citizen."))
@@ -179,7 +162,7 @@ def status_sentences(info):
         sentences.append(
             _(
                 "The case was closed on %(date)s: %(reason)s.",
-                date=info["closed"].closed_on.strftime("%d.%m.%Y"),
+                date=format_day(info["closed"].closed_on),
                 reason=info["closed"].reason.name,
             )
         )

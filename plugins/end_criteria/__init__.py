@@ -4,8 +4,12 @@ closures summary for coordinators. Enable it with BROBYGGER_PLUGINS=...,end_crit
 
 from pathlib import Path
 
-from i18n import _l
-from plugins import hookimpl
+from flask import Blueprint
+
+from plugins.api import ADMINISTRATION, CASES, _l, hookimpl
+from plugins.end_criteria.admin import AgreeView, ClosuresView, EndCriterionAdmin, case_panel, close_section
+from plugins.end_criteria.models import EndCriterion
+from plugins.end_criteria.service import objection, record_closing
 
 HERE = Path(__file__).resolve().parent
 
@@ -17,10 +21,6 @@ def brobygger_migrations():
 
 @hookimpl
 def brobygger_admin_views(admin):
-    from admin import ADMINISTRATION, CASES
-    from plugins.end_criteria.admin import AgreeView, ClosuresView, EndCriterionAdmin
-    from plugins.end_criteria.models import EndCriterion
-
     admin.add_view(ClosuresView(name=_l("Closures"), category=CASES, endpoint="closures", url="/admin/closures"))
     admin.add_view(AgreeView(name=_l("Agree end criteria"), endpoint="ec_agree", url="/admin/end-criteria/agree"))
     admin.add_view(
@@ -30,44 +30,32 @@ def brobygger_admin_views(admin):
 
 @hookimpl
 def brobygger_blueprints(app):
-    from flask import Blueprint
-
     # Only to put the plugin's templates on the search path.
     return [Blueprint("end_criteria", __name__, template_folder="templates")]
 
 
 @hookimpl
 def brobygger_case_panels(referral, user):
-    from plugins.end_criteria.admin import case_panel
-
     return case_panel(referral, user)
 
 
 @hookimpl
 def brobygger_close_form_sections(referral, user, form):
-    from plugins.end_criteria.admin import close_section
-
     return close_section(referral, user, form)
 
 
 @hookimpl
-def brobygger_case_may_close(referral, closure):
-    from plugins.end_criteria.service import objection
-
-    return objection(referral, closure)
+def brobygger_case_may_close(referral, closure, form):
+    return objection(referral, closure, form)
 
 
 @hookimpl
 def brobygger_case_closed(referral, closure, form, user):
-    from plugins.end_criteria.service import record_closing
-
     record_closing(referral, closure, form)
 
 
 @hookimpl
 def brobygger_seed_demo(organisation):
-    from plugins.end_criteria.models import EndCriterion
-
     for position, (name, required) in enumerate(
         (
             ("Deltager i mindst ét varigt fællesskab", True),

@@ -7,19 +7,27 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from admin.base import BrobyggerModelView, RoleView, to_int
-from i18n import _, _l
-from models import AuditLog, Referral
+from plugins.api import (
+    ADMIN,
+    CASE_WORKERS,
+    COORDINATOR,
+    TEAM_LEADS,
+    AuditLog,
+    BrobyggerModelView,
+    Referral,
+    RoleView,
+    _,
+    _l,
+    to_int,
+    visible_or_404,
+)
 from plugins.end_criteria import service
-
-COORDINATING = ("admin", "coordinator")
-CASE_WORKERS = ("admin", "coordinator", "bridge_builder")
 
 
 class EndCriterionAdmin(BrobyggerModelView):
     """The organisation's end criteria, in order; required ones need a justification when unmet."""
 
-    access = {"admin": "rcedx", "coordinator": "r"}
+    access = {ADMIN: "rcedx", COORDINATOR: "r"}
     column_list = ("name", "required", "position", "active")
     column_default_sort = [("position", False), ("name", False)]
     form_columns = ("name", "required", "position", "active")
@@ -34,9 +42,7 @@ class AgreeView(RoleView):
 
     @expose("/", methods=("POST",))
     def index(self):
-        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.form.get("referral"))).first()
-        if referral is None:
-            abort(404)
+        referral = visible_or_404(Referral, request.form.get("referral"))
         ids = [to_int(v) for v in request.form.getlist("criteria")]
         try:
             if None in ids:
@@ -64,7 +70,7 @@ def _period():
 class ClosuresView(RoleView):
     """Closure tracking for coordinators: per period, bridge builder and reason, with exports."""
 
-    roles = COORDINATING
+    roles = TEAM_LEADS
 
     @expose("/")
     def index(self):

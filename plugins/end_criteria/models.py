@@ -3,10 +3,7 @@ closing measured up against them."""
 
 from peewee import BooleanField, DateField, ForeignKeyField, IntegerField, TextField
 
-from i18n import _l
-from models import CaseClosure, Referral, User
-from models.base import BaseModel
-from models.lookups import Lookup
+from plugins.api import BaseModel, CaseClosure, Lookup, Referral, User, _l
 
 
 class EndCriterion(Lookup):
@@ -56,6 +53,3 @@ class ClosureCheck(BaseModel):
     class Meta:
         table_name = "ec_closure_check"
         indexes = ((("closure", "criterion"), True),)
-
-
-MODELS = (EndCriterion, AgreedCriterion, ClosureReview, ClosureCheck)

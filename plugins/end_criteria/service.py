@@ -5,10 +5,7 @@ import statistics
 
 from peewee import JOIN
 
-from extensions import db
-from i18n import _l
-from models import AuditLog, CaseClosure, ClosureReason, Referral, User
-from models.referral import OPEN_STATUSES
+from plugins.api import AuditLog, CaseClosure, ClosureReason, Referral, User, _l, db
 from plugins.end_criteria.models import AgreedCriterion, ClosureCheck, ClosureReview, EndCriterion
 
 JUSTIFICATION_MAX = 2000
@@ -62,9 +59,9 @@ def _submitted(form, organisation_id):
     return criteria, met, justification, None
 
 
-def objection(referral, closure):
+def objection(referral, closure, form):
     """Why the case may not close as submitted, or None."""
-    criteria, met, justification, error = _submitted(closure["form"], referral.organisation_id)
+    criteria, met, justification, error = _submitted(form, referral.organisation_id)
     if error:
         return error
     unmet_required = [c for c in criteria if c.required and c.id not in met]
@@ -135,7 +132,7 @@ def summary(user, start, end):
         .join(User, JOIN.LEFT_OUTER, on=(Referral.assigned_to == User.id))
         .where(
             (Referral.organisation == user.organisation_id)
-            & Referral.status.in_(OPEN_STATUSES)
+            & Referral.open_filter()
             & (Referral.received_on < datetime.date.today() - datetime.timedelta(days=limit))
         )
         .order_by(Referral.received_on)

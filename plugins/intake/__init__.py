@@ -3,8 +3,11 @@ citizens, and staff intake with a duplicate check. Enable it with BROBYGGER_PLUG
 
 from pathlib import Path
 
-from i18n import _l
-from plugins import hookimpl
+from plugins.api import ADMINISTRATION, CASES, _l, hookimpl
+from plugins.intake.admin import IntakeAnswerAdmin, IntakeFormAdmin, StaffIntakeView, case_panel
+from plugins.intake.demo import seed_forms
+from plugins.intake.models import IntakeAnswer, IntakeForm
+from plugins.intake.public import bp
 
 HERE = Path(__file__).resolve().parent
 
@@ -15,11 +18,12 @@ def brobygger_migrations():
 
 
 @hookimpl
-def brobygger_admin_views(admin):
-    from admin import ADMINISTRATION, CASES
-    from plugins.intake.admin import IntakeAnswerAdmin, IntakeFormAdmin, StaffIntakeView
-    from plugins.intake.models import IntakeAnswer, IntakeForm
+def brobygger_config_defaults():
+    return {"INTAKE_RATE_LIMIT": "5 per minute;30 per hour", "INTAKE_MAX_BODY": 64 * 1024}
 
+
+@hookimpl
+def brobygger_admin_views(admin):
     admin.add_view(
         StaffIntakeView(name=_l("New referral (intake)"), category=CASES, endpoint="staff_intake", url="/admin/intake")
     )
@@ -31,22 +35,14 @@ def brobygger_admin_views(admin):
 
 @hookimpl
 def brobygger_blueprints(app):
-    from plugins.intake.public import bp
-
-    app.config.setdefault("INTAKE_RATE_LIMIT", "5 per minute;30 per hour")
-    app.config.setdefault("INTAKE_MAX_BODY", 64 * 1024)
     return [bp]
 
 
 @hookimpl
 def brobygger_case_panels(referral, user):
-    from plugins.intake.admin import case_panel
-
     return case_panel(referral, user)
 
 
 @hookimpl
 def brobygger_seed_demo(organisation):
-    from plugins.intake.demo import seed_forms
-
     seed_forms(organisation)

@@ -8,14 +8,32 @@ from flask_login import current_user
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
-from admin.base import BrobyggerModelView, RoleView, to_int
-from i18n import _, _l
-from models import Citizen, Referral, ReferralChannel, ReferralReason
+from plugins.api import (
+    ADMIN,
+    BRIDGE_BUILDER,
+    CASE_WORKERS,
+    COORDINATOR,
+    BrobyggerModelView,
+    Citizen,
+    Referral,
+    ReferralChannel,
+    ReferralReason,
+    RoleView,
+    RuleError,
+    _,
+    _l,
+    to_int,
+    visible_or_404,
+)
 from plugins.intake import service
-from plugins.intake.forms import PublicReferralForm, StaffIntakeForm, build_form_class, question_field_name
+from plugins.intake.forms import (
+    PublicReferralForm,
+    StaffIntakeForm,
+    build_form_class,
+    form_answers,
+    question_field_name,
+)
 from plugins.intake.models import AUDIENCES, CHOICE_KINDS, STAFF, IntakeAnswer, IntakeForm, IntakeQuestion
-
-STAFF_ROLES = ("admin", "coordinator", "bridge_builder")
 
 
 class QuestionInline(InlineFormAdmin):
@@ -37,7 +55,7 @@ class QuestionInline(InlineFormAdmin):
 class IntakeFormAdmin(BrobyggerModelView):
     """The low-code form builder: forms and their ordered questions."""
 
-    access = {"admin": "rcedx", "coordinator": "r"}
+    access = {ADMIN: "rcedx", COORDINATOR: "r"}
     column_list = ("title", "audience", "active", "updated_at")
     column_default_sort = ("title", False)
     column_filters = (FilterEqual(IntakeForm.audience, _l("Audience"), options=AUDIENCES),)
@@ -64,8 +82,8 @@ class IntakeFormAdmin(BrobyggerModelView):
         base = StaffIntakeForm if intake_form.audience == STAFF else PublicReferralForm
         questions = intake_form.active_questions()
         form = build_form_class(base, questions)(meta={"csrf": False})
-        form.channel.choices = [(c.id, c.name) for c in ReferralChannel.choices_for(current_user)]
-        form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
+        form.channel.choices = ReferralChannel.select_options(current_user.organisation_id)
+        form.reasons.choices = ReferralReason.select_options(current_user.organisation_id)
         return self.render(
             "intake/admin_preview.html",
             intake_form=intake_form,
@@ -77,7 +95,7 @@ class IntakeFormAdmin(BrobyggerModelView):
 class IntakeAnswerAdmin(BrobyggerModelView):
     """Every answer, with the question as it was asked; exportable."""
 
-    access = {"admin": "rx", "coordinator": "rx", "bridge_builder": "r"}
+    access = {ADMIN: "rx", COORDINATOR: "rx", BRIDGE_BUILDER: "r"}
     simple_list_pager = True
     column_list = ("referral", "question_label", "value", "created_at")
     column_labels = {"value": _l("Answer")}
@@ -91,13 +109,13 @@ class IntakeAnswerAdmin(BrobyggerModelView):
 class StaffIntakeView(RoleView):
     """Register a referral taken by phone or in person, with a duplicate check."""
 
-    roles = STAFF_ROLES
+    roles = CASE_WORKERS
 
     def _form(self, intake_form):
         questions = intake_form.active_questions() if intake_form else []
         form = build_form_class(StaffIntakeForm, questions)()
-        form.channel.choices = [(c.id, c.name) for c in ReferralChannel.choices_for(current_user)]
-        form.reasons.choices = [(r.id, r.name) for r in ReferralReason.choices_for(current_user)]
+        form.channel.choices = ReferralChannel.select_options(current_user.organisation_id)
+        form.reasons.choices = ReferralReason.select_options(current_user.organisation_id)
         return form, questions
 
     @expose("/", methods=("GET", "POST"))
@@ -157,30 +175,28 @@ class StaffIntakeView(RoleView):
                 abort(404)
         try:
             submission = service.register_intake(
-                current_user.organisation_id,
-                form,
-                questions,
+                current_user.organisation,
+                form.data,
+                form_answers(form, questions),
                 source="staff_intake",
                 intake_form=intake_form,
                 token_nonce=nonce,
                 existing_citizen=existing,
-                assigned_to=current_user.id if current_user.role == "bridge_builder" else None,
+                assigned_to=current_user.id if current_user.role == BRIDGE_BUILDER else None,
                 user=current_user,
             )
-        except service.IntegrityError:
-            submission = service.submission_for_token(nonce)
-            if submission is None:
-                raise
+        except RuleError as exc:
+            flash(str(exc.message), "error")
+            form.token.data = service.issue_token()
+            return None, []
         flash(_("The referral is registered (reference %(reference)s).", reference=submission.reference), "success")
         return redirect(url_for("referral.details_view", id=submission.referral_id)), []
 
     @expose("/link/", methods=("POST",))
     def link(self):
         """Move a referral to an existing citizen it duplicates (from the case page)."""
-        referral = Referral.visible_to(current_user).where(Referral.id == to_int(request.form.get("referral"))).first()
-        citizen = Citizen.visible_to(current_user).where(Citizen.id == to_int(request.form.get("citizen"))).first()
-        if referral is None or citizen is None:
-            abort(404)
+        referral = visible_or_404(Referral, request.form.get("referral"))
+        citizen = visible_or_404(Citizen, request.form.get("citizen"))
         service.link_to_citizen(referral, citizen, current_user)
         flash(_("The referral now belongs to %(citizen)s.", citizen=str(citizen)), "success")
         return redirect(url_for("referral.details_view", id=referral.id))

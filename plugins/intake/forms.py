@@ -17,9 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forms.base import Form
-from i18n import _l
-from models.citizen import GENDERS
+from plugins.api import GENDERS, Form, RuleError, _l, birth_year, check_anonymity
 
 TEXT_MAX = 2000
 
@@ -29,14 +27,6 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
-
-
-def _birth_year_range():
-    return NumberRange(
-        min=1900,
-        max=datetime.date.today().year,
-        message=_l("Enter a birth year between %(min)s and %(max)s."),
-    )
 
 
 class CitizenFields(Form):
@@ -51,7 +41,7 @@ class CitizenFields(Form):
         description=_l("Needed if no name is given."),
     )
     birth_year = IntegerField(
-        _l("Birth year"), validators=[Optional(), _birth_year_range()], description=_l("For example 1948.")
+        _l("Birth year"), validators=[Optional(), birth_year()], description=_l("For example 1948.")
     )
     gender = SelectField(_l("Gender"), choices=GENDERS, default="unknown", description=_l("As the citizen states it."))
     postal_code = StringField(
@@ -121,12 +111,10 @@ class StaffIntakeForm(CitizenFields):
     token = HiddenField()
 
     def validate_anonymous(self, field):
-        if field.data and any((getattr(self, f).data or "").strip() for f in ("name", "phone", "email")):
-            raise ValidationError(
-                _l("An anonymous citizen has initials or a pseudonym only: leave name and contact details empty.")
-            )
-        if field.data and not (self.initials.data or "").strip():
-            raise ValidationError(_l("Enter initials or a pseudonym."))
+        try:
+            check_anonymity(field.data, self.initials.data, [self.name.data, self.phone.data, self.email.data])
+        except RuleError as exc:
+            raise ValidationError(str(exc.message)) from exc
 
 
 def _question_field(question):
@@ -208,3 +196,8 @@ def answer_value(question, field):
         data = data.strip()
         return data or None
     return data
+
+
+def form_answers(form, questions):
+    """(question, value) pairs of a submitted intake form, for service.register_intake."""
+    return [(question, answer_value(question, form[question_field_name(question)])) for question in questions]

@@ -4,9 +4,7 @@ import json
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from i18n import _l
-from models import Referral
-from models.base import BaseModel, TenantModel, VersionedModel, organisation_fk, utcnow
+from plugins.api import BaseModel, Referral, TenantModel, VersionedModel, _, _l, organisation_fk, utcnow
 
 PUBLIC_GP, PUBLIC_SELF, STAFF = "public_gp", "public_self", "staff"
 AUDIENCES = (
@@ -142,7 +140,6 @@ class IntakeAnswer(TenantModel):
     @property
     def display(self):
         """The answer as text for people (Danish yes/no, dd.mm.yyyy dates, comma-joined choices)."""
-        from i18n import _
 
         value = self.data
         if self.kind == "yes_no":
@@ -153,6 +150,3 @@ class IntakeAnswer(TenantModel):
         if isinstance(value, list):
             return ", ".join(value)
         return "" if value is None else str(value)
-
-
-MODELS = (IntakeForm, IntakeQuestion, IntakeSubmission, IntakeAnswer)

@@ -2,11 +2,9 @@
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from extensions import limiter
-from i18n import _
-from models import Organisation, ReferralChannel, ReferralReason
+from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, limiter
 from plugins.intake import service
-from plugins.intake.forms import PublicReferralForm, build_form_class, question_field_name
+from plugins.intake.forms import PublicReferralForm, build_form_class, form_answers, question_field_name
 from plugins.intake.models import AUDIENCE_SLUGS, PUBLIC_GP, IntakeForm, IntakeSubmission
 
 bp = Blueprint("intake_public", __name__, url_prefix="/henvis", template_folder="templates")
@@ -99,9 +97,9 @@ def referral_form(slug, audience_slug):
         if form.validate():
             try:
                 submission = service.register_intake(
-                    org.id,
-                    form,
-                    questions,
+                    org,
+                    form.data,
+                    form_answers(form, questions),
                     source="public_form",
                     intake_form=intake_form,
                     token_nonce=nonce,
@@ -109,10 +107,8 @@ def referral_form(slug, audience_slug):
                     allowed_channels={cid for cid, _name in form.channel.choices},
                     allowed_reasons={rid for rid, _name in form.reasons.choices},
                 )
-            except service.IntegrityError:
-                submission = service.submission_for_token(nonce)
-                if submission is None:
-                    raise
+            except RuleError as exc:
+                return _bad_request(org, str(exc.message))
             return redirect(url_for(".receipt", slug=slug, reference=submission.reference), code=303)
     return render_template(
         "intake/public_form.html",

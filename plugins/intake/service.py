@@ -8,12 +8,20 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
 
-from extensions import db
-from models import AuditLog, Citizen, Referral, ReferralChannel, ReferralReason, ReferralReasonLink
-from models.base import write_transaction
-from models.search import fold
-from plugins import hook
-from plugins.intake.forms import answer_value, question_field_name
+from plugins.api import (
+    AuditLog,
+    Citizen,
+    Referral,
+    ReferralChannel,
+    ReferralReason,
+    ReferralReasonLink,
+    clean_text,
+    create_citizen,
+    db,
+    fold,
+    referral_created,
+    write_transaction,
+)
 from plugins.intake.models import IntakeAnswer, IntakeSubmission
 
 TOKEN_MAX_AGE = 24 * 3600
@@ -70,6 +78,8 @@ def find_similar_citizens(organisation_id, name, initials, birth_year, postal_co
 
 
 CONTACT_FIELDS = ("phone", "email", "gp_practice")
+# What a consent given on an intake form covers (stored with the consent date).
+CONSENT_SCOPE = "Kontakt fra brobygger"
 
 
 def _complete(citizen, data, today):
@@ -77,7 +87,7 @@ def _complete(citizen, data, today):
     fields (never for anonymous citizens). Nothing already recorded is overwritten."""
     changed = False
     if data.get("consent") and citizen.consent_on is None:
-        citizen.consent_on, citizen.consent_scope = today, "Kontakt fra brobygger"
+        citizen.consent_on, citizen.consent_scope = today, CONSENT_SCOPE
         changed = True
     if not citizen.anonymous and not data.get("anonymous"):
         for name in CONTACT_FIELDS:
@@ -89,14 +99,29 @@ def _complete(citizen, data, today):
         citizen.save()
 
 
-def _initials_from(name):
-    return "".join(part[0] for part in name.split() if part)[:20].upper()
+def _citizen_fields(data, today):
+    """The citizen's fields from an intake's data (anonymous: initials or a pseudonym only)."""
+    anonymous = bool(data.get("anonymous"))
+    consent = bool(data.get("consent"))
+    return {
+        "name": None if anonymous else data.get("name"),
+        "initials": data.get("initials"),
+        "anonymous": anonymous,
+        "birth_year": data.get("birth_year"),
+        "gender": data.get("gender"),
+        "postal_code": data.get("postal_code"),
+        "phone": None if anonymous else data.get("phone"),
+        "email": None if anonymous else data.get("email"),
+        "gp_practice": data.get("gp_practice"),
+        "consent_on": today if consent else None,
+        "consent_scope": CONSENT_SCOPE if consent else None,
+    }
 
 
 def register_intake(
-    organisation_id,
-    form,
-    questions,
+    organisation,
+    data,
+    answers,
     source,
     intake_form=None,
     token_nonce=None,
@@ -109,88 +134,98 @@ def register_intake(
     """Create the citizen (unless linking `existing_citizen`), the referral, its reasons and
     answers, and the submission record — all in one transaction — then tell plugins.
 
-    Everything that only reads (the channel and reasons allowed in the organisation, the answers'
-    JSON, the citizen's folded search key) is done before the transaction, and rows of one kind are
-    written with one statement, so the write lock is held for a few statements (issue 15: the lock,
-    not the CPU, bounded submissions/s). The submission's unique token makes a resubmitted form fail
-    with IntegrityError and the whole transaction roll back. Returns the IntakeSubmission.
+    `data` holds the core fields' plain values (the intake form's ``.data``); `answers` is a list
+    of (question, value) pairs for the organisation's own questions (see forms.form_answers).
+    The submission row is written first: its unique token makes a form sent twice (a double click,
+    two tabs) store nothing the second time; the first submission is returned then. Raises
+    RuleError when the citizen breaks a rule (nothing stored). Returns the IntakeSubmission.
+
+    Issue 15: what only reads (the channel and reasons allowed in the organisation — or the ids the
+    caller read from its lists for this request, `allowed_channels` / `allowed_reasons`) is done
+    before the transaction, which takes SQLite's write lock at BEGIN and writes each kind of row
+    with one statement, the submission last (its unique token still rolls everything back).
     """
-    data = form.data
+    try:
+        return _register(
+            organisation,
+            data,
+            answers,
+            source,
+            intake_form,
+            token_nonce,
+            existing_citizen,
+            assigned_to,
+            user,
+            allowed_channels,
+            allowed_reasons,
+        )
+    except IntegrityError:
+        submission = submission_for_token(token_nonce) if token_nonce else None
+        if submission is None:
+            raise
+        return submission
+
+
+def _register(
+    organisation,
+    data,
+    answers,
+    source,
+    intake_form,
+    token_nonce,
+    existing_citizen,
+    assigned_to,
+    user,
+    allowed_channels=None,
+    allowed_reasons=None,
+):
     today = datetime.date.today()
-    channel_id = to_int(data.get("channel"))
+    channel_id = _to_int(data.get("channel"))
     if channel_id is not None and allowed_channels is None:
         channel_id = (
             ReferralChannel.select(ReferralChannel.id)
-            .where((ReferralChannel.id == channel_id) & (ReferralChannel.organisation == organisation_id))
+            .where((ReferralChannel.id == channel_id) & (ReferralChannel.organisation == organisation.id))
             .scalar()
         )
     elif channel_id not in (allowed_channels or ()):
         channel_id = None
-    allowed = allowed_reasons
-    if allowed is None:
-        query = ReferralReason.select(ReferralReason.id).where(ReferralReason.organisation == organisation_id)
-        allowed = {r.id for r in query}
-    reason_ids = sorted({r for r in data.get("reasons") or () if r in allowed})
-    answers = []
-    for position, question in enumerate(questions):
-        value = answer_value(question, form[question_field_name(question)])
-        if value is not None:
-            answers.append((question, position, value))
-    citizen = existing_citizen
-    if citizen is None:
-        anonymous = bool(data.get("anonymous"))
-        name = None if anonymous else (data.get("name") or "").strip() or None
-        citizen = Citizen(
-            organisation=organisation_id,
-            name=name,
-            initials=(data.get("initials") or "").strip() or _initials_from(name or "?"),
-            anonymous=anonymous,
-            birth_year=data.get("birth_year"),
-            gender=data.get("gender") or "unknown",
-            postal_code=(data.get("postal_code") or "").strip() or None,
-            phone=None if anonymous else (data.get("phone") or "").strip() or None,
-            email=None if anonymous else (data.get("email") or "").strip() or None,
-            gp_practice=(data.get("gp_practice") or "").strip() or None,
-            consent_on=today if data.get("consent") else None,
-            consent_scope="Kontakt fra brobygger" if data.get("consent") else None,
-        )
-    referral = Referral(
-        organisation=organisation_id,
-        channel=channel_id,
-        referrer_name=(data.get("referrer_name") or "").strip() or None,
-        referrer_phone=(data.get("referrer_phone") or "").strip() or None,
-        received_on=data.get("received_on") or today,
-        assigned_to=assigned_to,
-        status="received",
-    )
+    if allowed_reasons is None:
+        query = ReferralReason.select(ReferralReason.id).where(ReferralReason.organisation == organisation.id)
+        allowed_reasons = {r.id for r in query}
+    reason_ids = sorted({r for r in data.get("reasons") or () if r in allowed_reasons})
+    answer_rows = [
+        {
+            "organisation": organisation.id,
+            "question": question.id,
+            "position": position,
+            "question_label": question.label,
+            "kind": question.kind,
+            "value": json.dumps(value, ensure_ascii=False),
+        }
+        for position, (question, value) in enumerate(answers)
+        if value is not None
+    ]
     with write_transaction():
         if existing_citizen is None:
-            citizen.save(force_insert=True)
+            citizen = create_citizen(organisation, **_citizen_fields(data, today))
         else:
+            citizen = existing_citizen
             _complete(citizen, data, today)
-        referral.citizen = citizen
-        referral.save(force_insert=True)
+        referral = Referral.create(
+            organisation=organisation.id,
+            citizen=citizen,
+            channel=channel_id,
+            referrer_name=clean_text(data.get("referrer_name")),
+            referrer_phone=clean_text(data.get("referrer_phone")),
+            received_on=data.get("received_on") or today,
+            assigned_to=assigned_to,
+        )
         if reason_ids:
-            ReferralReasonLink.insert_many(
-                [{"referral": referral.id, "reason": reason_id} for reason_id in reason_ids]
-            ).execute()
-        if answers:
-            IntakeAnswer.insert_many(
-                [
-                    {
-                        "organisation": organisation_id,
-                        "referral": referral.id,
-                        "question": question.id,
-                        "position": position,
-                        "question_label": question.label,
-                        "kind": question.kind,
-                        "value": json.dumps(value, ensure_ascii=False),
-                    }
-                    for question, position, value in answers
-                ]
-            ).execute()
+            ReferralReasonLink.insert_many([{"referral": referral.id, "reason": r} for r in reason_ids]).execute()
+        if answer_rows:
+            IntakeAnswer.insert_many([{**row, "referral": referral.id} for row in answer_rows]).execute()
         submission = IntakeSubmission.create(
-            organisation=organisation_id,
+            organisation=organisation.id,
             token=token_nonce or secrets.token_urlsafe(16),
             reference=new_reference(),
             form=intake_form,
@@ -201,11 +236,11 @@ def register_intake(
             if existing_citizen is None:
                 AuditLog.record("create", citizen, citizen.id, user=user)
             AuditLog.record("create", referral, referral.id, user=user)
-        hook().brobygger_referral_created(referral=referral, source=source)
+        referral_created(referral, source)
     return submission
 
 
-def to_int(value):
+def _to_int(value):
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -241,4 +276,4 @@ def submission_for_token(token_nonce):
     return IntakeSubmission.get_or_none(IntakeSubmission.token == token_nonce)
 
 
-__all__ = ["IntegrityError", "TokenError", "find_similar_citizens", "issue_token", "read_token", "register_intake"]
+__all__ = ["TokenError", "find_similar_citizens", "issue_token", "read_token", "register_intake"]

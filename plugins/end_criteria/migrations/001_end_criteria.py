@@ -5,8 +5,7 @@ from contextlib import suppress
 import peewee as pw
 from peewee_migrate import Migrator
 
-from database import core_table
-
+from plugins.api import core_table
 
 with suppress(ImportError):
     import playhouse.postgres_ext as pw_pext

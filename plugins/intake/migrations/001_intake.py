@@ -5,12 +5,12 @@ from contextlib import suppress
 import peewee as pw
 from peewee_migrate import Migrator
 
+from plugins.api import core_table
 
 with suppress(ImportError):
     import playhouse.postgres_ext as pw_pext
 
 
-from database import core_table
 
 organisation = core_table("organisation")
 referral = core_table("referral")

@@ -1,0 +1,29 @@
+"""How values read in admin lists, details and exports: Danish dates, local times, yes/no."""
+
+import datetime
+
+from flask_admin.model import typefmt
+
+from i18n import _, _l, format_day, format_moment
+
+COMMON_LABELS = {"id": _l("No."), "created_at": _l("Created"), "updated_at": _l("Changed")}
+
+
+def _date(view, value, name=None):
+    return format_day(value)
+
+
+def _datetime(view, value, name=None):
+    return format_moment(value)
+
+
+def _bool(view, value, name=None):
+    return _("Yes") if value else _("No")
+
+
+# Danish dates, local times (stored in UTC) and yes/no, in lists, details and exports alike.
+# Flask-Admin takes the first type that matches (isinstance): datetime before its base class date.
+_TYPE_FORMATTERS = {datetime.datetime: _datetime, datetime.date: _date}
+LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, **_TYPE_FORMATTERS}
+DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
+EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}

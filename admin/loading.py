@@ -1,0 +1,99 @@
+"""Loading rows for admin pages: scoped ajax lookups, scoped filters and batch-loaded labels."""
+
+from flask import abort
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter
+from flask_login import current_user
+
+from i18n import _l
+from models.search import apply_search as search_folded
+
+
+def visible_or_404(model, pk):
+    """The `model` row with id `pk` that the logged-in user may see; 404 when there is none."""
+    row = model.visible_by_id(current_user, pk)
+    if row is None:
+        abort(404)
+    return row
+
+
+def to_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Ajax lookups that only ever return rows visible to the current user."""
+
+    def _query(self):
+        return self.model.visible_to(current_user)
+
+    def get_one(self, pk):
+        pk = to_int(pk)
+        if pk is None:
+            return None
+        return self._query().where(self.model._meta.primary_key == pk).first()
+
+    def get_list(self, term, offset=0, limit=10):
+        query = self._query()
+        if term and "search_key" in self.model._meta.fields:
+            query = search_folded(query, self.model, term)
+        rows = list(query.offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
+        batch_load(rows, self.model, self.model.label_paths)
+        return rows
+
+
+class IntChoiceFilter(BasePeeweeFilter):
+    """Equality filter on an integer/foreign key column with per-request, scoped options."""
+
+    def validate(self, value):
+        return to_int(value) is not None
+
+    def clean(self, value):
+        return int(value)
+
+    def apply(self, query, value):
+        return query.where(self.column == value)
+
+    def operation(self):
+        return _l("equals")
+
+    def get_options(self, view):
+        # Options depend on who is asking; at start-up (no user) there are none.
+        if not current_user or not current_user.is_authenticated:
+            return []
+        return super().get_options(view)
+
+
+def batch_load(rows, model, paths):
+    """Load the related rows named by `paths` ("citizen", "referral.citizen") with one query each."""
+    tails = {}
+    for path in paths:
+        head, _dot, rest = path.partition(".")
+        tails.setdefault(head, [])
+        if rest:
+            tails[head].append(rest)
+    for head, rests in tails.items():
+        field = model._meta.fields[head]
+        ids = {row.__data__.get(head) for row in rows} - {None}
+        if not ids:
+            continue
+        rel_model = field.rel_model
+        related = {obj.id: obj for obj in rel_model.select().where(rel_model.id.in_(list(ids)))}
+        for row in rows:
+            obj = related.get(row.__data__.get(head))
+            if obj is not None:
+                row.__rel__[head] = obj
+        if rests:
+            batch_load(list(related.values()), rel_model, rests)
+
+
+def lookup_filter(column, label, rel_model):
+    """An equality filter on a foreign key, offering the user's own organisation's rows."""
+    return IntChoiceFilter(
+        column,
+        label,
+        options=lambda: [(str(obj.id), str(obj)) for obj in rel_model.visible_to(current_user).limit(500)],
+    )

@@ -1,0 +1,39 @@
+"""Plain admin pages: the role-checked page base and the start page."""
+
+from flask import abort, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_login import current_user
+
+from admin.overview import figures_for
+
+
+class RoleView(BaseView):
+    """A plain admin page for the roles in `roles`: others get 403, anonymous users the login page."""
+
+    roles: tuple = ()
+    in_menu = True
+
+    def is_accessible(self):
+        return bool(current_user.is_authenticated and current_user.role in self.roles)
+
+    def is_visible(self):
+        return self.in_menu and self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class BrobyggerIndexView(AdminIndexView):
+    """The start page: what the logged-in user's role may see, with a few live figures."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self):
+        return self.render("admin/brobygger_index.html", figures=figures_for(current_user))

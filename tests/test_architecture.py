@@ -1,0 +1,36 @@
+"""The shape of the code: the model graph runs one way."""
+
+import ast
+from pathlib import Path
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+
+
+def _model_imports(path):
+    """The models.* modules `path` imports, at any level (a function-level import is a cycle too)."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("models."):
+            yield node.module
+        elif isinstance(node, ast.ImportFrom) and node.module == "models":
+            yield from (f"models.{alias.name}" for alias in node.names if (MODELS / f"{alias.name}.py").exists())
+
+
+def test_the_import_graph_of_models_has_no_cycle():
+    graph = {f"models.{p.stem}": set(_model_imports(p)) for p in MODELS.glob("*.py") if p.stem != "__init__"}
+    visiting, done, cycles = set(), set(), []
+
+    def visit(node, path):
+        if node in done:
+            return
+        if node in visiting:
+            cycles.append(" → ".join([*path[path.index(node) :], node]))
+            return
+        visiting.add(node)
+        for target in sorted(graph.get(node, ())):
+            visit(target, [*path, node])
+        visiting.discard(node)
+        done.add(node)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert cycles == []
