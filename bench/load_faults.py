@@ -139,7 +139,7 @@ class Target:
         con = psycopg2.connect(PG_URL)
         try:
             with con.cursor() as cur:
-                cur.execute(query.replace("?", "%s"), params)
+                cur.execute(query.replace("?", "%s"), params or None)
                 return cur.fetchall() if cur.description else []
         finally:
             con.close()
