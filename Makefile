@@ -48,6 +48,7 @@ migration: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r . --severity-level medium
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .

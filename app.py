@@ -7,6 +7,7 @@ import config as config_module
 from admin import init_admin
 from cli import init_cli
 from database import init_db
+from hardening import init_hardening
 from i18n_setup import init_i18n
 from plugins import init_plugins, load_plugins
 from security import init_security
@@ -26,6 +27,7 @@ def create_app(config=None):
     init_db(app)
     init_i18n(app)
     init_security(app)
+    init_hardening(app)
     init_views(app)
     init_admin(app)
     init_plugins(app)

@@ -33,6 +33,17 @@ class Config:
     # this many weeks.
     CASE_FIRST_CONTACT_DAYS = 7
     CASE_IDLE_WEEKS = 4
+    # Where the app is reached, for links printed by the CLI (set-password links).
+    BASE_URL = "http://127.0.0.1:5000"
+    # Spreadsheet import in the browser: bigger files go through `flask import-data` (README).
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    IMPORT_MAX_ROWS = 10000
+    # How long a request waits for a database lock before it answers 503 "try again" (None: SQLite
+    # 5 000 ms, PostgreSQL 10 000 ms).
+    DATABASE_LOCK_TIMEOUT_MS = None
+    # Rows per export; the roles below pass the limit after a recent password login (exports.py).
+    EXPORT_ROW_LIMIT = 10000
+    EXPORT_UNLIMITED_ROLES = ("admin", "coordinator")
 
 
 def from_environment():
@@ -44,11 +55,15 @@ def from_environment():
         "BROBYGGER_PLUGINS",
         "LOGIN_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI",
+        "BASE_URL",
     ):
         if key in os.environ:
             settings[key] = os.environ[key]
     if "BROBYGGER_SAFE_MODE" in os.environ:
         settings["BROBYGGER_SAFE_MODE"] = os.environ["BROBYGGER_SAFE_MODE"].lower() in ("1", "true", "yes")
+    for key in ("DATABASE_LOCK_TIMEOUT_MS", "EXPORT_ROW_LIMIT"):
+        if key in os.environ:
+            settings[key] = int(os.environ[key])
     if "POOL_MAX_CONNECTIONS" in os.environ:
         settings["POOL_MAX_CONNECTIONS"] = int(os.environ["POOL_MAX_CONNECTIONS"])
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):

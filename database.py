@@ -21,7 +21,8 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
     "busy_timeout": 5000,
-    "synchronous": "normal",
+    # FULL: a write the app acknowledged survives a power cut too, not only a crash of the app.
+    "synchronous": "full",
     "cache_size": -16000,
 }
 
@@ -110,15 +111,30 @@ class SchemaError(RuntimeError):
     """The database schema is not the one this code knows."""
 
 
-def open_database(url, max_connections=20):
-    """A peewee database for a sqlite:/// or postgresql:// URL."""
+PG_LOCK_TIMEOUT_MS = 10000
+
+
+def open_database(url, max_connections=20, lock_timeout_ms=None):
+    """A peewee database for a sqlite:/// or postgresql:// URL.
+
+    Waiting for a lock ends after `lock_timeout_ms` (SQLite's busy timeout, PostgreSQL's
+    lock_timeout); the request then answers 503 "try again" (resilience.py). On SQLite every
+    transaction takes the write lock when it begins (BEGIN IMMEDIATE): a transaction that read
+    first and wrote later would otherwise fail at once with "database is locked" whenever another
+    writer committed in between, whatever the busy timeout.
+    """
     if url.startswith("sqlite:"):
         path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else ":memory:"
         if path not in (":memory:", ""):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return Sqlite(path, pragmas=SQLITE_PRAGMAS)
+        pragmas = dict(SQLITE_PRAGMAS)
+        if lock_timeout_ms is not None:
+            pragmas["busy_timeout"] = int(lock_timeout_ms)
+        return Sqlite(path, pragmas=pragmas, lock_type="IMMEDIATE")
     if url.startswith(("postgres:", "postgresql:")):
         params = parse(url)
+        timeout = int(lock_timeout_ms if lock_timeout_ms is not None else PG_LOCK_TIMEOUT_MS)
+        params["options"] = f"{params.get('options', '')} -c lock_timeout={timeout}".strip()
         return PooledPostgres(max_connections=max_connections, stale_timeout=300, timeout=10, **params)
     raise ValueError(f"Unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
@@ -188,7 +204,9 @@ def check_schema(database, sets=(CORE,)):
 
 
 def init_db(app):
-    database = open_database(app.config["DATABASE_URL"], app.config["POOL_MAX_CONNECTIONS"])
+    database = open_database(
+        app.config["DATABASE_URL"], app.config["POOL_MAX_CONNECTIONS"], app.config.get("DATABASE_LOCK_TIMEOUT_MS")
+    )
     db.initialize(database)
     app.extensions["database"] = database
 

@@ -27,7 +27,10 @@ from models import (
     ReferralReason,
     ReferralReasonLink,
     User,
+    catalogue,
 )
+from models.catalogue import install_core_lists
+from models.onboarding import create_organisation
 from plugins import hook
 
 DEMO_SLUG = "demo"
@@ -40,56 +43,30 @@ DEMO_LOGINS = (
     ("evaluator@demo.dk", "evaluator"),
 )
 
-DEFAULT_LISTS = {
-    ReferralChannel: [
-        "Praktiserende læge",
-        "Hjemmepleje",
-        "Hjemmesygepleje",
-        "Demensteam",
-        "Forebyggende hjemmebesøg",
-        "Psykiatrien",
-        "Civilsamfundet",
-        "Pårørende",
-        "Selvhenvendelse",
-    ],
-    ReferralReason: [
-        "Følelsesmæssig ensomhed",
-        "Social isolation",
-        "Sorg efter tab",
-        "Tilflytter uden netværk",
-        "Nedsat funktionsevne",
-        "Psykisk sygdom",
-        "Andet",
-    ],
-    ActivityCategory: ["Café", "Gåtur", "Spisefællesskab", "Kultur", "Motion", "Kreativt", "Samtalegruppe"],
-    PartnerKind: ["Forening", "Kirke", "Medborgerhus", "Frivilligcenter", "Kommunal tjeneste", "Lægepraksis"],
-    ContactKind: ["Telefon", "Hjemmebesøg", "Møde", "Gruppe", "Følgeskab"],
-}
-
-# (partner, kind)
+# (partner, kind code)
 PARTNERS = (
-    ("Frivilligcenter VSV", "Frivilligcenter"),
-    ("Ældre Sagen Vesterbro", "Forening"),
-    ("Medborgerhuset Sydhavn", "Medborgerhus"),
-    ("Kristkirken", "Kirke"),
-    ("En Som Dig", "Forening"),
-    ("Seniormænd 60+", "Forening"),
-    ("Kommunal psykiatri", "Kommunal tjeneste"),
-    ("Lægehuset Enghave", "Lægepraksis"),
+    ("Frivilligcenter VSV", "volunteer_centre"),
+    ("Ældre Sagen Vesterbro", "association"),
+    ("Medborgerhuset Sydhavn", "community_house"),
+    ("Kristkirken", "church"),
+    ("En Som Dig", "association"),
+    ("Seniormænd 60+", "association"),
+    ("Kommunal psykiatri", "municipal_service"),
+    ("Lægehuset Enghave", "gp_practice"),
 )
 
-# (name, partner, category, frequency, weekday, practice community?)
+# (name, partner, category code, frequency, weekday, practice community?)
 ACTIVITIES = (
-    ("Netværkscafé", "Frivilligcenter VSV", "Café", "weekly", 2, True),
-    ("Skovtur", "Frivilligcenter VSV", "Gåtur", "weekly", 3, False),
-    ("Mandag spisegruppe", "Ældre Sagen Vesterbro", "Spisefællesskab", "weekly", 0, False),
-    ("Cafetur for En Som Dig", "En Som Dig", "Café", "twice_monthly", 4, False),
-    ("Mad og musik", "Medborgerhuset Sydhavn", "Kultur", "monthly", 4, False),
-    ("Spisegruppe i medborgerhuset", "Medborgerhuset Sydhavn", "Spisefællesskab", "weekly", 1, False),
-    ("Litteraturgruppe", "Kristkirken", "Kultur", "biweekly", 2, False),
-    ("Yogagruppe", "Ældre Sagen Vesterbro", "Motion", "weekly", 1, False),
-    ("+1 koncerter", "Medborgerhuset Sydhavn", "Kultur", "ad_hoc", None, False),
-    ("Seniormænd 60+ værksted", "Seniormænd 60+", "Kreativt", "weekly", 3, False),
+    ("Netværkscafé", "Frivilligcenter VSV", "cafe", "weekly", 2, True),
+    ("Skovtur", "Frivilligcenter VSV", "walking", "weekly", 3, False),
+    ("Mandag spisegruppe", "Ældre Sagen Vesterbro", "eating", "weekly", 0, False),
+    ("Cafetur for En Som Dig", "En Som Dig", "cafe", "twice_monthly", 4, False),
+    ("Mad og musik", "Medborgerhuset Sydhavn", "culture", "monthly", 4, False),
+    ("Spisegruppe i medborgerhuset", "Medborgerhuset Sydhavn", "eating", "weekly", 1, False),
+    ("Litteraturgruppe", "Kristkirken", "culture", "biweekly", 2, False),
+    ("Yogagruppe", "Ældre Sagen Vesterbro", "exercise", "weekly", 1, False),
+    ("+1 koncerter", "Medborgerhuset Sydhavn", "culture", "ad_hoc", None, False),
+    ("Seniormænd 60+ værksted", "Seniormænd 60+", "creative", "weekly", 3, False),
 )
 
 FIRST_NAMES_F = ["Kirsten", "Inge", "Birthe", "Hanne", "Lone", "Grethe", "Åse", "Søs", "Mette", "Jytte"]
@@ -98,68 +75,13 @@ LAST_NAMES = ["Hansen", "Jensen", "Nielsen", "Pedersen", "Mørk", "Sørensen", "
 POSTAL_CODES = ["1620", "1650", "1720", "1799", "2450", "2500"]
 
 
-CLOSURE_REASONS = (
-    ("Brobygget til varigt fællesskab", "bridged"),
-    ("Blevet frivillig", "volunteer"),
-    ("Henvist til professionel hjælp", "professional_help"),
-    ("Flyttet / plejehjem", "moved"),
-    ("Død", "died"),
-    ("Takket nej", "declined"),
-    ("Mistet kontakt efter flere forsøg", "lost_contact"),
-    ("Andet", "other"),
-)
-INSTRUMENTS = (
-    {
-        "name": "UCLA ensomhedsskala (3 spørgsmål)",
-        "code": "ucla3",
-        "items": "Hvor ofte føler du, at du mangler nogen at være sammen med?\n"
-        "Hvor ofte føler du dig udenfor?\nHvor ofte føler du dig isoleret fra andre?",
-        "item_min": 1,
-        "item_max": 3,
-        "factor": 1,
-        "higher_is_better": False,
-    },
-    {
-        "name": "WHO-5 trivselsindeks",
-        "code": "who5",
-        "items": "I de sidste 2 uger har jeg været glad og i godt humør\n"
-        "I de sidste 2 uger har jeg følt mig rolig og afslappet\n"
-        "I de sidste 2 uger har jeg følt mig aktiv og energisk\n"
-        "I de sidste 2 uger er jeg vågnet frisk og udhvilet\n"
-        "I de sidste 2 uger har min dagligdag været fyldt med ting, der interesserer mig",
-        "item_min": 0,
-        "item_max": 5,
-        "factor": 4,
-        "higher_is_better": True,
-    },
-)
-
-
-SERVICE_KINDS = ("Kommunal tjeneste", "Lægepraksis")
-
-
 def ensure_lists(org):
-    """Give an organisation the default lists, closure reasons and instruments (idempotent)."""
-    for position, (name, code) in enumerate(CLOSURE_REASONS):
-        ClosureReason.get_or_create(organisation=org, code=code, defaults={"name": name, "position": position})
-    for position, spec in enumerate(INSTRUMENTS):
-        Instrument.get_or_create(organisation=org, code=spec["code"], defaults={**spec, "position": position})
-    for model, names in DEFAULT_LISTS.items():
-        existing = {name for (name,) in model.select(model.name).where(model.organisation == org).tuples()}
-        rows = [
-            {"organisation": org, "name": name, "position": position}
-            for position, name in enumerate(names)
-            if name not in existing
-        ]
-        if rows:
-            model.insert_many(rows).execute()
-    PartnerKind.update(service=True).where(
-        (PartnerKind.organisation == org) & PartnerKind.name.in_(SERVICE_KINDS)
-    ).execute()
+    """Give an organisation the core default lists (models/catalogue.py); idempotent."""
+    install_core_lists(org)
 
 
 def _lookup(model, org):
-    return {obj.name: obj for obj in model.select().where(model.organisation == org)}
+    return {obj.code: obj for obj in model.select().where(model.organisation == org)}
 
 
 def ensure_demo_logins(org, partner):
@@ -194,8 +116,8 @@ def seed(referrals=300, rng_seed=2021):
     rng = random.Random(rng_seed)
     today = datetime.date.today()
     with db.atomic():
-        org = Organisation.create(name="Frivilligcenter Vesterbro-Sydhavnen", slug=DEMO_SLUG)
-        ensure_lists(org)
+        # The same path as a real organisation (flask create-organisation): lists from the catalogue.
+        org, _admin = create_organisation("Frivilligcenter Vesterbro-Sydhavnen", DEMO_SLUG)
         kinds, categories = _lookup(PartnerKind, org), _lookup(ActivityCategory, org)
         channels, reasons = _lookup(ReferralChannel, org), _lookup(ReferralReason, org)
         contact_kinds = _lookup(ContactKind, org)
@@ -322,6 +244,9 @@ def seed(referrals=300, rng_seed=2021):
                 )
                 Match.update(ended_on=max(closed_on, received)).where(Match.referral == referral.id).execute()
         hook().brobygger_seed_demo(organisation=org)
+        from models.history import backfill_status_history
+
+        backfill_status_history(org.id)  # the demo cases' status history, so Rapporter has figures
         for weeks_ago in range(12):
             ActivitySession.create(
                 organisation=org,
@@ -356,7 +281,7 @@ def _kirsten(org, builder, channels, reasons, contact_kinds, cafe, lasting, toda
     referral = Referral.create(
         organisation=org,
         citizen=kirsten,
-        channel=channels["Praktiserende læge"],
+        channel=channels[catalogue.GP],
         referrer_name="Egen læge",
         received_on=today - datetime.timedelta(days=120),
         assigned_to=builder,
@@ -364,13 +289,13 @@ def _kirsten(org, builder, channels, reasons, contact_kinds, cafe, lasting, toda
         first_contact_on=today - datetime.timedelta(days=115),
         note="Glad, men ensom. Savner nogen at dele tanker med i hverdagen.",
     )
-    ReferralReasonLink.create(referral=referral, reason=reasons["Følelsesmæssig ensomhed"])
-    ReferralReasonLink.create(referral=referral, reason=reasons["Sorg efter tab"])
+    ReferralReasonLink.create(referral=referral, reason=reasons["emotional_loneliness"])
+    ReferralReasonLink.create(referral=referral, reason=reasons["bereavement"])
     Contact.create(
         organisation=org,
         referral=referral,
         date=today - datetime.timedelta(days=115),
-        kind=contact_kinds["Telefon"],
+        kind=contact_kinds["phone"],
         minutes=20,
         by=builder,
     )
@@ -378,7 +303,7 @@ def _kirsten(org, builder, channels, reasons, contact_kinds, cafe, lasting, toda
         organisation=org,
         referral=referral,
         date=today - datetime.timedelta(days=108),
-        kind=contact_kinds["Hjemmebesøg"],
+        kind=contact_kinds["home_visit"],
         minutes=90,
         by=builder,
         note="Livshistorie. Intet lokalt tilbud som Fortæl for Livet.",

@@ -22,13 +22,12 @@ def init_security(app):
 
     @login_manager.user_loader
     def _load_user(user_id):
-        from models import User
+        from peewee import JOIN
+
+        from models import Organisation, User
 
         try:
-            from models import Organisation
-
-            # The organisation comes along: every page shows its name (one query, not two).
-            return (
+            user = (
                 User.select(User, Organisation)
                 .join(Organisation, JOIN.LEFT_OUTER, on=(User.organisation == Organisation.id))
                 .where((User.id == int(user_id)) & (User.active == True))  # noqa: E712
@@ -36,6 +35,8 @@ def init_security(app):
             )
         except ValueError:
             return None
+        # A deactivated organisation's users are logged out at their next request.
+        return user if user is not None and user.is_active else None
 
     @app.after_request
     def _headers(response):

@@ -101,5 +101,17 @@ def init_admin(app):
     ):
         admin.add_view(view(model, name=label, category=ADMINISTRATION, endpoint=model._meta.table_name))
     admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION, endpoint="audit_log"))
+    from admin.imports import ImportView
+    from admin.operator import OperatorView
+
+    admin.add_view(ImportView(name=_l("Import"), category=ADMINISTRATION, endpoint="imports", url="/admin/import"))
+    admin.add_view(OperatorView(name=_l("Organisations"), endpoint="operator", url="/admin/organisations"))
+    from reports.overview import overview_charts
+    from reports.views import NetworkReportView, ReportView
+
+    app.jinja_env.globals["overview_charts"] = overview_charts
+
+    admin.add_view(ReportView(name=_l("Reports"), endpoint="reports", url="/admin/reports"))
+    admin.add_view(NetworkReportView(name=_l("Network report"), endpoint="network_report", url="/admin/network-report"))
     app.extensions["brobygger_admin"] = admin
     return admin

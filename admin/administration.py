@@ -2,14 +2,17 @@
 
 from flask import flash
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
+from flask_babel import format_datetime
 from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
+from admin.loading import lookup_filter
+from audit_trail import RecordFilter
 from i18n import _l
 from models.audit import ACTIONS, AuditLog
-from models.roles import ADMIN, PARTNER, ROLES
+from models.roles import ADMIN, OPERATOR, ORGANISATION_ROLES, PARTNER, ROLES
 from models.rules import normalise_email
 from models.user import User
 
@@ -34,10 +37,13 @@ class UserAdmin(BrobyggerModelView):
         ),
     }
     form_args = {"email": {"validators": [Email(), Length(max=254)]}}
+    form_choices = {"role": [(code, label) for code, label in ORGANISATION_ROLES]}
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         model.email = normalise_email(model.email)
+        if model.role == OPERATOR:  # only the operator (or the CLI) makes operators
+            raise ValidationError(_l("Choose a role."))
         if model.role == PARTNER and not model.partner_id:
             raise ValidationError(_l("A partner user must belong to a partner."))
         if model.role != PARTNER:
@@ -57,7 +63,8 @@ class UserAdmin(BrobyggerModelView):
 class OrganisationAdmin(BrobyggerModelView):
     access = {ADMIN: "re"}
     column_list = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
-    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days")
+    form_columns = ("name", "slug", "minimal_records", "allow_anonymous", "max_case_days", "report_k")
+    form_args = {"report_k": {"validators": [NumberRange(min=2, max=50)]}}
     column_exclude_list = ("created_at", "updated_at", "version")
 
 
@@ -65,11 +72,24 @@ class LookupAdmin(BrobyggerModelView):
     """One view per admin-editable list (channels, reasons, categories, kinds)."""
 
     access = ADMIN_ONLY
-    column_list = ("name", "position", "active")
+    column_list = ("name", "code", "position", "active")
     column_sortable_list = ("name", "position")
     column_default_sort = [("position", False), ("name", False)]
     column_editable_list = ()
-    form_columns = ("name", "position", "active")
+    form_columns = ("name", "code", "position", "active")
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if model.code:
+            from models.lookups import code_from
+
+            model.code = code_from(model.code)
+            cls = type(model)
+            taken = cls.select().where(
+                (cls.organisation == model.organisation_id) & (cls.code == model.code) & (cls.id != (model.id or 0))
+            )
+            if taken.exists():
+                raise ValidationError(_l("Another entry of this list has the code %(code)s.", code=model.code))
 
 
 RECORD_TYPES = {
@@ -99,7 +119,18 @@ class InstrumentAdmin(LookupAdmin):
     """Outcome instruments as data: items, answer range and score factor (UCLA-3, WHO-5, ...)."""
 
     column_list = ("name", "item_min", "item_max", "factor", "higher_is_better", "active")
-    form_columns = ("name", "code", "items", "item_min", "item_max", "factor", "higher_is_better", "position", "active")
+    form_columns = (
+        "name",
+        "code",
+        "items",
+        "anchors",
+        "item_min",
+        "item_max",
+        "factor",
+        "higher_is_better",
+        "position",
+        "active",
+    )
     form_args = {
         "item_min": {"validators": [NumberRange(min=0, max=100)]},
         "item_max": {"validators": [NumberRange(min=1, max=100)]},
@@ -115,26 +146,33 @@ class InstrumentAdmin(LookupAdmin):
 
 
 class PartnerKindAdmin(LookupAdmin):
-    column_list = ("name", "service", "position", "active")
-    form_columns = ("name", "service", "position", "active")
+    column_list = ("name", "code", "service", "position", "active")
+    form_columns = ("name", "code", "service", "position", "active")
+
+
+def _to_the_second(view, context, model, name):
+    return format_datetime(model.at, "dd.MM.yyyy HH:mm:ss") if model.at else ""
 
 
 class AuditLogAdmin(BrobyggerModelView):
-    """Read-only for admins: nobody can create, change or delete an entry."""
+    """Read-only for admins: nobody can create, change or delete an entry. Filtered by user and by
+    record ("Citizen:12": its own entries and every list, search and case page that showed it)."""
 
-    column_formatters = {"model": _record_type}
-    column_formatters_detail = {"model": _record_type}
+    column_formatters = {"model": _record_type, "at": _to_the_second}
+    column_formatters_detail = {"model": _record_type, "at": _to_the_second}
+    column_formatters_export = {"at": _to_the_second}
 
     access = {ADMIN: "rx"}
     simple_list_pager = True
-    column_list = ("at", "user", "role", "action", "model", "record_id")
+    column_list = ("at", "user", "role", "action", "model", "record_id", "rows", "detail")
     column_sortable_list = ("at",)
     column_default_sort = ("at", True)
     column_filters = (
+        RecordFilter(AuditLog.record_id, _l("Record")),
         FilterEqual(AuditLog.action, _l("Action"), options=ACTIONS),
         FilterEqual(AuditLog.model, _l("Record type")),
         DateBetweenFilter(AuditLog.at, _l("When")),
     )
 
-    def _export_data(self):
-        return super(BrobyggerModelView, self)._export_data()
+    def get_filters(self):
+        return [*super().get_filters(), lookup_filter(AuditLog.user, _l("User"), User)]

@@ -12,7 +12,7 @@ where r = list and details, c = create, e = edit, d = delete, x = export. A role
 
 import logging
 
-from flask import abort, flash, has_request_context, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import save_inline
@@ -24,31 +24,42 @@ from wtforms import HiddenField
 from wtforms.validators import Length
 from wtforms.widgets import DateInput
 
+import audit_trail
+import exports
 from admin.formatting import COMMON_LABELS, DETAIL_FORMATTERS, EXPORT_FORMATTERS, LIST_FORMATTERS
 from admin.lean_list import LeanListMixin
-from admin.loading import IntChoiceFilter, ScopedAjaxLoader, batch_load, to_int
+from admin.loading import SEARCH_MAX, SEARCH_TOKENS, IntChoiceFilter, ScopedAjaxLoader, batch_load, to_int
 from extensions import db
 from i18n import _, _l, ngettext, wtforms_translations
+from inputs import InputFilterMeta
 from models import AuditLog
 from models.base import StaleRecordError, write_transaction
 from models.lookups import Lookup
 from models.organisation import VersionedModel
 from models.rules import RuleError
 from models.search import apply_search as search_folded
+from resilience import is_transient
 
 log = logging.getLogger(__name__)
 
 # Columns the system maintains; no form ever shows them.
-SYSTEM_COLUMNS = ("organisation", "created_at", "updated_at", "version", "search_key")
+SYSTEM_COLUMNS = ("organisation", "created_at", "updated_at", "version", "search_key", "external_id")
 TEXT_MAX = 5000
+# No list is browsed this deep; beyond it offsets overflow the databases' integers.
+MAX_PAGE = 100_000
 
 
 class AdminForm(BaseForm):
-    """Flask-Admin's form base with Flask-WTF's CSRF and our translated WTForms messages."""
+    """Flask-Admin's form base with Flask-WTF's CSRF, the input filter and translated messages."""
 
-    class Meta(FlaskForm.Meta):
+    class Meta(InputFilterMeta, FlaskForm.Meta):
         def get_translations(self, form):
             return wtforms_translations
+
+
+def clamp_page(page):
+    page = to_int(page) or 0
+    return min(max(page, 0), MAX_PAGE)
 
 
 class BrobyggerModelView(LeanListMixin, ModelView):
@@ -58,7 +69,7 @@ class BrobyggerModelView(LeanListMixin, ModelView):
     audit_reads = False  # True for models holding personal data: details/edit views are logged.
     form_base_class = AdminForm
     form_excluded_columns = SYSTEM_COLUMNS
-    column_exclude_list = ("created_at", "updated_at", "version", "search_key", "organisation")
+    column_exclude_list = ("created_at", "updated_at", "version", "search_key", "organisation", "external_id")
     column_details_exclude_list = ("search_key", "organisation", "password_hash", "version")
     column_export_exclude_list = ("search_key", "organisation", "password_hash", "version")
     column_type_formatters = LIST_FORMATTERS
@@ -146,7 +157,7 @@ class BrobyggerModelView(LeanListMixin, ModelView):
             and request.method == "GET"
             and (request.endpoint or "").endswith((".details_view", ".edit_view"))
         ):
-            AuditLog.record("view", record, record.id)
+            g.audit_view_entry = AuditLog.record("view", record, record.id)
         return record
 
     def _create_ajax_loader(self, name, options):
@@ -230,18 +241,23 @@ class BrobyggerModelView(LeanListMixin, ModelView):
     search_hint = _l("Search")
 
     def apply_search(self, query, term):
-        return search_folded(query, self.model, term)
+        return search_folded(query, self.model, term, max_tokens=SEARCH_TOKENS)
+
+    def _get_list_extra_args(self):
+        view_args = super()._get_list_extra_args()
+        view_args.page = clamp_page(view_args.page)  # ?page=10**30 is page MAX_PAGE, not a 500
+        return view_args
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         query = self.get_query()
         joins = set()
         if self._search_supported and search:
-            query = self.apply_search(query, search[:200])
+            query = self.apply_search(query, search[:SEARCH_MAX])
         for flt, _name, value in filters or ():
             f = self._filters[flt]
             query = self._handle_join(query, f.column, joins)
             query = f.apply(query, f.clean(value))
-        count = None if self.simple_list_pager else query.count()
+        count = None if self.simple_list_pager or not execute else query.count()
         if sort_column is not None and sort_column in self._sortable_columns:
             query, joins = self._order_by(query, joins, [(self._sortable_columns[sort_column], sort_desc)])
         else:
@@ -252,11 +268,13 @@ class BrobyggerModelView(LeanListMixin, ModelView):
         if page_size:
             query = query.limit(page_size)
         if page and page_size:
-            query = query.offset(max(int(page), 0) * page_size)
+            query = query.offset(clamp_page(page) * page_size)
         if not execute:
             return count, query
         rows = list(query)
         self.load_related(rows)
+        if self.audit_reads and (request.endpoint or "").endswith(".index_view"):
+            audit_trail.audit_list(self, rows, search)  # the ids a list of personal data showed
         return count, rows
 
     def related_paths(self):
@@ -276,6 +294,8 @@ class BrobyggerModelView(LeanListMixin, ModelView):
 
     # -- writes -----------------------------------------------------------------------------
     def handle_view_exception(self, exc):
+        if is_transient(exc):
+            raise exc  # busy, not broken: resilience.py answers 503 "try again"
         if isinstance(exc, RuleError):
             flash(str(exc.message), "error")
             return True
@@ -391,7 +411,9 @@ class BrobyggerModelView(LeanListMixin, ModelView):
             flash(ngettext("%(num)s record was deleted.", "%(num)s records were deleted.", deleted), "success")
 
     # -- export -----------------------------------------------------------------------------
-    def _export_data(self):
-        count, data = super()._export_data()
-        AuditLog.record("export", self.model.__name__, None)
-        return count, data
+    # Both formats go through exports.py: formula-safe cells, streamed, audited with row counts.
+    def _export_csv(self, return_url):
+        return exports.model_view_export(self, "csv")
+
+    def _export_tablib(self, export_type, return_url):
+        return exports.model_view_export(self, export_type)

@@ -13,6 +13,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 from admin.base import BrobyggerModelView
 from admin.case_rows import CASE_ACCESS, CaseRowView
 from admin.loading import batch_load, lookup_filter, to_int
+from audit_trail import audit_case_page
 from extensions import db
 from forms.case import CloseCaseForm, MeasurementForm, answers_for, with_instruments
 from i18n import _, _l
@@ -21,7 +22,7 @@ from models.activity import WEEKDAYS
 from models.base import StaleRecordError
 from models.lookups import ReferralChannel
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
-from models.referral import MATCH_STATUSES, STATUSES, Contact, Match, Referral
+from models.referral import MATCH_STATUSES, STATUSES, SUGGESTED, Contact, Match, Referral
 from models.roles import CASE_WORKERS, PARTNER
 from models.rules import not_in_future
 from models.search import fold
@@ -100,6 +101,12 @@ class ReferralAdmin(BrobyggerModelView):
             form.reasons.choices = ReferralReason.select_options(current_user.organisation_id)
         return form
 
+    def update_model(self, form, model):
+        if not model.is_open:  # read-only until reopened (the workflow's button)
+            flash(_("The case is closed; reopen it first."), "error")
+            return False
+        return super().update_model(form, model)
+
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         if obj is not None and request.method == "GET" and "reasons" in form:
@@ -147,6 +154,7 @@ class ReferralAdmin(BrobyggerModelView):
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_extra(kwargs["model"]))
+            audit_case_page(kwargs["model"], kwargs)  # which contacts, matches, notes, answers it showed
         return super().render(template, **kwargs)
 
     @expose("/close/", methods=("GET", "POST"))
@@ -360,6 +368,7 @@ def save_reasons(referral, reason_ids, allowed):
 
 
 class ContactAdmin(CaseRowView):
+    audit_reads = True
     simple_list_pager = True
     free_text_fields = ("note",)
     column_list = ("date", "referral", "kind", "minutes", "by")
@@ -386,15 +395,19 @@ class ContactAdmin(CaseRowView):
 
 
 class MatchAdmin(CaseRowView):
+    audit_reads = True
     simple_list_pager = True
     column_list = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
     column_default_sort = ("created_at", True)
     column_sortable_list = ("status", "started_on", "ended_on")
     column_filters = (FilterEqual(Match.status, _l("Status"), options=MATCH_STATUSES),)
-    form_columns = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
+    # No status here: a match moves (suggested → tried → joined | stopped) only through the
+    # workflow's buttons on the case page (models/workflow.py move_match); a new one is suggested.
+    form_columns = ("referral", "activity", "role", "accompanied", "started_on", "ended_on")
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-
+        if is_created:
+            model.status = SUGGESTED
         if model.started_on and model.ended_on and model.ended_on < model.started_on:
             raise ValidationError(_l("The end date cannot be before the start date."))

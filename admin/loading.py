@@ -8,6 +8,10 @@ from flask_login import current_user
 from i18n import _l
 from models.search import apply_search as search_folded
 
+# Search and ajax lookups read at most this many characters and words of a term.
+SEARCH_MAX = 200
+SEARCH_TOKENS = 5
+
 
 def visible_or_404(model, pk):
     """The `model` row with id `pk` that the logged-in user may see; 404 when there is none."""
@@ -39,7 +43,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_list(self, term, offset=0, limit=10):
         query = self._query()
         if term and "search_key" in self.model._meta.fields:
-            query = search_folded(query, self.model, term)
+            # capped as on list pages
+            query = search_folded(query, self.model, term[:SEARCH_MAX], max_tokens=SEARCH_TOKENS)
         rows = list(query.offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
         batch_load(rows, self.model, self.model.label_paths)
         return rows

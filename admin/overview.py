@@ -3,7 +3,7 @@
 from peewee import fn
 
 from i18n import _l
-from models import Citizen, Referral
+from models import Referral
 from models.referral import OPEN_STATUSES, STATUSES
 from models.roles import BRIDGE_BUILDER, EVALUATOR, PARTNER, TEAM_LEADS
 
@@ -23,12 +23,20 @@ def figures_for(user):
         mine = Referral.visible_to(user).where((Referral.assigned_to == user.id) & Referral.open_filter()).count()
         cards.insert(0, (_l("My open cases"), mine))
     if user.role in (*TEAM_LEADS, EVALUATOR):
-        men = (
-            cases.join(Citizen)
-            .where(Referral.open_filter() & (Citizen.gender == "male"))
-            .select(fn.COUNT(fn.DISTINCT(Referral.citizen)))
-            .scalar()
-        )
-        cards.append((_l("Men in active contact"), men or 0))
+        # The report's counting rule: contacted, active or waiting today, from the status history
+        # (a man referred but never contacted is not in active collaboration).
+        import datetime
+
+        from reports.figures import Scope, active_by_gender
+
+        today = datetime.date.today()
+        active = active_by_gender(Scope((user.organisation_id,), today, today, today))
+        men = active["groups"].get("male", {}).get("n", 0)
+        if user.role == EVALUATOR:
+            from reports.report import smallest_shown
+
+            k = smallest_shown((user.organisation_id,))
+            men = f"<{k}" if 0 < men < k else men
+        cards.append((_l("Men in active collaboration"), men))
     by_status = [(label, counts.get(code, 0)) for code, label in STATUSES]
     return {"cards": cards, "by_status": by_status}

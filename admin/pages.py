@@ -36,4 +36,8 @@ class BrobyggerIndexView(AdminIndexView):
 
     @expose("/")
     def index(self):
+        from models.roles import OPERATOR
+
+        if current_user.role == OPERATOR:  # no organisation's figures: the organisations page
+            return redirect(url_for("operator.index"))
         return self.render("admin/brobygger_index.html", figures=figures_for(current_user))

@@ -3,11 +3,13 @@
 from flask_wtf import FlaskForm
 
 from i18n import wtforms_translations
+from inputs import InputFilterMeta
 
 
 class Form(FlaskForm):
-    """The base of every non-admin form: Flask-WTF's CSRF, WTForms messages in the user's language."""
+    """The base of every non-admin form: Flask-WTF's CSRF, the input filter (inputs.py), WTForms
+    messages in the user's language."""
 
-    class Meta:
+    class Meta(InputFilterMeta):
         def get_translations(self, form):
             return wtforms_translations

@@ -41,7 +41,11 @@ class MeasurementForm(Form):
 
 def instrument_fields(instrument, prefix, required):
     """One radio field per item of `instrument`, named <prefix><n>."""
-    choices = [(str(v), str(v)) for v in range(instrument.item_min, instrument.item_max + 1)]
+    labels = dict(instrument.anchor_list)  # the published answer wording, where the instrument has it
+    choices = [
+        (str(v), f"{v} – {labels[v]}" if v in labels else str(v))
+        for v in range(instrument.item_min, instrument.item_max + 1)
+    ]
     validators = [InputRequired()] if required else [Optional()]
     return {
         f"{prefix}{n}": RadioField(item, choices=choices, validators=validators, description="")

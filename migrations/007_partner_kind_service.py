@@ -7,11 +7,9 @@ from peewee_migrate import Migrator
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     # Nullable: adding a NOT NULL column makes SQLite rebuild the table, which its foreign keys forbid.
     migrator.add_fields("partner_kind", service=pw.BooleanField(default=False, null=True))
-    migrator.sql(
-        "UPDATE partner_kind SET service = %s WHERE name IN ('Kommunal tjeneste', 'Lægepraksis')".replace(
-            "%s", "TRUE" if isinstance(database, pw.PostgresqlDatabase) else "1"
-        )
-    )
+    # A constant statement; the only substitution is TRUE or 1, by database kind.
+    true = "TRUE" if isinstance(database, pw.PostgresqlDatabase) else "1"
+    migrator.sql(f"UPDATE partner_kind SET service = {true} WHERE name IN ('Kommunal tjeneste', 'Lægepraksis')")  # nosec B608
 
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):

@@ -13,9 +13,11 @@ from models.user import User
 from models.citizen import Citizen
 from models.activity import Activity, ActivitySession, Attendance
 from models.referral import Contact, Match, Referral, ReferralReasonLink
-from models.audit import AuditLog
+from models.audit import AuditLog, AuditLogItem
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
+from models.referral import CaseAssignment
+from models.network import Network, NetworkEvaluator, NetworkMember
 from models.base import StaleRecordError
 
 __all__ = [
@@ -24,10 +26,15 @@ __all__ = [
     "ActivitySession",
     "Attendance",
     "AuditLog",
+    "AuditLogItem",
+    "CaseAssignment",
     "CaseClosure",
     "ClosureReason",
     "Instrument",
     "Measurement",
+    "Network",
+    "NetworkEvaluator",
+    "NetworkMember",
     "Citizen",
     "Contact",
     "ContactKind",

@@ -41,6 +41,7 @@ class Activity(VersionedModel):
     """A community offer (tilbud) run by a partner, or a practice community run by us."""
 
     organisation = organisation_fk()
+    external_id = CharField(max_length=100, null=True, verbose_name=_l("External id"))  # set by import
     search_key = CharField(max_length=500, default="")
     partner = ForeignKeyField(Partner, backref="activities", verbose_name=_l("Partner"))
     name = CharField(max_length=200, verbose_name=_l("Name"))

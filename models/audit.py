@@ -1,8 +1,9 @@
 """The audit log: who did what to which record, and when — never the content."""
 
 from flask_login import current_user
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, Model
 
+from extensions import db
 from i18n import _l
 from models.base import utcnow
 from models.organisation import TenantModel, organisation_fk
@@ -14,14 +15,26 @@ ACTIONS = (
     ("update", _l("Changed")),
     ("delete", _l("Deleted")),
     ("view", _l("Viewed")),
+    ("list", _l("Listed")),
+    ("search", _l("Searched")),
     ("export", _l("Exported")),
     ("login", _l("Logged in")),
     ("login_failed", _l("Failed login")),
+    ("import", _l("Imported")),
+    ("forbidden", _l("Access denied")),
+    ("csrf_failed", _l("Form refused (CSRF)")),
+    ("rate_limited", _l("Rate limit hit")),
+    ("submit", _l("Public form submitted")),
 )
 
 
 class AuditLog(TenantModel):
-    """Who did what to which record, when. Never the content. Append-only."""
+    """Who did what to which record, when. Never the content. Append-only.
+
+    `rows` is how many records an export, list or search showed; `detail` a non-content note (the
+    export format, a search term's hash, the page refused); `AuditLogItem` rows name every
+    record a list, search or case page showed, so "who saw citizen X" is one filter.
+    """
 
     organisation = organisation_fk(null=True)
     user = ForeignKeyField(User, null=True, backref="+", verbose_name=_l("User"))
@@ -30,6 +43,8 @@ class AuditLog(TenantModel):
     model = CharField(max_length=60, verbose_name=_l("Record type"))
     record_id = IntegerField(null=True, verbose_name=_l("Record"))
     at = DateTimeField(default=utcnow, verbose_name=_l("When"))
+    rows = IntegerField(null=True, verbose_name=_l("Rows"))
+    detail = CharField(max_length=200, null=True, verbose_name=_l("Detail"))
 
     class Meta:
         indexes = ((("organisation", "at"), False), (("model", "record_id"), False))
@@ -38,15 +53,38 @@ class AuditLog(TenantModel):
         return f"{self.action} {self.model} #{self.record_id}"
 
     @classmethod
-    def record(cls, action, model, record_id=None, user=None):
-        """Write one entry for `user` (defaults to the logged-in user)."""
+    def record(cls, action, model, record_id=None, user=None, rows=None, detail=None, organisation=None, items=()):
+        """Write one entry for `user` (defaults to the logged-in user); `organisation` names the
+        tenant of an anonymous action (a public form). `items` are (record type, id) pairs shown."""
         if user is None:
             user = current_user if current_user and current_user.is_authenticated else None
-        return cls.create(
-            organisation=user.organisation_id if user else None,
+        if organisation is None and user is not None:
+            organisation = user.organisation_id
+        entry = cls.create(
+            organisation=organisation,
             user=user.id if user else None,
             role=user.role if user else None,
             action=action,
             model=model if isinstance(model, str) else type(model).__name__,
             record_id=record_id,
+            rows=rows,
+            detail=detail[:200] if detail else None,
         )
+        items = [{"audit": entry.id, "model": m, "record_id": i} for m, i in items if i is not None]
+        for start in range(0, len(items), 500):
+            AuditLogItem.insert_many(items[start : start + 500]).execute()
+        return entry
+
+
+class AuditLogItem(Model):
+    """One record shown by a list, search or page that showed several (see AuditLog); no
+    timestamps of its own, its entry has them."""
+
+    audit = ForeignKeyField(AuditLog, backref="items", on_delete="CASCADE")
+    model = CharField(max_length=60)
+    record_id = IntegerField()
+
+    class Meta:
+        database = db
+        table_name = "audit_log_item"
+        indexes = ((("model", "record_id"), False),)

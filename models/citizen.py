@@ -61,6 +61,7 @@ class Citizen(VersionedModel):
     """A referred person (borger). May be anonymous: initials or a pseudonym only."""
 
     organisation = organisation_fk()
+    external_id = CharField(max_length=100, null=True, verbose_name=_l("External id"))  # set by import
     name = CharField(max_length=200, null=True, verbose_name=_l("Name"))
     initials = CharField(max_length=20, verbose_name=_l("Initials or pseudonym"))
     anonymous = BooleanField(

@@ -5,6 +5,9 @@ from peewee import SQL, BooleanField, CharField, ForeignKeyField, IntegerField
 from i18n import _l
 from models.base import BaseModel, StaleRecordError
 
+VOLUNTEER_CENTRE, MUNICIPALITY = "volunteer_centre", "municipality"
+KINDS = ((VOLUNTEER_CENTRE, _l("Volunteer centre")), (MUNICIPALITY, _l("Municipality")))
+
 
 class Organisation(BaseModel):
     """A tenant: a volunteer centre or a municipal bridge-building unit."""
@@ -21,6 +24,24 @@ class Organisation(BaseModel):
     )
     allow_anonymous = BooleanField(default=True, verbose_name=_l("Allow anonymous citizens"))
     max_case_days = IntegerField(default=365, verbose_name=_l("Case length limit (days)"))
+    kind = CharField(max_length=30, default=VOLUNTEER_CENTRE, null=True, choices=KINDS, verbose_name=_l("Kind"))
+    active = BooleanField(
+        default=True,
+        null=True,
+        verbose_name=_l("Active"),
+        help_text=_l("A deactivated organisation's users cannot log in. Nothing is deleted."),
+    )
+
+    @property
+    def is_active(self):
+        return self.active is not False
+
+    report_k = IntegerField(
+        default=5,
+        null=True,
+        verbose_name=_l("Smallest count shown to evaluators"),
+        help_text=_l("Counts from 1 to one less than this are shown to evaluators as “<k”."),
+    )
 
     @classmethod
     def visible_to(cls, user):
@@ -40,6 +61,8 @@ class TenantModel(BaseModel):
 
     @classmethod
     def visible_to(cls, user):
+        if user.organisation_id is None:  # an operator: no organisation's records at all
+            return cls.select().where(False)
         return cls.select().where(cls.organisation == user.organisation_id)
 
 

@@ -24,13 +24,6 @@ from models.user import User
 class ClosureReason(Lookup):
     """Why a case ended: bridged to a lasting community, became a volunteer, professional help..."""
 
-    code = CharField(
-        max_length=40,
-        null=True,
-        verbose_name=_l("Code"),
-        help_text=_l("For reasons the system treats specially, e.g. professional_help."),
-    )
-
 
 class CaseClosure(TenantModel):
     """One closing of a case (a reopened case can be closed again: each closing is kept)."""
@@ -66,8 +59,12 @@ class Instrument(Lookup):
     Score = sum of the items × `factor` (WHO-5: 0–5 per item, × 4 → 0–100; UCLA-3: 1–3 each, × 1).
     """
 
-    code = CharField(max_length=40, null=True, verbose_name=_l("Code"))
     items = TextField(verbose_name=_l("Items"), help_text=_l("One question per line."))
+    anchors = TextField(
+        null=True,
+        verbose_name=_l("Answer labels"),
+        help_text=_l("One label per answer value, from the lowest to the highest, one per line."),
+    )
     item_min = IntegerField(default=0, verbose_name=_l("Lowest answer"))
     item_max = IntegerField(default=5, verbose_name=_l("Highest answer"))
     factor = FloatField(default=1, verbose_name=_l("Score factor"))
@@ -79,6 +76,12 @@ class Instrument(Lookup):
 
     def score(self, answers):
         return round(sum(answers) * self.factor, 1)
+
+    @property
+    def anchor_list(self):
+        """(value, label) for each answer value that has a label."""
+        labels = [line.strip() for line in (self.anchors or "").splitlines() if line.strip()]
+        return list(zip(range(self.item_min, self.item_max + 1), labels, strict=False))
 
     @property
     def score_range(self):

@@ -12,6 +12,7 @@ class Partner(VersionedModel):
     """An organisation running activities, or a municipal service / GP practice worked with."""
 
     organisation = organisation_fk()
+    external_id = CharField(max_length=100, null=True, verbose_name=_l("External id"))  # set by import
     search_key = CharField(max_length=500, default="")
     name = CharField(max_length=200, verbose_name=_l("Name"))
     kind = ForeignKeyField(PartnerKind, null=True, backref="+", verbose_name=_l("Kind"))

@@ -2,11 +2,11 @@
 
 import datetime
 
-from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
 
 from i18n import _l, format_day
 from models.activity import Activity
-from models.base import BaseModel
+from models.base import BaseModel, utcnow
 from models.citizen import Citizen
 from models.lookups import ContactKind, ReferralChannel, ReferralReason
 from models.organisation import VersionedModel, organisation_fk
@@ -39,6 +39,7 @@ class Referral(VersionedModel):
     label_paths = ("citizen",)
 
     organisation = organisation_fk()
+    external_id = CharField(max_length=100, null=True, verbose_name=_l("External id"))  # set by import
     citizen = ForeignKeyField(Citizen, backref="referrals", verbose_name=_l("Citizen"))
     channel = ForeignKeyField(ReferralChannel, null=True, backref="+", verbose_name=_l("Channel"))
     referrer_name = CharField(max_length=200, null=True, verbose_name=_l("Referred by"))
@@ -110,6 +111,8 @@ class Referral(VersionedModel):
 
     def save(self, *args, **kwargs):
         created = self.id is None
+        if not created and "assigned_to" in self._dirty:
+            note_assignment(self)  # reports attribute a case to whoever had it on the date
         result = super().save(*args, **kwargs)
         if created:  # the case number is only known after the insert
             type(self).update(search_key=fold(f"{self.id} {self.search_key}")).where(type(self).id == self.id).execute()
@@ -205,3 +208,33 @@ class Match(VersionedModel):
 
     def __str__(self):
         return str(self.activity)
+
+
+class CaseAssignment(BaseModel):
+    """From `effective_on` on, `assigned_to` (None: nobody) has the case: the bridge builder of a
+    case on any past date, so a report attributes a case to whoever had it then.
+
+    Rows are written only when the assignment changes; the first change also writes the
+    assignment the case had until then, from its received date. A case with no rows has had
+    its current bridge builder all along.
+    """
+
+    referral = ForeignKeyField(Referral, backref="assignments", on_delete="CASCADE")
+    assigned_to = ForeignKeyField(User, null=True, backref="+")
+    effective_on = DateField(default=datetime.date.today)
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "case_assignment"
+        indexes = ((("referral", "effective_on"), False),)
+
+
+def note_assignment(referral):
+    """Record a change of `referral.assigned_to` about to be saved (called from Referral.save)."""
+    old = Referral.select(Referral.assigned_to).where(Referral.id == referral.id).scalar()
+    new = referral.assigned_to_id
+    if old == new:
+        return
+    if not CaseAssignment.select().where(CaseAssignment.referral == referral.id).exists():
+        CaseAssignment.create(referral=referral.id, assigned_to=old, effective_on=referral.received_on)
+    CaseAssignment.create(referral=referral.id, assigned_to=new, effective_on=datetime.date.today())

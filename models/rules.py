@@ -47,6 +47,33 @@ def not_in_future(value, message=FUTURE_DATE, error=RuleError):
     return value
 
 
+# A planned date (a review, a follow-up) may lie ahead, but not decades.
+LATEST_YEARS_AHEAD = 10
+
+
+def date_bounds(today=None):
+    """The dates any date field accepts: (EARLIEST_DATE, today + LATEST_YEARS_AHEAD years)."""
+    today = today or datetime.date.today()
+    return EARLIEST_DATE, today.replace(year=today.year + LATEST_YEARS_AHEAD)
+
+
+def check_date(value, past=False):
+    """`value` (a date or None) if it lies within date_bounds() — and, with `past`, not after
+    today; RuleError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    low, high = date_bounds()
+    if value < low:
+        raise RuleError(_l("Enter a date after %(date)s.", date=low.strftime("%d.%m.%Y")))
+    if past:
+        not_in_future(value)
+    if value > high:
+        raise RuleError(_l("Enter a date before %(date)s.", date=high.strftime("%d.%m.%Y")))
+    return value
+
+
 def normalise_email(value):
     """An e-mail address as stored and compared: trimmed, lower case, None when empty."""
     return (value or "").strip().lower() or None

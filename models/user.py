@@ -10,7 +10,7 @@ from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField
 from i18n import _l
 from models.organisation import VersionedModel, organisation_fk
 from models.partner import Partner
-from models.roles import ROLES
+from models.roles import OPERATOR, ROLES
 from models.rules import normalise_email
 
 _hasher = PasswordHasher()
@@ -36,7 +36,7 @@ def _spend_a_verification(password):
 
 
 class User(UserMixin, VersionedModel):
-    organisation = organisation_fk()
+    organisation = organisation_fk(null=True)  # None for operators only
     search_key = CharField(max_length=500, default="")
     email = CharField(max_length=254, unique=True, verbose_name=_l("E-mail"))
     name = CharField(max_length=200, verbose_name=_l("Name"))
@@ -59,7 +59,12 @@ class User(UserMixin, VersionedModel):
 
     @property
     def is_active(self):
-        return self.active
+        """Active, and (unless an operator) in an active organisation."""
+        if not self.active:
+            return False
+        if self.role == OPERATOR:
+            return self.organisation_id is None
+        return self.organisation_id is not None and self.organisation.is_active
 
     def set_password(self, password):
         self.password_hash = _hasher.hash(password)
@@ -77,7 +82,7 @@ class User(UserMixin, VersionedModel):
         if user is None:
             _spend_a_verification(password or "")
             return None
-        if not user.active or not user.check_password(password or ""):
+        if not user.is_active or not user.check_password(password or ""):
             return None
         if _hasher.check_needs_rehash(user.password_hash):
             user.set_password(password)

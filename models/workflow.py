@@ -6,7 +6,7 @@ Admin views, forms and the CLI all call `change_status`; hiding a button is neve
 import datetime
 import json
 
-from peewee import CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
 from database import after_commit
 from extensions import db
@@ -60,10 +60,12 @@ class StatusChange(BaseModel):
     to_status = CharField(max_length=20, choices=STATUSES, verbose_name=_l("To"))
     by = ForeignKeyField(User, null=True, backref="+", verbose_name=_l("By"))
     at = DateTimeField(default=utcnow, verbose_name=_l("When"))
+    # The day the change took effect (a closing's date, a first contact's date); reports read it.
+    effective_on = DateField(default=datetime.date.today, verbose_name=_l("Effective"))
     note = TextField(null=True, verbose_name=_l("Note"))
 
     class Meta:
-        indexes = ((("referral", "at"), False),)
+        indexes = ((("referral", "at"), False), (("referral", "effective_on"), False))
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
@@ -77,8 +79,15 @@ def allowed_transitions(referral, user):
     return targets
 
 
-def _record(referral, from_status, to_status, user, note=None):
-    StatusChange.create(referral=referral.id, from_status=from_status, to_status=to_status, by=user.id, note=note)
+def _record(referral, from_status, to_status, user, note=None, on=None):
+    StatusChange.create(
+        referral=referral.id,
+        from_status=from_status,
+        to_status=to_status,
+        by=user.id,
+        note=note,
+        effective_on=on or datetime.date.today(),
+    )
     AuditLog.record("update", referral, referral.id, user=user)
 
 
@@ -117,6 +126,16 @@ def change_status(referral, to_status, user, expected_version=None, note=None):
     return referral
 
 
+def ensure_open(referral_id):
+    """Raise TransitionError unless the case is open. A closed (or declined) case is read-only:
+    its contacts, matches and notes change only after it is reopened — whatever page asks."""
+    from models.referral import OPEN_STATUSES
+
+    referral = Referral.get_or_none(Referral.id == referral_id) if referral_id is not None else None
+    if referral is not None and referral.status not in OPEN_STATUSES:
+        raise TransitionError(_l("The case is closed; reopen it first."))
+
+
 def contact_recorded(contact, user):
     """The first contact of a case sets its first-contact date and moves a new case on."""
     referral = Referral.get_by_id(contact.referral_id)
@@ -125,7 +144,7 @@ def contact_recorded(contact, user):
         if referral.status == RECEIVED:
             from_status, referral.status = referral.status, CONTACTED
             referral.save()
-            _record(referral, from_status, CONTACTED, user)
+            _record(referral, from_status, CONTACTED, user, on=contact.date)
         else:
             referral.save()
 
@@ -200,7 +219,7 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
         Match.update(ended_on=closed_on).where((Match.referral == referral.id) & Match.ended_on.is_null()).execute()
         for instrument, answers in measurements:
             record_measurement(referral, instrument, "closure", closed_on, answers, user)
-        _record(referral, from_status, CLOSED, user)
+        _record(referral, from_status, CLOSED, user, on=closed_on)
         hook().brobygger_case_closed(referral=referral, closure=record, form=form, user=user)
         after_commit(lambda: hook().brobygger_after_case_closed(referral=referral, closure=record, user=user))
     return record

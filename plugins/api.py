@@ -25,7 +25,8 @@ Models and rules
     a plugin's own tables (prefix their names with the plugin's). The core models, roles and
     role groups, statuses, ``fold`` for Danish-correct search, the value rules (``RuleError``,
     ``not_in_future``, ...), ``create_citizen`` and the workflow functions (``change_status``,
-    ``close_case``, ``referral_created``, ``TransitionError``).
+    ``close_case``, ``referral_created``, ``TransitionError``). ``catalogue`` — the default lists
+    every new organisation gets, each entry with a stable code (``models/catalogue.py``).
 
 Data and side effects
     ``db`` — the database (``with db.atomic(): ...``; ``with write_transaction(): ...`` for a
@@ -33,6 +34,12 @@ Data and side effects
     current transaction has committed (send mail or SMS from there, or implement the
     ``brobygger_after_*`` hooks). ``limiter`` — rate limits for public pages. ``core_table(name)``
     — a stand-in for a core table in a plugin's migrations.
+
+Exports (exports.py — every CSV and Excel download, reports included)
+    ``csv_response(filename, header, rows, audit=None)`` — a streamed CSV; ``xlsx_response(filename,
+    [(sheet title, header, rows), ...], audit=None)`` — an XLSX built in openpyxl's write-only mode.
+    Cells are neutralised against formula injection (``safe_cell``); ``audit="Model"`` logs the
+    export with its row count.
 
 Text
     ``_``, ``_l``, ``ngettext`` — translations; ``format_day``, ``format_moment`` — Danish dates
@@ -46,6 +53,7 @@ from admin.loading import batch_load, lookup_filter, to_int, visible_or_404
 from admin.menu import ACTIVITIES, ADMINISTRATION, CASES, CITIZENS
 from admin.pages import RoleView
 from database import after_commit, core_table
+from exports import csv_response, safe_cell, xlsx_response
 from extensions import db, limiter
 from forms.base import Form
 from forms.validators import Rule, birth_year, not_future
@@ -74,6 +82,7 @@ from models import (
     StaleRecordError,
     StatusChange,
     User,
+    catalogue,  # the default lists with their codes (copy yours in brobygger_organisation_created)
 )
 from models.base import BaseModel, utcnow, write_transaction
 from models.citizen import CONSENT_IN_FUTURE, GENDERS, check_anonymity, create_citizen
@@ -109,6 +118,7 @@ __all__ = [
     "SUGGESTED",
     "TEAM_LEADS",
     "TRIED",
+    "catalogue",
     "Activity",
     "ActivityCategory",
     "ActivitySession",
@@ -153,6 +163,7 @@ __all__ = [
     "clean_text",
     "close_case",
     "core_table",
+    "csv_response",
     "create_citizen",
     "db",
     "fold",
@@ -167,8 +178,10 @@ __all__ = [
     "not_in_future",
     "organisation_fk",
     "referral_created",
+    "safe_cell",
     "to_int",
     "utcnow",
     "visible_or_404",
     "write_transaction",
+    "xlsx_response",
 ]

@@ -72,8 +72,19 @@ def brobygger_referral_created(referral, source):
     (and its citizen) exist.
 
     :param referral: the new ``models.Referral``.
-    :param source: how it came in: ``"admin"``, ``"staff_intake"`` or ``"public_form"``.
+    :param source: how it came in: ``"admin"``, ``"staff_intake"``, ``"public_form"`` or ``"import"``.
     :return: nothing. Raising aborts the creation: nothing is stored.
+    """
+
+
+@hookspec
+def brobygger_organisation_created(organisation):
+    """A new organisation was created (``flask create-organisation``, the operator's page or
+    seed-demo): copy the plugin's default lists from ``models/catalogue.py`` into it. Called inside
+    the creating transaction; raising undoes the whole creation.
+
+    :param organisation: the new ``models.Organisation``; its core lists already exist.
+    :return: nothing.
     """
 
 

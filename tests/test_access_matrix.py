@@ -292,6 +292,13 @@ MATRIX = {
     "gp_feedback.index":           (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "gp_feedback.fhir":            (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "caseload.index":              (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    # Reports (issue 12): coordinators, admins and evaluators (suppressed); the cases behind a
+    # figure only for roles that see cases; the network report only for network evaluators.
+    "reports.index":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, OK),
+    "reports.export":              (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, OK),
+    "reports.cases":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "network_report.index":        (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "network_report.export":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "closures.export":             (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # intake_answer (part of a case, kept as answered): admin rx, coordinator rx, bridge_builder r
     "intake_answer.index_view":    (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -303,8 +310,43 @@ MATRIX = {
     "intake_answer.export":        (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
     "intake_answer.ajax_lookup":   (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
     "intake_answer.ajax_update":   (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    # Onboarding (issue 10). The set-password page: a one-time token, no login; a bad token is 404.
+    "onboarding.set_password":     (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # Import (Administration → Import): admins only; commit/cancel of no batch of theirs is 404.
+    "imports.index":               (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.commit":              (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.cancel":              (LOGIN,     NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.template":            (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.export":              (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The operator's pages: nobody of an organisation (see OPERATOR_ACCESS for the operator).
+    "operator.index":              (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.new":                (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.organisation":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.set_active":         (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.add_admin":          (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "operator.reset":              (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }
 # fmt: on
+
+# The operator (driftsansvarlig) runs the installation and never sees an organisation's data:
+# every URL not listed here answers the operator with 403 (FORBIDDEN).
+OPERATOR_ACCESS = {
+    "index": TO_ADMIN,
+    "auth.login": TO_ADMIN,
+    "auth.logout": TO_LOGIN,
+    "language.switch": TO_FRONT,
+    "admin.index": DENIED,  # 302 to the organisations page instead of any organisation's figures
+    "intake_public.choose": OK,  # public pages, as for anyone
+    "intake_public.referral_form": OK,
+    "intake_public.receipt": OK,
+    "onboarding.set_password": NOT_FOUND,
+    "operator.index": OK,
+    "operator.new": OK,
+    "operator.organisation": OK,
+    "operator.set_active": MOVED,
+    "operator.add_admin": OK,
+    "operator.reset": OK,
+}
 
 EXCLUDED_ENDPOINTS = {"static", "admin.static"}
 # Views whose forms have ajax lookups, and the lookup's field name.
@@ -376,7 +418,7 @@ def collaboration_note(world):
     from plugins.collaboration.models import CollaborationNote
 
     a = world.a
-    kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.name == "Kommunal tjeneste"))
+    kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.code == "municipal_service"))
     service = factories.make_partner(a.org, name="Alfa psykiatri", kind=kind)
     return CollaborationNote.create(
         organisation=a.org,
@@ -471,6 +513,12 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
             elif endpoint in ("closures.index", "caseload.index", "followups.index"):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
+            elif endpoint in ("reports.index", "network_report.index"):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, start="2025-01-01", end="2025-12-31")))
+            elif endpoint in ("reports.export", "network_report.export"):
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
+            elif endpoint == "reports.cases":
+                probes.append(Probe(endpoint, "GET", url_for(endpoint, figure="active")))
             elif endpoint == "closures.export":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
             elif endpoint in ("gp_feedback.index", "gp_feedback.fhir"):
@@ -481,6 +529,8 @@ def build_probes(app, world, endpoints):
                 probes.append(_agree_probe(endpoint, samples["ec_criterion"], world))
             elif endpoint.startswith("intake_public."):
                 probes.append(_public_intake_probe(endpoint, world))
+            elif endpoint.startswith(("onboarding.", "imports.", "operator.")):
+                probes.append(_onboarding_probe(endpoint, world))
             elif "." in endpoint and endpoint.split(".")[0] in samples:
                 view, name = endpoint.split(".", 1)
                 probes.append(_model_view_probe(view, name, samples[view], world))
@@ -526,6 +576,34 @@ def _public_intake_probe(endpoint, world):
             organisation=world.a.org, token="matrix-token", reference="BRO-TEST-0001", source="public_form"
         )
         return Probe(endpoint, "GET", url_for(endpoint, slug=slug, reference=submission.reference))
+    return Probe(endpoint, "GET", "")
+
+
+def _onboarding_probe(endpoint, world):
+    from models import Organisation
+
+    org = world.a.org
+    if endpoint == "onboarding.set_password":
+        return Probe(endpoint, "GET", url_for(endpoint, token="not-a-token"))
+    if endpoint in ("imports.index", "operator.index", "operator.new"):
+        return Probe(endpoint, "GET", url_for(endpoint))
+    if endpoint in ("imports.commit", "imports.cancel"):
+        return Probe(endpoint, "POST", url_for(endpoint), {"batch": 999999})
+    if endpoint in ("imports.template", "imports.export"):
+        return Probe(endpoint, "GET", url_for(endpoint, kind="citizens", fmt="csv"))
+    if endpoint == "operator.organisation":
+        return Probe(endpoint, "GET", url_for(endpoint, org_id=org.id))
+    if endpoint == "operator.set_active":
+
+        def deactivated():
+            return not Organisation.get_by_id(org.id).is_active
+
+        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), {"active": "0"}, changed=deactivated)
+    if endpoint == "operator.add_admin":
+        data = {"email": "ny-admin@example.dk", "name": "Ny Admin"}
+        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), data)
+    if endpoint == "operator.reset":
+        return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id, user_id=world.a.users["admin"].id))
     return Probe(endpoint, "GET", "")
 
 
@@ -644,6 +722,24 @@ def test_access_matrix(app, world, login, role):
     assert not mismatches, f"{len(mismatches)} access mismatch(es) for {role}:\n" + "\n".join(mismatches)
 
 
+def test_operator_access_matrix(app, world, login):
+    """The operator: their own pages, the public ones, and 403 on every other URL of the app —
+    no organisation's citizens, cases, notes, lists, exports or reports."""
+    assert not OPERATOR_ACCESS.keys() - MATRIX.keys()
+    operator = factories.make_user(None, "operator")
+    client = login(operator)
+    endpoints = sorted(app_endpoints(app) & MATRIX.keys())
+    mismatches = []
+    for probe in build_probes(app, world, endpoints):
+        expected = OPERATOR_ACCESS.get(probe.endpoint, FORBIDDEN)
+        actual, problems = observe(client, probe)
+        if actual != expected:
+            problems.insert(0, f"expected {expected}, got {actual}")
+        for problem in problems:
+            mismatches.append(f"{probe.method} {probe.url or probe.endpoint} [{probe.endpoint}]: {problem}")
+    assert not mismatches, f"{len(mismatches)} access mismatch(es) for the operator:\n" + "\n".join(mismatches)
+
+
 @pytest.mark.parametrize("role", ("anonymous", "admin"))
 def test_post_only_rules_refuse_get(app, world, login, role):
     client = app.test_client() if role == "anonymous" else login(world.a.users[role])
@@ -652,7 +748,7 @@ def test_post_only_rules_refuse_get(app, world, login, role):
         for rule in app.url_map.iter_rules():
             if "GET" in rule.methods or rule.endpoint in EXCLUDED_ENDPOINTS:
                 continue
-            url = url_for(rule.endpoint, code="da") if "<code>" in rule.rule else url_for(rule.endpoint)
+            url = url_for(rule.endpoint, **{arg: "da" if arg == "code" else "1" for arg in rule.arguments})
             response = client.get(url)
             if response.status_code != 405:
                 wrong.append(f"GET {url}: {response.status_code}")

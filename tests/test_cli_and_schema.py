@@ -1,5 +1,8 @@
 """The shell commands (db upgrade, create-user, seed-demo) and the schema check."""
 
+import datetime
+
+import peewee as pw
 import pytest
 
 from app import create_app
@@ -108,15 +111,51 @@ def test_refold_migration_recomputes_old_search_keys(tmp_path):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
     with app.app_context():
         CORE.router(db.obj).run("004_closing_and_outcomes")
-        org = Organisation.create(name="Gammel", slug="gammel")
-        citizen = Citizen.create(organisation=org, name="Aase Østergaard", initials="AØ")
-        referral = Referral.create(organisation=org, citizen=citizen)
-        old = "aase ostergaard ao"  # before the change "aa" stayed "aa"
-        Citizen.update(search_key=old).where(Citizen.id == citizen.id).execute()
-        Referral.update(search_key=f"{referral.id} {old}").where(Referral.id == referral.id).execute()
+        # Rows written as the old schema had them (today's models have columns it lacks).
+        now, old = datetime.datetime(2024, 1, 1), "aase ostergaard ao"  # before the change "aa" stayed "aa"
+        stamps = {"created_at": now, "updated_at": now}
+        org_id = (
+            pw.Table("organisation")
+            .bind(db.obj)
+            .insert(
+                name="Gammel", slug="gammel", minimal_records=False, allow_anonymous=True, max_case_days=365, **stamps
+            )
+            .execute()
+        )
+        citizen_id = (
+            pw.Table("citizen")
+            .bind(db.obj)
+            .insert(
+                organisation_id=org_id,
+                name="Aase Østergaard",
+                initials="AØ",
+                anonymous=False,
+                gender="female",
+                search_key=old,
+                version=1,
+                **stamps,
+            )
+            .execute()
+        )
+        referral_id = (
+            pw.Table("referral")
+            .bind(db.obj)
+            .insert(
+                organisation_id=org_id,
+                citizen_id=citizen_id,
+                received_on=now.date(),
+                status="received",
+                shared=False,
+                search_key="",
+                version=1,
+                **stamps,
+            )
+            .execute()
+        )
+        pw.Table("referral", ("id", "search_key")).bind(db.obj).update(search_key=f"{referral_id} {old}").execute()
         CORE.router(db.obj).run()
-        assert Citizen.get_by_id(citizen.id).search_key == "ase ostergard ao"
-        assert Referral.get_by_id(referral.id).search_key == f"{referral.id} ase ostergard ao"
+        assert Citizen.get_by_id(citizen_id).search_key == "ase ostergard ao"
+        assert Referral.get_by_id(referral_id).search_key == f"{referral_id} ase ostergard ao"
 
 
 def test_db_new_writes_the_next_numbered_migration(runner, tmp_path, monkeypatch):

@@ -7,8 +7,11 @@ from views.language import bp as language_bp
 
 
 def init_views(app):
+    from views.onboarding import bp as onboarding_bp
+
     app.register_blueprint(auth_bp)
     app.register_blueprint(language_bp)
+    app.register_blueprint(onboarding_bp)
 
     @app.route("/")
     def index():

@@ -43,6 +43,7 @@ def service_partners(user):
 
 class CollaborationNoteAdmin(CaseRowView):
     access = {ADMIN: "rcedx", COORDINATOR: "rcex", BRIDGE_BUILDER: "rce"}
+    audit_reads = True
     simple_list_pager = True
     free_text_fields = ("summary",)
     column_list = ("date", "referral", "service", "direction", "channel", "handover_status", "followup_on")

@@ -55,13 +55,9 @@ def brobygger_case_closed(referral, closure, form, user):
 
 
 @hookimpl
-def brobygger_seed_demo(organisation):
-    for position, (name, required) in enumerate(
-        (
-            ("Deltager i mindst ét varigt fællesskab", True),
-            ("Kender nogen i fællesskabet ud over brobyggeren", True),
-            ("Har aftalt afslutningen med brobyggeren", True),
-            ("Er henvist videre til professionel hjælp, hvor der var behov", False),
-        )
-    ):
-        EndCriterion.create(organisation=organisation, name=name, required=required, position=position)
+def brobygger_organisation_created(organisation):
+    from plugins.api import catalogue
+    from plugins.end_criteria.models import EndCriterion
+
+    for position, (code, name, required) in enumerate(catalogue.END_CRITERIA):
+        EndCriterion.create(organisation=organisation, code=code, name=name, required=required, position=position)

@@ -2,8 +2,7 @@
 
 import datetime
 
-import tablib
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
@@ -12,14 +11,15 @@ from plugins.api import (
     CASE_WORKERS,
     COORDINATOR,
     TEAM_LEADS,
-    AuditLog,
     BrobyggerModelView,
     Referral,
     RoleView,
     _,
     _l,
+    csv_response,
     to_int,
     visible_or_404,
+    xlsx_response,
 )
 from plugins.end_criteria import service
 
@@ -89,35 +89,31 @@ class ClosuresView(RoleView):
         period = _period()
         if period is None:
             abort(404)
-        rows = service.closure_rows(current_user, *period)
-        dataset = tablib.Dataset(
-            headers=[
-                str(_l("Case")),
-                str(_l("Received")),
-                str(_l("Closed")),
-                str(_l("Days")),
-                str(_l("Bridge builder")),
-                str(_l("Closure reason")),
-                str(_l("Required criteria unmet")),
+        header = [
+            str(_l("Case")),
+            str(_l("Received")),
+            str(_l("Closed")),
+            str(_l("Days")),
+            str(_l("Bridge builder")),
+            str(_l("Closure reason")),
+            str(_l("Required criteria unmet")),
+        ]
+        rows = (
+            [
+                r["case_id"],
+                r["received_on"].isoformat(),
+                r["closed_on"].isoformat(),
+                (r["closed_on"] - r["received_on"]).days,
+                r["builder"] or "",
+                r["reason"],
+                "" if r["unmet_required"] is None else r["unmet_required"],
             ]
+            for r in service.closure_rows(current_user, *period)
         )
-        for r in rows:
-            dataset.append(
-                [
-                    r["case_id"],
-                    r["received_on"].isoformat(),
-                    r["closed_on"].isoformat(),
-                    (r["closed_on"] - r["received_on"]).days,
-                    r["builder"] or "",
-                    r["reason"],
-                    "" if r["unmet_required"] is None else r["unmet_required"],
-                ]
-            )
-        AuditLog.record("export", "CaseClosure", None)
         name = f"afslutninger-{period[0]}-{period[1]}.{fmt}"
-        mimetype = "text/csv" if fmt == "csv" else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        body = dataset.export(fmt)
-        return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+        if fmt == "csv":
+            return csv_response(name, header, rows, audit="CaseClosure")
+        return xlsx_response(name, [(str(_("Closures")), header, rows)], audit="CaseClosure")
 
 
 def case_panel(referral, user):

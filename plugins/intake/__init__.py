@@ -44,5 +44,5 @@ def brobygger_case_panels(referral, user):
 
 
 @hookimpl
-def brobygger_seed_demo(organisation):
+def brobygger_organisation_created(organisation):
     seed_forms(organisation)

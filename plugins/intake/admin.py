@@ -96,6 +96,7 @@ class IntakeAnswerAdmin(BrobyggerModelView):
     """Every answer, with the question as it was asked; exportable."""
 
     access = {ADMIN: "rx", COORDINATOR: "rx", BRIDGE_BUILDER: "r"}
+    audit_reads = True
     simple_list_pager = True
     column_list = ("referral", "question_label", "value", "created_at")
     column_labels = {"value": _l("Answer")}

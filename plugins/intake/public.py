@@ -2,15 +2,15 @@
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, limiter
+from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, catalogue, limiter
 from plugins.intake import service
 from plugins.intake.forms import PublicReferralForm, build_form_class, form_answers, question_field_name
 from plugins.intake.models import AUDIENCE_SLUGS, PUBLIC_GP, IntakeForm, IntakeSubmission
 
 bp = Blueprint("intake_public", __name__, url_prefix="/henvis", template_folder="templates")
 
-# The channel a public form preselects, by audience (matched on the organisation's list names).
-DEFAULT_CHANNEL = {"public_gp": "Praktiserende læge", "public_self": "Selvhenvendelse"}
+# The channel a public form preselects, by audience (by code: an organisation may rename it).
+DEFAULT_CHANNEL = {"public_gp": catalogue.GP, "public_self": catalogue.SELF_REFERRAL}
 
 
 @bp.before_request
@@ -21,7 +21,7 @@ def _limit_body():
 
 def _organisation(slug):
     org = Organisation.get_or_none(Organisation.slug == slug)
-    if org is None:
+    if org is None or not org.is_active:  # a deactivated organisation takes no referrals
         abort(404)
     return org
 
@@ -68,14 +68,18 @@ def referral_form(slug, audience_slug):
     org, intake_form = _organisation_and_form(slug, audience)
     questions = intake_form.active_questions() if intake_form else []
     form = build_form_class(PublicReferralForm, questions)()
-    channels = _choices(ReferralChannel, org.id)
-    form.channel.choices = channels
+    channels = list(
+        ReferralChannel.choices_for_organisation(org.id).select(
+            ReferralChannel.id, ReferralChannel.name, ReferralChannel.code
+        )
+    )
+    form.channel.choices = [(c.id, c.name) for c in channels]
     form.reasons.choices = _choices(ReferralReason, org.id)
     if request.method == "GET":
         form.token.data = service.issue_token()
-        preferred = next((cid for cid, name in channels if name == DEFAULT_CHANNEL[audience]), None)
+        preferred = next((c for c in channels if c.code == DEFAULT_CHANNEL[audience]), None)
         if preferred:
-            form.channel.data = preferred
+            form.channel.data = preferred.id
     else:
         if form.website.data:
             return _bad_request(

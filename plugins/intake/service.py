@@ -236,6 +236,10 @@ def _register(
             if existing_citizen is None:
                 AuditLog.record("create", citizen, citizen.id, user=user)
             AuditLog.record("create", referral, referral.id, user=user)
+        else:  # a public form: no user, the organisation's own trail
+            AuditLog.record(
+                "submit", referral, referral.id, organisation=organisation.id, items=[("Citizen", citizen.id)]
+            )
         referral_created(referral, source)
     return submission
 

@@ -1,0 +1,295 @@
+#!/usr/bin/env python
+"""Benchmark of the exports (exports.py): time against their own SQL, and a gunicorn worker's
+peak memory while it exports 100 000 rows.
+
+    .venv/bin/python bench/exports.py [--rows 100000] [--db sqlite|postgres|both] [--reps 5]
+
+For each database it builds --rows referrals per organisation with bench/list_pages.py's builder,
+then, logged in as organisation 1's admin through the Flask test client:
+  1. times the referral export (CSV and XLSX) at 10 000 rows and at every row, the contact export
+     at 10 000 rows, and
+     the SQL those requests ran, replayed as plain fetches ("SQL"): the ratio is export / SQL;
+  2. times the export as it was before exports.py (Flask-Admin's own CSV/tablib export over the
+     view's list query, 10 000 rows) in the same run;
+  3. starts gunicorn with one worker on the same database, logs in over HTTP and downloads the
+     referral CSV and XLSX of every row, reading the worker's VmHWM (peak RSS) from /proc before
+     and after.
+Never point BENCH_PG_URL at a database you care about: its public schema is dropped.
+"""
+
+# ruff: noqa: S603, S607, S310
+
+import argparse
+import http.cookiejar
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import list_pages  # noqa: E402 - the data builder and helpers
+
+RESULTS = ROOT / "bench" / "results"
+SQLITE_PATH = RESULTS / "exports.sqlite"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/bb_h09b_bench")
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def timed(fn, reps):
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), min(times)
+
+
+def replay(database, statements):
+    def run():
+        for sql, params in statements:
+            database.execute_sql(sql, params).fetchall()
+
+    return run
+
+
+def capture(client, url):
+    """Fetch `url`; return (status, body size, the SQL statements it ran)."""
+    from playhouse.test_utils import count_queries
+
+    with count_queries() as counter:
+        response = client.get(url)
+        body = response.get_data()
+        response.close()
+    statements = [(r.msg[0], r.msg[1]) for r in counter.get_queries() if r.msg[0].lstrip().upper().startswith("SELECT")]
+    return response.status_code, len(body), statements
+
+
+def old_export(app, client, view_endpoint, fmt):
+    """The export as it was: Flask-Admin's _export_csv / _export_tablib over the same view."""
+    from flask_admin.model.base import BaseModelView
+
+    view = next(v for v in app.extensions["brobygger_admin"]._views if getattr(v, "endpoint", None) == view_endpoint)
+
+    def run():
+        with app.test_request_context(f"/admin/{view_endpoint}/export/{fmt}/"):
+            from flask_login import login_user
+
+            from models import User
+
+            login_user(User.get_by_id(client.admin_id))
+            if fmt == "csv":
+                response = BaseModelView._export_csv(view, "/")
+            else:
+                response = BaseModelView._export_tablib(view, fmt, "/")
+            response.get_data()
+            response.close()
+
+    return run
+
+
+def measure_test_client(kind, url, ctx, reps):
+    from extensions import db
+
+    app = list_pages.make_app(url)
+    client = list_pages.login(app, ctx["admin_email"])
+    client.admin_id = ctx["admin_id"]
+    app.config["EXPORT_ROW_LIMIT"] = 10000
+    rows = []
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        database = db.obj
+        for view, scopes in (("referral", (("10 000", 10000), ("all", None))), ("contact", (("10 000", 10000),))):
+            for fmt in ("csv", "xlsx"):
+                for scope, limit in scopes:
+                    target = f"/admin/{view}/export/{fmt}/"
+                    # Every row: the admin's role may pass the limit (after a fresh login);
+                    # 10 000 rows: the same export limited like a role without that right.
+                    app.config["EXPORT_UNLIMITED_ROLES"] = ("admin",) if limit is None else ()
+                    app.config["EXPORT_ROW_LIMIT"] = limit or 10000
+                    status, size, statements = capture(client, target)
+                    assert status == 200, (target, status)
+                    n = reps if limit else max(1, reps // 2)
+                    export_med, export_min = timed(lambda t=target: list_pages.fetch(client, t), n)
+                    sql_med, sql_min = timed(replay(database, statements), n)
+                    row = {
+                        "db": kind,
+                        "export": f"{view} {fmt}",
+                        "rows": scope,
+                        "bytes": size,
+                        "queries": len(statements),
+                        "export_ms": (export_med, export_min),
+                        "sql_ms": (sql_med, sql_min),
+                        "ratio": export_min / sql_min if sql_min else float("nan"),
+                    }
+                    if limit:
+                        old_med, old_min = timed(old_export(app, client, view, fmt), max(1, reps // 2))
+                        row["before_ms"] = (old_med, old_min)
+                    rows.append(row)
+                    log(row)
+        db.close()
+    return rows
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def vm_hwm_kb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None
+
+
+def worker_pid(master):
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return int(children[0]) if children else None
+
+
+def measure_gunicorn(kind, url, ctx):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "LOGIN_RATE_LIMIT": "100000 per minute",
+        "BROBYGGER_DEV_INSECURE_COOKIES": "1",
+    }
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--workers",
+            "1",
+            "--timeout",
+            "300",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    results = []
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/login", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(f"{base}/login", timeout=30).read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode(
+            {"csrf_token": token, "email": ctx["admin_email"], "password": list_pages.PASSWORD}
+        ).encode()
+        opener.open(f"{base}/login", data=body, timeout=30).read()
+        opener.open(f"{base}/admin/referral/", timeout=60).read()  # warm: imports, caches, pools
+        pid = worker_pid(server.pid)
+        for fmt in ("csv", "xlsx"):
+            before = vm_hwm_kb(pid)
+            t0 = time.perf_counter()
+            size, lines = 0, 0
+            with opener.open(f"{base}/admin/referral/export/{fmt}/", timeout=600) as response:
+                while block := response.read(1 << 16):
+                    size += len(block)
+                    lines += block.count(b"\n")
+            elapsed = time.perf_counter() - t0
+            after = vm_hwm_kb(pid)
+            results.append(
+                {
+                    "db": kind,
+                    "format": fmt,
+                    "bytes": size,
+                    "csv_lines": lines if fmt == "csv" else None,
+                    "seconds": elapsed,
+                    "hwm_before_mb": before / 1024,
+                    "hwm_after_mb": after / 1024,
+                }
+            )
+            log(results[-1])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return results
+
+
+def report(rows, workers, n):
+    out = [f"## Exports at {n} referrals per organisation\n"]
+    out.append(
+        "| db | export | rows | queries | export median/min ms | SQL median/min ms | min ratio | before median/min ms |"
+    )
+    out.append("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        before = r.get("before_ms")
+        out.append(
+            f"| {r['db']} | {r['export']} | {r['rows']} | {r['queries']} "
+            f"| {r['export_ms'][0]:.0f} / {r['export_ms'][1]:.0f} "
+            f"| {r['sql_ms'][0]:.0f} / {r['sql_ms'][1]:.0f} | {r['ratio']:.1f}× "
+            f"| {'' if not before else f'{before[0]:.0f} / {before[1]:.0f}'} |"
+        )
+    out.append("\nGunicorn worker (1 worker), referral export of every row of organisation 1:\n")
+    out.append("| db | format | bytes | seconds | worker peak RSS before → after (MB) |")
+    out.append("|---|---|---|---|---|")
+    for w in workers:
+        out.append(
+            f"| {w['db']} | {w['format']} | {w['bytes']} | {w['seconds']:.1f} "
+            f"| {w['hwm_before_mb']:.0f} → {w['hwm_after_mb']:.0f} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100000)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--skip-build", action="store_true", help="reuse the database of the last run")
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    list_pages.SQLITE_PATH = SQLITE_PATH
+    kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
+    rows, workers = [], []
+    for kind in kinds:
+        url = f"sqlite:///{SQLITE_PATH}" if kind == "sqlite" else PG_URL
+        log(f"building {args.rows} referrals per organisation on {kind} ...")
+        if args.skip_build:
+            ctx = {"admin_email": "admin@org1.bench.dk"}
+            from models import User
+
+            app = list_pages.make_app(url)
+            with app.app_context():
+                from extensions import db
+
+                db.connect(reuse_if_open=True)
+                ctx["admin_id"] = User.get(User.email == ctx["admin_email"]).id
+                db.close()
+        else:
+            ctx = list_pages.build(kind, url, args.rows)
+        rows += measure_test_client(kind, url, ctx, args.reps)
+        workers += measure_gunicorn(kind, url, ctx)
+    text = report(rows, workers, args.rows)
+    print(text)
+    (RESULTS / "exports.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()

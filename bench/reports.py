@@ -1,0 +1,328 @@
+#!/usr/bin/env python
+"""Benchmark of the report (reports/) at national scale, against the raw SQL of the same aggregates.
+
+    .venv/bin/python bench/reports.py [--rows N] [--db sqlite|postgres|both] [--reps 3] [--reuse]
+
+For each database it
+  1. builds N referrals for organisation 1 (and N/10 for organisation 2, so scoping matters):
+     0.9·N citizens (some referred twice), a status history per case (received → contacted →
+     active → closed or declined, with the days they took effect), a closing per closed case,
+     reasons, a few reassigned cases, matches and outcome measurements; received over five years;
+  2. runs `report_data` (every figure of the report) for one year, counting the queries;
+  3. replays exactly the SQL it ran on a bare DB-API cursor (fetchall) — "raw SQL of the same
+     aggregates" — and reports the ratio report / raw;
+  4. checks that the query count is the same at N and at N/10.
+
+Results go to stdout and bench/results/reports-<N>.md. The PostgreSQL database
+(BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/bb_h12_bench) has its public
+schema dropped and rebuilt: never point it at a database you care about.
+"""
+
+# ruff: noqa: S608
+
+import argparse
+import datetime
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results"
+SQLITE_PATH = RESULTS / "reports.sqlite"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/bb_h12_bench")
+YEAR = (datetime.date(2024, 1, 1), datetime.date(2024, 12, 31), datetime.date(2024, 12, 31))
+
+
+def url_of(kind):
+    return f"sqlite:///{SQLITE_PATH}" if kind == "sqlite" else PG_URL
+
+
+def fresh(kind):
+    if kind == "sqlite":
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg2
+
+    name = PG_URL.rsplit("/", 1)[1]
+    if name in ("test", "postgres", "template0", "template1"):
+        raise SystemExit(f"refusing to drop the schema of {name}")
+    base = PG_URL.rsplit("/", 1)[0]
+    conn = psycopg2.connect(f"{base}/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    conn.close()
+
+
+def build(kind, n, seed=2024):
+    """Migrate and fill the database; returns the seconds it took."""
+    from app import create_app
+    from database import builtin_migration_sets
+    from extensions import db
+
+    started = time.perf_counter()
+    fresh(kind)
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url_of(kind)})
+    with app.app_context():
+        for migration_set in builtin_migration_sets():
+            migration_set.router(db.obj).run()
+        from demo import ensure_lists
+        from models import (
+            CaseClosure,
+            ClosureReason,
+            Instrument,
+            Organisation,
+            ReferralChannel,
+            ReferralReason,
+            User,
+        )
+
+        orgs = [Organisation.create(name=f"Bench {i}", slug=f"bench-{i}") for i in (1, 2)]
+        for org in orgs:
+            ensure_lists(org)
+        rng = random.Random(seed)
+        conn = db.connection()
+        cur = conn.cursor()
+        ph = "?" if kind == "sqlite" else "%s"
+        now = datetime.datetime(2025, 1, 1)
+        day0 = datetime.date(2020, 1, 1)
+        ids = {"citizen": 0, "referral": 0, "status_change": 0, "case_closure": 0, "link": 0, "match": 0, "m": 0}
+
+        def insert(table, columns, rows):
+            if not rows:
+                return
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([ph] * len(columns))})"
+            if kind == "postgres":
+                from psycopg2.extras import execute_batch
+
+                execute_batch(cur, sql, rows, page_size=2000)
+            else:
+                cur.executemany(sql, rows)
+
+        for org, size in ((orgs[0], n), (orgs[1], max(n // 10, 10))):
+            builders = [
+                User.create(organisation=org, email=f"b{i}@{org.slug}.dk", name=f"Brobygger {i}", role="bridge_builder")
+                for i in range(12)
+            ]
+            channels = [c.id for c in ReferralChannel.select().where(ReferralChannel.organisation == org)]
+            reasons = [r.id for r in ReferralReason.select().where(ReferralReason.organisation == org)]
+            closure_reasons = [r.id for r in ClosureReason.select().where(ClosureReason.organisation == org)]
+            instrument = Instrument.get((Instrument.organisation == org) & (Instrument.code.is_null(False)))
+            citizens = max(int(size * 0.9), 1)
+            citizen_rows, referral_rows, change_rows, closure_rows, link_rows, measure_rows = [], [], [], [], [], []
+            first_citizen = ids["citizen"] + 1
+            for _i in range(citizens):
+                ids["citizen"] += 1
+                citizen_rows.append(
+                    (
+                        ids["citizen"],
+                        now,
+                        now,
+                        org.id,
+                        "B",
+                        "B",
+                        rng.choice(["male", "female", "female", "other"]),
+                        rng.randint(1930, 2000),
+                        1,
+                        now.date(),
+                        "",
+                        False,
+                    )
+                )
+            for i in range(size):
+                ids["referral"] += 1
+                rid = ids["referral"]
+                citizen = first_citizen + (i if i < citizens else rng.randrange(citizens))
+                received = day0 + datetime.timedelta(days=rng.randrange(5 * 365))
+                path = rng.random()
+                steps = []
+                contacted = received + datetime.timedelta(days=rng.randint(1, 20))
+                if path > 0.1:
+                    steps.append(("received", "contacted", contacted))
+                if path > 0.3:
+                    steps.append(("contacted", "active", contacted + datetime.timedelta(days=rng.randint(1, 30))))
+                if 0.05 < path <= 0.1:
+                    steps.append(("received", "declined", received + datetime.timedelta(days=3)))
+                if path > 0.55:
+                    closed = steps[-1][2] + datetime.timedelta(days=rng.randint(30, 500))
+                    steps.append(("active", "closed", closed))
+                    ids["case_closure"] += 1
+                    closure_rows.append((now, now, org.id, rid, closed, rng.choice(closure_reasons)))
+                    for phase, on, score in (
+                        ("intake", received, rng.randint(3, 9)),
+                        ("closure", closed, rng.randint(3, 9)),
+                    ):
+                        measure_rows.append((now, now, org.id, rid, instrument.id, phase, on, "[1,1,1]", score, now))
+                status = steps[-1][1] if steps else "received"
+                referral_rows.append(
+                    (
+                        rid,
+                        now,
+                        now,
+                        org.id,
+                        citizen,
+                        rng.choice(channels),
+                        received,
+                        rng.choice(builders).id,
+                        status,
+                        contacted if path > 0.1 else None,
+                        False,
+                        "",
+                        1,
+                    )
+                )
+                for from_status, to_status, on in steps:
+                    change_rows.append(
+                        (now, now, rid, from_status, to_status, datetime.datetime.combine(on, datetime.time(9)), on)
+                    )
+                link_rows.append((now, now, rid, rng.choice(reasons)))
+            insert(
+                "citizen",
+                [
+                    "id",
+                    "created_at",
+                    "updated_at",
+                    "organisation_id",
+                    "name",
+                    "initials",
+                    "gender",
+                    "birth_year",
+                    "version",
+                    "consent_on",
+                    "search_key",
+                    "anonymous",
+                ],
+                citizen_rows,
+            )
+            insert(
+                "referral",
+                [
+                    "id",
+                    "created_at",
+                    "updated_at",
+                    "organisation_id",
+                    "citizen_id",
+                    "channel_id",
+                    "received_on",
+                    "assigned_to_id",
+                    "status",
+                    "first_contact_on",
+                    "shared",
+                    "search_key",
+                    "version",
+                ],
+                referral_rows,
+            )
+            insert(
+                "status_change",
+                ["created_at", "updated_at", "referral_id", "from_status", "to_status", "at", "effective_on"],
+                change_rows,
+            )
+            insert(
+                "case_closure",
+                ["created_at", "updated_at", "organisation_id", "referral_id", "closed_on", "reason_id"],
+                closure_rows,
+            )
+            insert("referral_reason_link", ["created_at", "updated_at", "referral_id", "reason_id"], link_rows)
+            insert(
+                "measurement",
+                [
+                    "created_at",
+                    "updated_at",
+                    "organisation_id",
+                    "referral_id",
+                    "instrument_id",
+                    "phase",
+                    "taken_on",
+                    "answers",
+                    "score",
+                    "at",
+                ],
+                measure_rows,
+            )
+            conn.commit()
+        if kind == "postgres":
+            cur.execute("SELECT setval('citizen_id_seq', (SELECT MAX(id) FROM citizen))")
+            cur.execute("SELECT setval('referral_id_seq', (SELECT MAX(id) FROM referral))")
+            conn.commit()
+            conn.autocommit = True
+            cur.execute("ANALYZE")
+            conn.autocommit = False
+        del CaseClosure
+        db.close()
+    return time.perf_counter() - started
+
+
+def measure(kind, reps):
+    """(median seconds of report_data, median seconds of its SQL replayed raw, queries)."""
+    from app import create_app
+    from extensions import db
+    from reports.report import report_data
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url_of(kind)})
+    database = app.extensions["database"]
+    with app.app_context():
+        captured = []
+        original = database.execute_sql
+
+        def capture(sql, params=None, *args, **kwargs):
+            captured.append((sql, params))
+            return original(sql, params, *args, **kwargs)
+
+        times, raw_times = [], []
+        for rep in range(reps):
+            db.connect(reuse_if_open=True)
+            if rep == 0:
+                database.execute_sql = capture
+            started = time.perf_counter()
+            report_data((1,), *YEAR)
+            times.append(time.perf_counter() - started)
+            database.execute_sql = original
+            cur = db.connection().cursor()
+            started = time.perf_counter()
+            for sql, params in captured:
+                cur.execute(sql, params or ())
+                cur.fetchall()
+            raw_times.append(time.perf_counter() - started)
+            db.close()
+    return statistics.median(times), statistics.median(raw_times), len(captured), captured
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="measure the databases already built")
+    args = parser.parse_args()
+    kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
+    lines = [f"# Report benchmark: {args.rows} referrals in organisation 1, a year's report", ""]
+    lines += [
+        "| database | build s | queries | report s (median) | raw SQL s (median) | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind in kinds:
+        built = 0.0 if args.reuse else build(kind, args.rows)
+        seconds, raw, queries, _sql = measure(kind, args.reps)
+        lines.append(f"| {kind} | {built:.0f} | {queries} | {seconds:.3f} | {raw:.3f} | {seconds / raw:.2f} |")
+        print(lines[-1], flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"reports-{args.rows}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,336 @@
+"""The one export module: every CSV and XLSX download of the app goes through it.
+
+Admin list exports (`BrobyggerModelView`), the end_criteria closures export and every report use
+the same three calls:
+
+    safe_cell(value)                        -> str: one cell as text that a spreadsheet will not run
+    csv_response(filename, header, rows)    -> a streamed CSV download (constant memory)
+    xlsx_response(filename, sheets)         -> an XLSX download built in openpyxl's write-only mode,
+                                               sheets = [(title, header, rows), ...]
+
+`rows` is any iterable of sequences (a generator is best: nothing is held in memory). Pass
+`audit="Model"` and the export is written to the audit log with its row count and format.
+
+Why: spreadsheets execute cells that begin with = + - @ (and tab or CR before them) as formulas —
+anonymous public-form input must never reach a coordinator's Excel as a live HYPERLINK(...)
+(OWASP "CSV injection"). Such cells get a leading apostrophe, every XLSX cell is written as a
+string, and the control characters XML (and so openpyxl) cannot store are dropped instead of
+failing the whole export.
+"""
+
+import csv
+import datetime
+import re
+import tempfile
+import unicodedata
+
+from flask import Response, current_app, stream_with_context
+from werkzeug.utils import secure_filename
+
+CSV_MIMETYPE = "text/csv"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A cell beginning with one of these is a formula (or becomes one) in Excel, LibreOffice and Sheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE plus lone surrogates and U+FFFE/F).
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Rows fetched per round trip while streaming; also the batch for loading related rows.
+CHUNK = 1000
+# Without a recent re-authentication an export stops here (the Flask-Admin default we kept).
+DEFAULT_ROW_LIMIT = 10000
+
+
+def safe_cell(value):
+    """`value` as the text of one spreadsheet cell: never a formula, only storable characters.
+
+    None is the empty string, booleans and numbers their plain text (so a negative number is
+    written "'-5": a minus sign starts a formula as well), everything else str().
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if not text:
+        return text
+    if not text.isprintable():  # cheap test first (False for every character UNSTORABLE holds)
+        text = UNSTORABLE.sub("", text)
+    if text and text[0] in FORMULA_START:
+        return "'" + text
+    return text
+
+
+def _disposition(filename):
+    name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    return f"attachment; filename={secure_filename(name) or 'export'}"
+
+
+class _Echo:
+    """A file-like object whose write returns what it was given (for a streaming csv.writer)."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(header, rows, counter=None):
+    """The lines of a CSV file (UTF-8 BOM first so Excel reads æ, ø and å), one at a time."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        if counter is not None:
+            counter[0] += 1
+        yield writer.writerow([safe_cell(v) for v in row])
+
+
+def csv_response(filename, header, rows, audit=None):
+    """A CSV download streamed row by row: memory stays flat however many rows there are.
+
+    With `audit` (a record type name) the export is audited with the number of rows sent — when
+    the stream ends, so a download broken off halfway is logged with what was actually sent.
+    """
+    counter = [0]
+
+    def generate():
+        try:
+            yield from csv_lines(header, rows, counter)
+        finally:
+            if hasattr(rows, "close"):
+                rows.close()  # a generator over a database cursor: end its read transaction now
+            if audit:
+                audit_export(audit, "csv", counter[0])
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype=CSV_MIMETYPE,
+        headers={"Content-Disposition": _disposition(filename)},
+    )
+
+
+def write_xlsx(fileobj, sheets):
+    """Write `sheets` ([(title, header, rows), ...]) to `fileobj` as XLSX; returns the row count.
+
+    openpyxl's write-only mode streams rows to disk, so memory does not grow with the rows. Every
+    cell is a string cell, whatever it looks like.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    count = 0
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title=_sheet_title(title))
+
+        def cells(values, sheet=sheet):
+            out = []
+            for value in values:
+                cell = WriteOnlyCell(sheet, safe_cell(value))
+                cell.data_type = "s"  # a string, never a formula, number or date guess
+                out.append(cell)
+            return out
+
+        sheet.append(cells(header))
+        for row in rows:
+            sheet.append(cells(row))
+            count += 1
+    if not workbook.worksheets:
+        workbook.create_sheet()
+    workbook.save(fileobj)
+    return count
+
+
+def _sheet_title(title):
+    # Excel refuses []:*?/\ in sheet names and more than 31 characters.
+    cleaned = re.sub(r"[\[\]:*?/\\]", " ", safe_cell(title)).strip("'") or "Data"
+    return cleaned[:31]
+
+
+def xlsx_response(filename, sheets, audit=None):
+    """An XLSX download of `sheets` ([(title, header, rows), ...]), built in a temporary file on
+    disk and streamed from there (the zip must be complete before its first byte can be sent)."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response's file wrapper
+    try:
+        count = write_xlsx(spool, sheets)
+    except BaseException:
+        spool.close()
+        raise
+    if audit:
+        audit_export(audit, "xlsx", count)
+    size = spool.tell()
+    spool.seek(0)
+
+    def chunks():
+        with spool:  # closed when the last byte is read, or when the server closes the response
+            while block := spool.read(64 * 1024):
+                yield block
+
+    return Response(
+        chunks(),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": _disposition(filename), "Content-Length": str(size)},
+        direct_passthrough=True,
+    )
+
+
+def audit_export(record_type, fmt, rows):
+    """Write one audit entry for an export of `rows` rows of `record_type` in `fmt`."""
+    from models.audit import AuditLog
+
+    AuditLog.record("export", record_type, None, rows=rows, detail=fmt)
+
+
+# -- exports of database queries ------------------------------------------------------------
+
+
+def iter_query(query, chunk=CHUNK):
+    """Yield the rows of a peewee select in lists of `chunk`, without loading them all.
+
+    SQLite's cursor already steps through the result. psycopg2 fetches a whole result into the
+    client unless the cursor is a named (server-side) one, which only streams inside a
+    transaction — so on PostgreSQL the rows come through a named cursor in a read transaction.
+    """
+    from peewee import PostgresqlDatabase
+
+    database = query._database
+    if isinstance(database, PostgresqlDatabase):
+        yield from _iter_server_side(database, query, chunk)
+        return
+    batch = []
+    for row in query.iterator():
+        batch.append(row)
+        if len(batch) >= chunk:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _iter_server_side(database, query, chunk):
+    import uuid
+
+    sql, params = query.sql()
+    with database.atomic():
+        cursor = database.connection().cursor(name=f"export_{uuid.uuid4().hex}", withhold=True)
+        try:
+            cursor.itersize = chunk
+            cursor.execute(sql, params)
+            wrapper = query._get_cursor_wrapper(cursor)
+            batch = []
+            for row in wrapper.iterator():
+                batch.append(row)
+                if len(batch) >= chunk:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+        finally:
+            cursor.close()
+
+
+def row_limit(user, view_limit=None):
+    """How many rows `user` may export in one go: None (no limit) for the roles in
+    EXPORT_UNLIMITED_ROLES who re-authenticated recently; for everybody else EXPORT_ROW_LIMIT,
+    or the view's own `export_max_rows` when that is lower."""
+    roles = current_app.config["EXPORT_UNLIMITED_ROLES"]
+    if getattr(user, "role", None) in roles and reauthenticated_recently():
+        return None
+    limit = current_app.config.get("EXPORT_ROW_LIMIT") or DEFAULT_ROW_LIMIT
+    return min(limit, view_limit) if view_limit else limit
+
+
+def reauthenticated_recently():
+    """SEAM for the re-authentication of issue 9.2 (helper h09a: `require_recent_auth`).
+
+    Until that helper is merged this falls back to Flask-Login's `login_fresh()` (the session
+    comes from a password login in this browser, not a remembered cookie). When it is merged,
+    replace the body with its "re-authenticated within the last 10 minutes" check.
+    """
+    try:
+        from security import recently_authenticated  # provided by the re-authentication work
+    except ImportError:
+        from flask_login import login_fresh
+
+        return login_fresh()
+    return recently_authenticated()
+
+
+class ColumnValues:
+    """Fast per-column export values for a Flask-Admin model view: the view's export formatters,
+    choice labels and type formatters, resolved once per column instead of once per cell."""
+
+    def __init__(self, view):
+        self.view = view
+        self.columns = [name for name, _label in view._export_columns]
+        self.formatters = view.column_formatters_export or {}
+        # Choice labels are lazy strings: translate each once per export, not once per cell.
+        self.choices = {name: {k: str(v) for k, v in m.items()} for name, m in view._column_choices_map.items()}
+        self.type_formatters = dict(view.column_type_formatters_export or {})
+        self._by_type = {}
+        self._cache = {}
+
+    def _type_formatter(self, value):
+        kind = type(value)
+        if kind not in self._by_type:
+            # The most specific type wins (a datetime is a date too, and would lose its time).
+            found = next((self.type_formatters[k] for k in kind.__mro__ if k in self.type_formatters), None)
+            self._by_type[kind] = found
+        return self._by_type[kind]
+
+    def value(self, model, name):
+        view = self.view
+        formatter = self.formatters.get(name)
+        if formatter is not None:
+            value = formatter(view, None, model, name)
+        else:
+            value = view._get_field_value(model, name)
+        choices = self.choices.get(name)
+        if choices:
+            return choices.get(value) or value
+        fmt = self._type_formatter(value)
+        if fmt is None:
+            return value
+        if isinstance(value, (datetime.date, bool)) or value is None:
+            key = (name, value)
+            if key not in self._cache:
+                self._cache[key] = fmt(view, value, name)
+            return self._cache[key]
+        return fmt(view, value, name)
+
+    def row(self, model):
+        return [self.value(model, name) for name in self.columns]
+
+
+def model_view_export(view, export_type):
+    """The export of a Flask-Admin model view: its list query (scope, search, filters and sort of
+    the page the user is on), streamed in chunks with related labels batch-loaded, through
+    csv_response / xlsx_response, audited with the row count."""
+    from flask_login import current_user
+
+    view_args = view._get_list_extra_args()
+    sort = view._get_column_by_idx(view_args.sort)
+    limit = row_limit(current_user, view.export_max_rows)
+    _count, query = view.get_list(
+        0,
+        sort[0] if sort is not None else None,
+        view_args.sort_desc,
+        view_args.search,
+        view_args.filters,
+        execute=False,
+        page_size=limit or 0,
+    )
+    if not view.column_formatters_export:
+        # Only the exported columns (and the key): fewer values to fetch and turn into objects.
+        # A view with export formatters may read any field, so it keeps the whole row.
+        fields = view.model._meta.fields
+        wanted = [fields[name] for name, _label in view._export_columns if name in fields]
+        query = query.select(view.model._meta.primary_key, *wanted)
+    values = ColumnValues(view)
+    header = [str(label) for _name, label in view._export_columns]
+
+    def rows():
+        for batch in iter_query(query):
+            view.load_related(batch)
+            for model in batch:
+                yield values.row(model)
+
+    filename = view.get_export_name(export_type)
+    record_type = view.model.__name__
+    if export_type == "csv":
+        return csv_response(filename, header, rows(), audit=record_type)
+    return xlsx_response(filename, [(str(view.name), header, rows())], audit=record_type)

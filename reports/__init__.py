@@ -1,0 +1,1 @@
+"""Reports: the figures funders ask for, by organisation, period and reference date."""

@@ -1,0 +1,136 @@
+"""Exports (exports.py): formula-safe cells, storable characters, streaming, audit with row counts."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+import exports
+from models import AuditLog, Citizen, Referral
+from tests import factories
+from tests.plugins.test_intake import _public_data, forms  # noqa: F401 - the fixture
+
+EVIL = '=HYPERLINK("http://evil.example/x","Klik her")'
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+45 12 34", "'+45 12 34"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("\x01=1", "'=1"),  # the unstorable character goes first, then the formula is caught
+        ("Søren\x00 Ærø\x0b", "Søren Ærø"),
+        ("a=b", "a=b"),
+        (None, ""),
+        (-5, "'-5"),
+        (42, "42"),
+        ("", ""),
+    ],
+)
+def test_safe_cell(value, expected):
+    assert exports.safe_cell(value) == expected
+
+
+def _csv(response):
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def _xlsx(response):
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == exports.XLSX_MIMETYPE
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    return list(sheet.iter_rows())
+
+
+def test_public_form_formula_reaches_the_exports_as_text(client, world, forms, login):  # noqa: F811
+    data = _public_data(client, world, forms, name=EVIL, referrer_name="+cmd|' /C calc'!A0", gp_practice="@SUM(1)")
+    assert client.post(f"/henvis/{world.a.org.slug}/laege", data=data).status_code == 303
+    coordinator = login(world.a.users["coordinator"])
+    rows = _csv(coordinator.get("/admin/citizen/export/csv/"))
+    cells = [cell for row in rows for cell in row]
+    assert "'" + EVIL in cells
+    assert EVIL not in cells
+    for url in ("/admin/citizen/export/xlsx/", "/admin/referral/export/xlsx/"):
+        for row in _xlsx(coordinator.get(url)):
+            for cell in row:
+                assert cell.data_type in ("s", "inlineStr"), (url, cell.data_type, cell.value)
+                assert not str(cell.value or "").startswith(("=", "+", "-", "@")), (url, cell.value)
+    cells = [c.value for row in _xlsx(coordinator.get("/admin/citizen/export/xlsx/")) for c in row]
+    assert "'" + EVIL in cells
+    referral_cells = [c.value for row in _xlsx(coordinator.get("/admin/referral/export/xlsx/")) for c in row]
+    assert any(EVIL in str(v) for v in referral_cells), referral_cells  # the citizen column
+
+
+def test_a_control_character_in_stored_data_does_not_break_the_exports(client, world, login):
+    # Stored before the input filter existed (or by another system): the exports still answer.
+    citizen = factories.make_citizen(world.a.org, name="Borger\x0b med\x01 styretegn")
+    factories.make_referral(world.a.org, citizen=citizen, referrer_name="Læge\x1f Holm", note="note\x08")
+    coordinator = login(world.a.users["coordinator"])
+    for model in ("citizen", "referral"):
+        cells = [c.value for row in _xlsx(coordinator.get(f"/admin/{model}/export/xlsx/")) for c in row]
+        assert any("Borger med styretegn" in str(v) for v in cells), model
+        csv_cells = [c for row in _csv(coordinator.get(f"/admin/{model}/export/csv/")) for c in row]
+        assert any("Borger med styretegn" in c for c in csv_cells), model
+
+
+def test_exports_are_audited_with_their_row_counts(world, login):
+    coordinator = login(world.a.users["coordinator"])
+    visible = Citizen.visible_to(world.a.users["coordinator"]).count()
+    assert visible > 0
+    for fmt in ("csv", "xlsx"):
+        response = coordinator.get(f"/admin/citizen/export/{fmt}/")
+        assert response.status_code == 200
+        response.get_data()  # the CSV is streamed: its audit entry is written when it ends
+        entry = AuditLog.select().where(AuditLog.action == "export").order_by(AuditLog.id.desc()).first()
+        assert (entry.model, entry.rows, entry.detail) == ("Citizen", visible, fmt)
+        assert entry.user_id == world.a.users["coordinator"].id and entry.role == "coordinator"
+
+
+def test_export_keeps_scope_search_and_filters(world, login):
+    coordinator = login(world.a.users["coordinator"])
+    factories.make_citizen(world.a.org, name="Unikanavn Export")
+    rows = _csv(coordinator.get("/admin/citizen/export/csv/?search=unikanavn"))
+    assert len(rows) == 2 and "Unikanavn Export" in rows[1]
+    other = _csv(login(world.b.users["coordinator"]).get("/admin/citizen/export/csv/"))
+    assert not any("Unikanavn Export" in row for row in other)
+
+
+def test_export_row_limit_and_who_may_pass_it(app, world, login):
+    app.config["EXPORT_ROW_LIMIT"] = 3
+    for _ in range(5):
+        factories.make_citizen(world.a.org)
+    total = Citizen.visible_to(world.a.users["coordinator"]).count()
+    coordinator = login(world.a.users["coordinator"])
+    # A coordinator who logged in with the password in this session may export every row ...
+    assert len(_csv(coordinator.get("/admin/citizen/export/csv/"))) == 1 + total
+    # ... one whose session is not fresh (no recent password) gets the first EXPORT_ROW_LIMIT.
+    with coordinator.session_transaction() as session:
+        session["_fresh"] = False
+    assert len(_csv(coordinator.get("/admin/citizen/export/csv/"))) == 1 + 3
+
+
+def test_closures_export_is_safe_and_audited(world, login):
+    from plugins.end_criteria.service import closure_rows  # noqa: F401 - the plugin is loaded
+
+    coordinator = login(world.a.users["coordinator"])
+    for fmt in ("csv", "xlsx"):
+        response = coordinator.get(f"/admin/closures/export/{fmt}/")
+        assert response.status_code == 200, response.data[:200]
+        response.get_data()
+        entry = AuditLog.select().where(AuditLog.action == "export").order_by(AuditLog.id.desc()).first()
+        assert (entry.model, entry.detail) == ("CaseClosure", fmt)
+        assert entry.rows is not None
+
+
+def test_csv_export_streams(world, login):
+    coordinator = login(world.a.users["coordinator"])
+    response = coordinator.get("/admin/referral/export/csv/")
+    assert response.is_streamed
+    assert Referral.select().count() > 0

@@ -1,0 +1,213 @@
+"""The counting rules (reports/figures.py) on hand-built histories, and seed 002's figures.
+
+Each case's history is written as it would have been: a status change per step with the day it
+took effect, an assignment history where the bridge builder changed."""
+
+import datetime
+
+import pytest
+
+from extensions import db
+from models import CaseAssignment, CaseClosure, ClosureReason, Referral, StatusChange
+from reports import figures
+from reports.figures import Scope
+from tests import factories
+
+D = datetime.date
+
+
+def step(case, on, to_status, from_status=None):
+    StatusChange.create(
+        referral=case.id,
+        from_status=from_status,
+        to_status=to_status,
+        effective_on=on,
+        at=datetime.datetime.combine(on, datetime.time(10)),
+    )
+    Referral.update(status=to_status).where(Referral.id == case.id).execute()
+
+
+def case_with(org, citizen, received, steps=(), **kw):
+    case = factories.make_referral(org, citizen=citizen, received_on=received, **kw)
+    for on, to_status in steps:
+        step(case, on, to_status)
+    return case
+
+
+def close(case, on, reason):
+    step(case, on, "closed")
+    CaseClosure.create(organisation=case.organisation_id, referral=case.id, closed_on=on, reason=reason)
+
+
+@pytest.fixture
+def org(app):
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        yield factories.make_org()
+        db.close()
+
+
+def scope(org, start, end, on=None):
+    return Scope((org.id,), start, end, on or end)
+
+
+def reason(org, code="bridged"):
+    return ClosureReason.get((ClosureReason.organisation == org.id) & (ClosureReason.code == code))
+
+
+def test_a_case_received_before_the_period_and_closed_in_it(org):
+    man = factories.make_citizen(org, gender="male")
+    case = case_with(org, man, D(2021, 1, 10), [(D(2021, 1, 15), "contacted"), (D(2021, 2, 1), "active")])
+    close(case, D(2021, 6, 30), reason(org))
+    s = scope(org, D(2021, 6, 1), D(2021, 6, 30), on=D(2021, 6, 15))
+    assert figures.active_by_gender(s) == {"groups": {"male": {"label": None, "n": 1}}, "total": 1}
+    assert figures.new_by_gender(s)["total"] == 0  # received before the period
+    assert figures.referrals_by_channel(s)["total"] == 0
+    assert figures.closings_by_reason(s)["groups"]["bridged"]["n"] == 1
+    after = scope(org, D(2021, 6, 1), D(2021, 6, 30), on=D(2021, 6, 30))
+    assert figures.active_by_gender(after)["total"] == 0  # closed on the reference date itself
+    assert figures.caseload(after)["total"] == 0
+
+
+def test_a_citizen_referred_twice_is_one_new_citizen_and_two_referrals(org):
+    citizen = factories.make_citizen(org, gender="female")
+    case_with(org, citizen, D(2022, 3, 1), [(D(2022, 3, 2), "contacted"), (D(2022, 3, 5), "declined")])
+    case_with(org, citizen, D(2022, 5, 1), [(D(2022, 5, 3), "contacted")])
+    s = scope(org, D(2022, 1, 1), D(2022, 12, 31))
+    assert figures.new_by_gender(s)["total"] == 1
+    assert figures.referrals_by_channel(s)["total"] == 2
+    assert figures.active_by_gender(s)["total"] == 1
+    # Referred before the period, again in it: not new.
+    later = scope(org, D(2022, 4, 1), D(2022, 12, 31))
+    assert figures.new_by_gender(later)["total"] == 0
+    assert figures.referrals_by_channel(later)["total"] == 1
+
+
+def test_a_reopened_case_is_active_again_from_the_reopening(org):
+    citizen = factories.make_citizen(org, gender="male")
+    case = case_with(org, citizen, D(2022, 1, 1), [(D(2022, 1, 5), "contacted"), (D(2022, 1, 20), "active")])
+    close(case, D(2022, 3, 1), reason(org))
+    step(case, D(2022, 5, 1), "active")
+    close(case, D(2022, 8, 1), reason(org, "moved"))
+
+    def active(on):
+        return figures.active_by_gender(scope(org, D(2022, 1, 1), D(2022, 12, 31), on=on))["total"]
+
+    assert [active(D(2022, 2, 1)), active(D(2022, 4, 1)), active(D(2022, 6, 1)), active(D(2022, 9, 1))] == [1, 0, 1, 0]
+    closings = figures.closings_by_reason(scope(org, D(2022, 1, 1), D(2022, 12, 31)))
+    assert closings["total"] == 2 and set(closings["groups"]) == {"bridged", "moved"}
+
+
+def test_a_case_whose_bridge_builder_changed_counts_for_whoever_had_it_on_the_date(app, org):
+    anna = factories.make_user(org, "bridge_builder", name="Anna")
+    bo = factories.make_user(org, "bridge_builder", name="Bo")
+    citizen = factories.make_citizen(org)
+    case = case_with(org, citizen, D(2022, 1, 1), [(D(2022, 1, 3), "contacted")], assigned_to=anna)
+    # Reassigned through the model (as every page does): the history is written by Referral.save.
+    case = Referral.get_by_id(case.id)
+    case.assigned_to = bo
+    case.save()
+    rows = list(CaseAssignment.select().where(CaseAssignment.referral == case.id).order_by(CaseAssignment.id))
+    assert [(r.assigned_to_id, r.effective_on) for r in rows] == [
+        (anna.id, D(2022, 1, 1)),
+        (bo.id, datetime.date.today()),
+    ]
+    CaseAssignment.update(effective_on=D(2022, 6, 1)).where(CaseAssignment.id == rows[1].id).execute()
+
+    def builders(on):
+        s = scope(org, D(2022, 1, 1), D(2022, 12, 31), on=on)
+        return {key: g["n"] for key, g in figures.active_by_builder(s)["groups"].items()}, {
+            key: g["n"] for key, g in figures.caseload(s)["groups"].items()
+        }
+
+    assert builders(D(2022, 3, 1)) == ({str(anna.id): 1}, {str(anna.id): 1})
+    assert builders(D(2022, 7, 1)) == ({str(bo.id): 1}, {str(bo.id): 1})
+    assert figures.new_by_builder(scope(org, D(2022, 1, 1), D(2022, 12, 31), on=D(2022, 3, 1)))["groups"] == {
+        str(anna.id): {"label": None, "n": 1}
+    }
+
+
+def test_a_declined_referral_is_a_referral_but_never_in_collaboration_after(org):
+    citizen = factories.make_citizen(org)
+    case_with(org, citizen, D(2022, 2, 1), [(D(2022, 2, 10), "declined")])
+    s = scope(org, D(2022, 1, 1), D(2022, 12, 31))
+    assert figures.referrals_by_channel(s)["total"] == 1
+    assert figures.active_by_gender(s)["total"] == 0
+    assert figures.caseload(s)["total"] == 0
+    assert figures.closings_by_reason(s)["total"] == 0
+    assert figures.caseload(scope(org, D(2022, 1, 1), D(2022, 12, 31), on=D(2022, 2, 5)))["total"] == 1
+
+
+def test_a_man_not_yet_contacted_is_not_in_active_collaboration(org):
+    man = factories.make_citizen(org, gender="male")
+    case = case_with(org, man, D(2022, 2, 1))
+    s = scope(org, D(2022, 1, 1), D(2022, 12, 31))
+    assert figures.active_by_gender(s)["total"] == 0
+    assert figures.caseload(s)["total"] == 1  # but he is on the caseload
+    assert figures.new_by_gender(s)["groups"] == {"male": {"label": None, "n": 1}}
+    step(case, D(2023, 1, 10), "contacted")  # a later change does not alter the past date
+    assert figures.active_by_gender(s)["total"] == 0
+    assert figures.active_by_gender(scope(org, D(2023, 1, 1), D(2023, 1, 31)))["total"] == 1
+
+
+def test_open_too_long_and_the_medians(org):
+    org.max_case_days = 100
+    org.save()
+    old = case_with(org, factories.make_citizen(org), D(2022, 1, 1), [(D(2022, 1, 4), "contacted")])
+    Referral.update(first_contact_on=D(2022, 1, 4)).where(Referral.id == old.id).execute()
+    young = case_with(org, factories.make_citizen(org), D(2022, 5, 1), [(D(2022, 5, 11), "contacted")])
+    Referral.update(first_contact_on=D(2022, 5, 11)).where(Referral.id == young.id).execute()
+    case_with(org, factories.make_citizen(org), D(2022, 5, 2))  # never contacted: not in the median
+    s = scope(org, D(2022, 1, 1), D(2022, 6, 1))
+    assert figures.open_too_long(s) == 1
+    assert figures.cases_behind("open_too_long", s) == [old.id]
+    assert figures.days_to_contact(s) == {"n": 2, "median": 6.5}
+
+
+def test_cases_behind_a_figure_are_the_ones_it_counted(org):
+    man, woman = factories.make_citizen(org, gender="male"), factories.make_citizen(org, gender="female")
+    a = case_with(org, man, D(2022, 1, 1), [(D(2022, 1, 2), "contacted")])
+    b = case_with(org, woman, D(2022, 1, 1), [(D(2022, 1, 2), "active")])
+    case_with(org, woman, D(2022, 1, 1))
+    s = scope(org, D(2022, 1, 1), D(2022, 1, 31))
+    assert figures.cases_behind("active", s) == sorted([a.id, b.id])
+    assert figures.cases_behind("active", s, key="male") == [a.id]
+
+
+def test_seed_002_figures(org):
+    """Fredericia: 110 citizens (35 men) in active collaboration on 1 October 2021; 100 new citizens
+    (35 men) from 1 October 2021 to 28 February 2023, all of them newcomers."""
+    reason_ = reason(org, "died")
+    known = []
+    for i in range(140):  # citizens known before the project (45 men, 95 women)
+        citizen = factories.make_citizen(org, gender="male" if i < 45 else "female")
+        case = case_with(org, citizen, D(2019, 1, 1) + datetime.timedelta(days=i), [(D(2019, 6, 1), "contacted")])
+        known.append((citizen, case))
+    for _citizen, case in known[:5] + known[45:60]:  # 5 men and 15 women ended before the date
+        close(case, D(2021, 5, 1), reason_)
+    for _citizen, case in known[5:10]:  # waiting is still collaboration
+        step(case, D(2021, 9, 1), "waiting")
+    for _citizen, case in known[10:15]:  # 5 men end on the date itself: not active that day
+        close(case, D(2021, 10, 1), reason_)
+    for _citizen, case in known[60:65]:  # reopened after the date: still not active on it
+        close(case, D(2021, 8, 1), reason_)
+        step(case, D(2022, 2, 1), "active")
+    for i in range(5):  # 5 women referred before the date but not yet contacted on it
+        case_with(
+            org, factories.make_citizen(org, gender="female"), D(2021, 9, 20 + i), [(D(2021, 10, 5), "contacted")]
+        )
+    for citizen, _case in known[15:20]:  # re-referred known men: two referrals, no new citizens
+        case_with(org, citizen, D(2022, 1, 15), [(D(2022, 1, 20), "contacted")])
+    for i in range(100):  # the newcomers of the extra bridge builder
+        citizen = factories.make_citizen(org, gender="male" if i < 35 else "female")
+        received = D(2021, 10, 1) + datetime.timedelta(days=i * 5)
+        case_with(org, citizen, received, [(received + datetime.timedelta(days=3), "contacted")])
+    received_only = factories.make_citizen(org, gender="male")  # referred after the period: not new
+    case_with(org, received_only, D(2023, 3, 1))
+
+    on_date = figures.active_by_gender(scope(org, D(2021, 10, 1), D(2023, 2, 28), on=D(2021, 10, 1)))
+    assert on_date["total"] == 110
+    assert on_date["groups"]["male"]["n"] == 35
+    new = figures.new_by_gender(scope(org, D(2021, 10, 1), D(2023, 2, 28)))
+    assert new["total"] == 100
+    assert new["groups"]["male"]["n"] == 35
