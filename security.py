@@ -2,7 +2,6 @@
 
 from flask import render_template, request
 from flask_login import current_user
-from peewee import JOIN
 
 from extensions import csrf, limiter, login_manager
 from i18n import _, _l
