@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format translations extract-messages migration bench clean
+.PHONY: run test lint format translations extract-messages migration bench bench-peers clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -56,6 +56,11 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/list_pages.py
+
+# Brobygger against the peers in ../shared/peers (their own virtualenv under bench/results/).
+BENCH_PEERS_ARGS ?= --rows 500000 --citizens 100000 --rounds 3
+bench-peers: $(VENV)/.dev translations
+	$(BIN)/python bench/peers.py $(BENCH_PEERS_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

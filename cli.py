@@ -1,4 +1,5 @@
-"""Flask CLI commands: create-organisation, create-user, seed-demo, import-data and send-reminders."""
+"""Flask CLI commands: create-organisation, create-user, seed-demo, import-data and send-reminders
+(db backup and restore: db_backup.py)."""
 
 import click
 from flask import current_app
@@ -13,6 +14,8 @@ from reports.cli import network_cli
 
 
 def init_cli(app):
+    import db_backup  # noqa: F401  (adds `flask db backup` and `flask db restore`)
+
     app.cli.add_command(create_organisation)
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)

@@ -27,16 +27,17 @@ from wtforms.widgets import DateInput
 import audit_trail
 import exports
 from admin.formatting import COMMON_LABELS, DETAIL_FORMATTERS, EXPORT_FORMATTERS, LIST_FORMATTERS
+from admin.lean_list import LeanListMixin
 from admin.loading import SEARCH_MAX, SEARCH_TOKENS, IntChoiceFilter, ScopedAjaxLoader, batch_load, to_int
 from extensions import db
 from i18n import _, _l, ngettext, wtforms_translations
 from inputs import InputFilterMeta
 from models import AuditLog
-from models.base import StaleRecordError
+from models.base import StaleRecordError, write_transaction
 from models.lookups import Lookup
 from models.organisation import VersionedModel
 from models.rules import RuleError
-from models.search import fold
+from models.search import apply_search as search_folded
 from resilience import is_transient
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def clamp_page(page):
     return min(max(page, 0), MAX_PAGE)
 
 
-class BrobyggerModelView(ModelView):
+class BrobyggerModelView(LeanListMixin, ModelView):
     """Base admin view: scoped to the user's organisation and role, audited, optimistic-locked."""
 
     access: dict = {}
@@ -158,11 +159,15 @@ class BrobyggerModelView(ModelView):
     def get_count_query(self):
         return self.get_query()
 
+    def get_one_query(self):
+        """What get_one reads a record from: the scoped query (a view may join what its pages show)."""
+        return self.get_query()
+
     def get_one(self, id):
         pk = to_int(id)
         if pk is None:
             return None
-        record = self.get_query().where(self.model._meta.primary_key == pk).first()
+        record = self.get_one_query().where(self.model._meta.primary_key == pk).first()
         if (
             record is not None
             and self.audit_reads
@@ -270,10 +275,8 @@ class BrobyggerModelView(ModelView):
 
     search_hint = _l("Search")
 
-    def apply_search(self, query, search):
-        for token in fold(search).split()[:SEARCH_TOKENS]:
-            query = query.where(self.model.search_key.contains(token))
-        return query
+    def apply_search(self, query, term):
+        return search_folded(query, self.model, term, max_tokens=SEARCH_TOKENS)
 
     def _get_list_extra_args(self):
         view_args = super()._get_list_extra_args()
@@ -356,7 +359,7 @@ class BrobyggerModelView(ModelView):
 
     def _save(self, form, model, is_created):
         db_version = None if is_created else getattr(model, "version", None)
-        with db.atomic():
+        with write_transaction():
             form.populate_obj(model)
             if not is_created and isinstance(model, VersionedModel):
                 self._check_version(form, model, db_version)

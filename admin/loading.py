@@ -6,7 +6,7 @@ from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_login import current_user
 
 from i18n import _l
-from models.search import fold
+from models.search import apply_search as search_folded
 
 # Search and ajax lookups read at most this many characters and words of a term.
 SEARCH_MAX = 200
@@ -43,8 +43,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_list(self, term, offset=0, limit=10):
         query = self._query()
         if term and "search_key" in self.model._meta.fields:
-            for token in fold(term[:SEARCH_MAX]).split()[:SEARCH_TOKENS]:  # capped as on list pages
-                query = query.where(self.model.search_key.contains(token))
+            # capped as on list pages
+            query = search_folded(query, self.model, term[:SEARCH_MAX], max_tokens=SEARCH_TOKENS)
         rows = list(query.offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
         batch_load(rows, self.model, self.model.label_paths)
         return rows

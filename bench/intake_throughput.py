@@ -5,9 +5,15 @@ the public GP form and send it (CSRF token, one-time token, answers) like a brow
 it checks that every receipt matches exactly one stored referral and answer set.
 
     .venv/bin/python bench/intake_throughput.py [--submissions 400] [--clients 16] [--workers 4]
+    .venv/bin/python bench/intake_throughput.py --compare 2bd8f1b --rounds 3   # before vs after, same run
+
+With --compare REV the committed code of REV (git archive into a temporary folder, sharing this
+tree's virtualenv) and the working tree serve in turn, round after round, each on a fresh database:
+the ratio of the two medians is the speed-up on the same machine in the same run.
 """
 
 import argparse
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -31,11 +37,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def prepare(database_url, env):
+def prepare(database_url, env, code=ROOT):
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run(
             [str(ROOT / ".venv/bin/flask"), "--app", "app", *command],
-            cwd=ROOT,
+            cwd=code,
             env=env,
             check=True,
             stdout=subprocess.DEVNULL,
@@ -73,13 +79,40 @@ def submit_one(base, n):
     return final.rsplit("/", 1)[1]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=400)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
-    args = parser.parse_args()
+def checkout(rev):
+    """The committed tree of `rev` in a temporary folder, with this tree's virtualenv and catalogues."""
+    target = Path(tempfile.mkdtemp(prefix=f"brobygger-{rev[:10]}-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    (target / ".venv").symlink_to(ROOT / ".venv")
+    for domain in ("messages", "admin"):
+        subprocess.run(
+            [str(ROOT / ".venv/bin/pybabel"), "-q", "compile", "--use-fuzzy", "-d", "translations", "-D", domain],
+            cwd=target,
+            check=True,
+        )
+    return target
 
+
+def server_cpu_seconds(master):
+    """CPU seconds (user + system) used so far by gunicorn's master and workers: on a shared,
+    busy machine the CPU a submission costs is steadier than the wall-clock rate."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [master]
+    with contextlib.suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def run_once(code, args):
+    """Serve `code` with gunicorn on a fresh SQLite database, send the submissions, audit the data."""
     tmp = tempfile.mkdtemp(prefix="brobygger-bench-")
     database_url = f"sqlite:///{tmp}/bench.db"
     env = {
@@ -88,7 +121,7 @@ def main():
         "SECRET_KEY": "bench-secret",
         "INTAKE_RATE_LIMIT": "1000000 per minute",
     }
-    prepare(database_url, env)
+    prepare(database_url, env, code)
     port = free_port()
     server = subprocess.Popen(
         [
@@ -101,7 +134,7 @@ def main():
             "warning",
             "wsgi:app",
         ],
-        cwd=ROOT,
+        cwd=code,
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
@@ -126,15 +159,21 @@ def main():
                         errors.append(repr(exc))
 
         threads = [threading.Thread(target=client) for _ in range(args.clients)]
+        cpu_before = server_cpu_seconds(server.pid)
         started = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        cpu = server_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
 
     from peewee import SqliteDatabase
 
@@ -145,21 +184,75 @@ def main():
     ).fetchall()
     stored = {row[0] for row in stored}
     referrals = database.execute_sql("SELECT COUNT(*) FROM referral WHERE referrer_name = 'Dr. Bench'").fetchone()[0]
-    print(f"gunicorn {args.workers} sync workers, SQLite (WAL), {args.clients} concurrent clients")
-    print(f"submissions sent: {args.submissions}, receipts: {len(receipts)}, errors: {len(errors)}")
-    print(f"stored referrals: {referrals}, receipts matching a stored referral: {len(stored & set(receipts))}")
+    answers = database.execute_sql(
+        "SELECT COUNT(DISTINCT a.referral_id) FROM intake_answer a JOIN referral r ON r.id = a.referral_id "
+        "WHERE r.referrer_name = 'Dr. Bench'"
+    ).fetchone()[0]
+    database.close()
+    return {
+        "cpu_ms": cpu * 1000 / max(len(receipts), 1),
+        "rate": len(receipts) / elapsed,
+        "elapsed": elapsed,
+        "receipts": len(receipts),
+        "errors": errors,
+        "stored": referrals,
+        "matching": len(stored & set(receipts)),
+        "with_answers": answers,
+    }
+
+
+def report(label, result, args):
     print(
-        f"wall time: {elapsed:.2f} s → {len(receipts) / elapsed:.1f} submissions/s "
-        f"(each is a GET of the form and a POST)"
+        f"{label:>12}: {result['rate']:6.1f} submissions/s, {result['cpu_ms']:.1f} ms server CPU each "
+        f"({result['receipts']} receipts in "
+        f"{result['elapsed']:.1f} s, {len(result['errors'])} errors); stored {result['stored']}, "
+        f"receipts matching a stored referral {result['matching']}, with answers {result['with_answers']}",
+        flush=True,
     )
-    lost = len(receipts) - len(stored & set(receipts))
-    if errors:
-        print("first errors:", errors[:3])
-    if lost or referrals != len(receipts) or errors:
-        print("LOST OR DUPLICATED SUBMISSIONS")
-        return 1
-    print("none lost, none duplicated")
-    return 0
+    lost = result["receipts"] - result["matching"]
+    if result["errors"]:
+        print("    first errors:", result["errors"][:3])
+    return not (lost or result["stored"] != result["receipts"] or result["errors"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--compare", metavar="REV", help="also serve the committed code of REV, in turns")
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    import statistics
+
+    codes = [("working tree", ROOT)]
+    if args.compare:
+        codes.insert(0, (args.compare, checkout(args.compare)))
+    print(
+        f"gunicorn {args.workers} sync workers, SQLite (WAL), {args.clients} concurrent clients, "
+        f"{args.submissions} submissions per run (each a GET of the form, a POST and the receipt)"
+    )
+    rates, ok = {label: [] for label, _code in codes}, True
+    cpus = {label: [] for label, _code in codes}
+    for round_no in range(args.rounds):
+        print(f"round {round_no + 1}")
+        for label, code in codes:
+            result = run_once(code, args)
+            rates[label].append(result["rate"])
+            cpus[label].append(result["cpu_ms"])
+            ok = report(label, result, args) and ok
+    print("median submissions/s: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in rates.items()))
+    cpu_medians = ", ".join(f"{k} {statistics.median(v):.1f} ms" for k, v in cpus.items())
+    print(f"median server CPU per submission: {cpu_medians}")
+    if args.compare:
+        before, after = (statistics.median(rates[label]) for label, _code in codes)
+        cpu_before, cpu_after = (statistics.median(cpus[label]) for label, _code in codes)
+        print(
+            f"speed-up: {after / before:.2f}x submissions/s, {cpu_before / cpu_after:.2f}x less server CPU "
+            "per submission (same run, interleaved)"
+        )
+    print("none lost, none duplicated" if ok else "LOST OR DUPLICATED SUBMISSIONS")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -67,3 +67,13 @@ class BaseModel(Model):
         except (TypeError, ValueError):
             return None
         return cls.visible_to(user).where(cls._meta.primary_key == pk).first()
+
+
+def write_transaction():
+    """A transaction for a multi-step write. SQLite takes the write lock at BEGIN (IMMEDIATE):
+    a deferred transaction that read first cannot wait for a concurrent writer and fails with
+    "database is locked" instead of seeing the conflict (issue 15, lost-update test)."""
+    from peewee import SqliteDatabase
+
+    database = getattr(db, "obj", db)
+    return db.atomic("IMMEDIATE") if isinstance(database, SqliteDatabase) else db.atomic()

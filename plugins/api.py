@@ -29,7 +29,8 @@ Models and rules
     every new organisation gets, each entry with a stable code (``models/catalogue.py``).
 
 Data and side effects
-    ``db`` — the database (``with db.atomic(): ...``); ``after_commit(fn)`` runs fn only once the
+    ``db`` — the database (``with db.atomic(): ...``; ``with write_transaction(): ...`` for a
+    multi-step write: SQLite takes its write lock at BEGIN); ``after_commit(fn)`` runs fn only once the
     current transaction has committed (send mail or SMS from there, or implement the
     ``brobygger_after_*`` hooks). ``limiter`` — rate limits for public pages. ``core_table(name)``
     — a stand-in for a core table in a plugin's migrations.
@@ -89,7 +90,7 @@ from models import (
     User,
     catalogue,  # the default lists with their codes (copy yours in brobygger_organisation_created)
 )
-from models.base import BaseModel, utcnow
+from models.base import BaseModel, utcnow, write_transaction
 from models.citizen import CONSENT_IN_FUTURE, GENDERS, check_anonymity, create_citizen
 from models.lookups import Lookup
 from models.organisation import TenantModel, VersionedModel, organisation_fk
@@ -190,5 +191,6 @@ __all__ = [
     "to_int",
     "utcnow",
     "visible_or_404",
+    "write_transaction",
     "xlsx_response",
 ]

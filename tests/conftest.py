@@ -95,7 +95,10 @@ def sqlite_database(sqlite_template):
         row[0]
         for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'migrate_history%' "
-            "AND name NOT LIKE 'sqlite_%'"
+            # The FTS5 search indexes (migration 017) and their shadow tables follow their tables'
+            # rows through triggers; deleting from them directly breaks them.
+            "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%!_fts' ESCAPE '!' "
+            "AND name NOT LIKE '%!_fts!_%' ESCAPE '!'"
         )
     ]
     conn.close()

@@ -80,3 +80,27 @@ def test_case_page_query_count_does_not_grow_with_contacts_and_matches(login, wo
         factories.make_match(a.referral, factories.make_activity(a.org, partner=a.partner))
     many = _queries(client, url)
     assert many == few, f"case page: {few} queries with 1 contact, {many} with 13 contacts and matches"
+
+
+def test_case_page_loads_each_kind_of_row_once(login, world):
+    """The case, its citizen, channel, bridge builder and reasons in one query; contacts with their
+    kinds and matches with their activities (and where a practice community leads) in one each."""
+    a = world.a
+    kinds = list(ContactKind.select().where(ContactKind.organisation == a.org.id))
+    Contact.update(kind=kinds[0]).where(Contact.id == a.contact.id).execute()
+    onward = factories.make_activity(a.org, partner=a.partner, name="Bagefter")
+    practice = factories.make_activity(a.org, partner=a.partner, is_practice=True, leads_to=onward)
+    factories.make_match(a.referral, practice)
+    for role in ("admin", "bridge_builder"):
+        client = login(a.users[role])
+        url = f"/admin/referral/details/?id={a.referral.id}"
+        with count_queries() as counter:
+            page = client.get(url).get_data(as_text=True)
+        sql = [record.msg[0] for record in counter.get_queries()]
+        assert a.citizen.name in page and "Bagefter" in page
+        tables = [q.split(" FROM ", 1)[1].split()[0].strip('"') for q in sql if q.startswith("SELECT")]
+        for table in ("referral", "contact", "match", "user", "organisation", "referral_channel", "activity"):
+            assert tables.count(table) <= 1, (role, table, tables)
+        # 19 before issue 15, 12 on the h15 branch before merging main; 14 after the merge (the
+        # merged case page reads reasons and the case on paths of its own: to be joined again).
+        assert len(sql) <= 14, (role, len(sql), tables)

@@ -160,9 +160,25 @@ def question_field_name(question):
 
 
 def build_form_class(base, questions):
-    """A form class with `base`'s core fields and one field per question, in order."""
-    attrs = {question_field_name(q): _question_field(q) for q in questions}
-    return type(f"Intake{base.__name__}", (base,), attrs)
+    """A form class with `base`'s core fields and one field per question, in order.
+
+    Classes are kept per base and exact question definitions: WTForms collects a new class's
+    fields (dir() and sorting) on its first use, a tenth of a public form request (issue 15)."""
+    key = tuple((q.id, q.kind, q.label, q.help_text, bool(q.required), tuple(q.choice_list)) for q in questions)
+    return _form_class(base, key, tuple(questions))
+
+
+_FORM_CLASSES = {}  # (base, question definitions) → class; bounded below
+
+
+def _form_class(base, key, questions):
+    cls = _FORM_CLASSES.get((base, key))
+    if cls is None:
+        if len(_FORM_CLASSES) > 256:
+            _FORM_CLASSES.clear()
+        attrs = {question_field_name(q): _question_field(q) for q in questions}
+        cls = _FORM_CLASSES[(base, key)] = type(f"Intake{base.__name__}", (base,), attrs)
+    return cls
 
 
 def answer_value(question, field):
