@@ -18,7 +18,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.add_fields("organisation", mfa_required=pw.BooleanField(default=False, null=True))
     migrator.sql("UPDATE \"user\" SET session_epoch = 0, recovery_codes = ''")
     migrator.sql(
-        "UPDATE organisation SET mfa_required = %s" % ("FALSE" if isinstance(database, pw.PostgresqlDatabase) else "0")
+        "UPDATE organisation SET mfa_required = %s" % ("FALSE" if isinstance(database, pw.PostgresqlDatabase) else "0")  # nosec B608 - identifiers are our own table names, values are bound parameters or constants
     )
 
 

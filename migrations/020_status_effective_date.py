@@ -19,10 +19,10 @@ def backfill(timestamp):
         " r.first_contact_on, r.received_on)"
     )
     return (
-        f"INSERT INTO status_change ({COLUMNS}) SELECT CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, r.id, 'received',"
+        f"INSERT INTO status_change ({COLUMNS}) SELECT CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, r.id, 'received',"  # nosec B608 - identifiers are our own table names, values are bound parameters or constants
         f" 'contacted', {timestamp('r.first_contact_on')}, r.first_contact_on, 'backfill' FROM referral r"
         f" WHERE r.status <> 'received' AND r.first_contact_on IS NOT NULL AND {NO_HISTORY}",
-        f"INSERT INTO status_change ({COLUMNS}) SELECT CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, r.id,"
+        f"INSERT INTO status_change ({COLUMNS}) SELECT CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, r.id,"  # nosec B608 - identifiers are our own table names, values are bound parameters or constants
         " CASE WHEN r.first_contact_on IS NULL THEN 'received' ELSE 'contacted' END, r.status,"
         f" {timestamp(on_date)}, {on_date}, 'backfill' FROM referral r"
         f" WHERE r.status NOT IN ('received', 'contacted') AND {NO_HISTORY}",
