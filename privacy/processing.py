@@ -131,6 +131,8 @@ TAGS = {
         "search_key": Tag("system", DERIVED, basis="legitimate"),
     },
     "referral_reason_link": {"referral": _LINK, "reason": _stat("social_health")},
+    # The bridge builder's notes on the case page (not kept in minimal-records organisations).
+    "case_note": {"referral": _LINK, "date": _stat("case"), "text": _text(), "by": _STAFF},
     "contact": {
         "referral": _LINK,
         "date": _stat("case"),
@@ -202,7 +204,14 @@ TAGS = {
         "followup_done_by": _STAFF,
         "by": _STAFF,
     },
-    "collab_gp_feedback": {"referral": _LINK, "given_at": _stat("case"), "form": _stat("case"), "by": _STAFF},
+    "collab_gp_feedback": {
+        "referral": _LINK,
+        "given_at": _stat("case"),
+        "form": _stat("case"),
+        "by": _STAFF,
+        "status": _stat("case"),  # the case's status the GP was told
+        "receiver": _LINK,  # the GP practice (a partner), not a person
+    },
     "ec_agreed": {"referral": _LINK, "criterion": _stat("case"), "agreed_on": _stat("case"), "by": _STAFF},
     "ec_closure_review": {
         "closure": _LINK,
@@ -329,6 +338,7 @@ RECORD_LABELS = {
     "measurement": _l("Outcome measurement"),
     "collab_note": _l("Collaboration note"),
     "collab_gp_feedback": _l("Feedback to the GP"),
+    "case_note": _l("Note"),
     "ec_agreed": _l("Agreed end criterion"),
     "ec_closure_review": _l("Closing against the end criteria"),
     "ec_closure_check": _l("End criterion at closing"),
