@@ -60,9 +60,9 @@ def audit_case_page(referral, extra):
     """The rows a case page showed (contacts, matches, plugins' notes and answers), as items of
     the case's "view" entry (written by the view's get_one)."""
     items = []
-    for key in ("contacts", "matches"):
-        items += [(type(row).__name__, row.id) for row in extra.get(key) or ()]
-    for panel in extra.get("panels") or ():
+    for key in ("contacts", "matches", "notes"):
+        items += [(type(row).__name__, row.id) for row in extra.get(key) or () if isinstance(row, Model)]
+    for panel in [*(extra.get("top_panels") or ()), *(extra.get("panels") or ())]:
         for value in (panel.get("context") or {}).values():
             if isinstance(value, list):
                 items += [(type(row).__name__, row.id) for row in value if isinstance(row, Model) and row.id]
