@@ -37,7 +37,7 @@ from i18n import _, _l
 from models.activity import FOCUS, FREQUENCY, PRICE, WEEKDAYS, Activity
 from models.audit import AuditLog
 from models.base import utcnow
-from models.citizen import GENDERS, Citizen
+from models.citizen import CONSENT_WAYS, GENDERS, Citizen
 from models.lookups import ActivityCategory, PartnerKind, ReferralChannel, ReferralReason
 from models.organisation import TenantModel, organisation_fk
 from models.outcomes import CaseClosure, ClosureReason
@@ -882,7 +882,35 @@ class CitizenImporter(Importer):
         Column("bor_alene", "lives_alone", "bool", aliases=("lives_alone",), example="ja"),
         Column("lægepraksis", "gp_practice", aliases=("gp_practice", "laegepraksis"), example="Lægehuset Enghave"),
         Column("samtykke_dato", "consent_on", "date", aliases=("consent_on",), example="2024-03-01"),
+        Column(
+            "samtykke_hvordan",
+            "consent_how",
+            "choice",
+            choices=CONSENT_WAYS,
+            aliases=("consent_how",),
+            example="Mundtligt",
+        ),
         Column("samtykke_omfang", "consent_scope", aliases=("consent_scope",), example="Kontakt fra brobygger"),
+        Column("samtykke_partnere_dato", "partner_consent_on", "date", aliases=("partner_consent_on",), example=""),
+        Column(
+            "samtykke_partnere_hvordan",
+            "partner_consent_how",
+            "choice",
+            choices=CONSENT_WAYS,
+            aliases=("partner_consent_how",),
+            example="",
+        ),
+        Column(
+            "samtykke_læge_dato", "gp_consent_on", "date", aliases=("gp_consent_on", "samtykke_laege_dato"), example=""
+        ),
+        Column(
+            "samtykke_læge_hvordan",
+            "gp_consent_how",
+            "choice",
+            choices=CONSENT_WAYS,
+            aliases=("gp_consent_how", "samtykke_laege_hvordan"),
+            example="",
+        ),
     )
 
     PERSONAL = ("name", "phone", "email", "address")
