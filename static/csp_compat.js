@@ -21,3 +21,17 @@
     if (inline) { window.faForm.addInlineField(inline, inline.getAttribute("data-fa-inline-add")); }
   }, true);
 })();
+
+// Forms with data-working say so while the server works (the import page), without inline handlers.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.dataset || !form.dataset.working) {
+    return;
+  }
+  var button = form.querySelector("button");
+  var target = document.getElementById(form.dataset.workingTarget || "");
+  window.setTimeout(function () {
+    if (button) { button.disabled = true; }
+    if (target) { target.textContent = form.dataset.working; }
+  }, 0);
+});
