@@ -200,7 +200,7 @@ class ReferralAdmin(BrobyggerModelView):
             "contact_form": contact_form,
             "note_form": CaseNoteForm(prefix="note", formdata=None),
             "next_step": next_step(referral, matches),
-            "timeline": case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_entries),
+            "timeline": case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_entries, minimal),
             "top_panels": [p for p in panels if p.get("position") == "top"],
             "panels": [p for p in panels if p.get("position") != "top"],
             "reasons": [
@@ -573,9 +573,13 @@ def practice_form(user, blank=False):
     return form
 
 
-def case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_entries):
+def case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_entries, minimal=False):
     """One timeline of everything on a case, newest first: contacts, matches, measurements,
-    notes, status changes, closings and what plugins add (collaboration notes, GP feedback)."""
+    notes, status changes, closings and what plugins add (collaboration notes, GP feedback).
+    In a minimal-records organisation no entry shows free text (text written before the switch
+    included)."""
+    if minimal:
+        notes = ()
     entries = []
     for c in contacts:
         detail = " · ".join(x for x in (str(c.kind or ""), _("%(n)s min.", n=c.minutes) if c.minutes else "") if x)
@@ -610,6 +614,9 @@ def case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_
             entry(e["on"], e.get("kind", "plugin"), e["title"], e.get("detail", ""), e.get("text", ""), e["on"])
         )
     entries.sort(key=lambda e: (e["date"], e["order"], e["rank"]), reverse=True)
+    if minimal:
+        for e in entries:
+            e["text"] = ""
     return entries
 
 

@@ -132,7 +132,13 @@ TAGS = {
     },
     "referral_reason_link": {"referral": _LINK, "reason": _stat("social_health")},
     # The bridge builder's notes on the case page (not kept in minimal-records organisations).
-    "case_note": {"referral": _LINK, "date": _stat("case"), "text": _text(), "by": _STAFF},
+    # (the text column is NOT NULL: erasure overwrites it with the citizen's number)
+    "case_note": {
+        "referral": _LINK,
+        "date": _stat("case"),
+        "text": Tag("social_health", PSEUDONYM, free_text=True),
+        "by": _STAFF,
+    },
     "contact": {
         "referral": _LINK,
         "date": _stat("case"),

@@ -46,6 +46,9 @@ ALLOWED_TEXT = {
     "referrer_name",
     "referrer_phone",
     "search",
+    # A new practice community's name and place (an activity, not the citizen).
+    "practice-name",
+    "practice-place",
     "query",
     "q",  # the public directory's search box and postal-code filter
     "postnummer",

@@ -55,6 +55,7 @@ def full_citizen(world, secrets=SECRETS):
     """A citizen of world.a with one row of every kind that can refer to a citizen, and two
     closed cases, so an erasure and an access report have everything to deal with."""
     SECRETS = secrets  # noqa: N806 (the same names, this test's values)
+    from models.referral import CaseNote
     from plugins.collaboration.models import CollaborationNote, GpFeedback
     from plugins.end_criteria.models import AgreedCriterion, ClosureCheck, ClosureReview, EndCriterion
     from plugins.intake.models import IntakeAnswer, IntakeSubmission
@@ -122,6 +123,7 @@ def full_citizen(world, secrets=SECRETS):
             consent_scope=SECRETS["collab_scope"],
             summary=SECRETS["collab_summary"],
         )
+        CaseNote.create(organisation=a.org, referral=case, date=received, text=SECRETS["collab_summary"] + " (note)")
         GpFeedback.create(organisation=a.org, referral=case, form="print")
         criterion = EndCriterion.create(organisation=a.org, name=f"Kriterium {case.id}", required=True)
         AgreedCriterion.create(referral=case, criterion=criterion, agreed_on=received)
@@ -280,15 +282,15 @@ def report_functions():
 
     The built-in ones below, plus every public function of a `reports` module if there is one
     (its REPORTS dict when it has one): a new report is covered without editing this test."""
-    from admin.caseload import open_cases
     from admin.overview import figures_for
+    from models import Referral
     from plugins.end_criteria.service import summary
 
     found = {
         "overview": figures_for,
         "closures": summary,
-        "caseload (team)": lambda user: list(open_cases(user, False).dicts()),
-        "caseload (own)": lambda user: list(open_cases(user, True).dicts()),
+        "caseload (team)": lambda user: sorted(r.id for r in Referral.open_for(user, team=True)),
+        "caseload (own)": lambda user: sorted(r.id for r in Referral.open_for(user)),
     }
     import importlib
 
@@ -621,11 +623,11 @@ def test_gp_feedback_needs_the_gp_consent_not_the_contact_consent(world, login):
     citizen = factories.make_citizen(a.org, gp_consent_on=None, gp_consent_how=None)  # contact consent only
     case = factories.make_referral(a.org, citizen=citizen, assigned_to=a.users["bridge_builder"])
     client = login(a.users["bridge_builder"])
-    assert client.get(f"/admin/gp-feedback/?id={case.id}").status_code == 302
+    assert client.post("/admin/gp-feedback/", data={"id": case.id}).status_code == 302
     Citizen.update(gp_consent_on=datetime.date(2025, 3, 1), gp_consent_how="written").where(
         Citizen.id == citizen.id
     ).execute()
-    assert client.get(f"/admin/gp-feedback/?id={case.id}").status_code == 200
+    assert client.post("/admin/gp-feedback/", data={"id": case.id}).status_code == 200
 
 
 # -- issue 9.12 / DESIGN §6: what partners see of participants --------------------------------------

@@ -165,8 +165,13 @@ class FeedbackView(RoleView):
 
         referral = self._case()
         info = service.feedback_for(referral)
-        if not info["consented"]:
-            abort(404)
+        if not info["consented"]:  # say why on the case, not a bare 404
+            citizen = referral.citizen
+            if citizen.anonymous or not citizen.name:
+                flash(_("An anonymous citizen cannot be named in a message to the GP."), "error")
+            else:
+                flash(_("The citizen has not agreed that their GP is told. Record that consent first."), "error")
+            return redirect(url_for("referral.details_view", id=referral.id))
         receiver = service.gp_for(referral, current_user, to_int(request.values.get("to")))
         try:
             bundle = medcom.care_communication(
