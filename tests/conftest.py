@@ -117,6 +117,9 @@ def _empty_sqlite(path, tables):
         conn.execute(f'DELETE FROM "{table}"')  # noqa: S608 - our own table names
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
         conn.execute("DELETE FROM sqlite_sequence")
+    # The search indexes were kept in step by the triggers just set aside: empty them too.
+    for (fts,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%fts5%'").fetchall():
+        conn.execute(f'INSERT INTO "{fts}"("{fts}") VALUES (\'delete-all\')')  # noqa: S608 - our own table names
     for _name, sql in triggers:
         conn.execute(sql)
     conn.execute("COMMIT")

@@ -74,8 +74,7 @@ def gp_world(world):
 
 
 def _message(client, referral, **args):
-    query = "&".join(f"{k}={v}" for k, v in {"id": referral.id, **args}.items())
-    response = client.get(f"/admin/gp-feedback/fhir/?{query}")
+    response = client.post("/admin/gp-feedback/fhir/", data={"id": referral.id, **args})
     assert response.status_code == 200, response.headers.get("Location")
     assert response.mimetype == "application/fhir+json"
     return json.loads(response.data)
@@ -245,7 +244,7 @@ def test_a_message_that_cannot_be_sent_says_why(login, gp_world, missing, messag
         citizen.anonymous = True
         citizen.save()
     client = login(world.a.users["bridge_builder"])
-    response = client.get(f"/admin/gp-feedback/fhir/?id={referral.id}")
+    response = client.post("/admin/gp-feedback/fhir/", data={"id": referral.id})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert message in page

@@ -43,7 +43,7 @@ def club(app):
             "ole": referred("Ole", status="tried", birth_year=1950),
             "stopped": referred("Stine Stoppet", status="stopped"),
             "closed": referred("Carl Lukket", case_status="closed"),
-            "no_consent": referred("Nina Nej", consent_on=None),
+            "no_consent": referred("Nina Nej", consent_on=None, partner_consent_on=None, partner_consent_how=None),
             "elsewhere": referred("Erik Andetsteds", activity=other),
         }
         staff = factories.make_user(org, "bridge_builder")
