@@ -131,6 +131,7 @@ def test_english_description(app):
     ],
 )
 def test_bad_schedules_are_refused_with_a_danish_message(app, kwargs, message):
+    kwargs = dict(kwargs)  # the parameters are shared by the SQLite and PostgreSQL runs
     rule = kwargs.pop("rule")
     with app.test_request_context(headers={"Accept-Language": "da"}):
         with pytest.raises(ScheduleError) as raised:
