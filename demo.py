@@ -73,6 +73,9 @@ FIRST_NAMES_F = ["Kirsten", "Inge", "Birthe", "Hanne", "Lone", "Grethe", "Åse",
 FIRST_NAMES_M = ["Søren", "Jørgen", "Bent", "Poul", "Erik", "Ole", "Niels", "Henning", "Æbbe", "Arne"]
 LAST_NAMES = ["Hansen", "Jensen", "Nielsen", "Pedersen", "Mørk", "Sørensen", "Ærø", "Larsen", "Østergaard"]
 POSTAL_CODES = ["1620", "1650", "1720", "1799", "2450", "2500"]
+# How many days ago a demo case was received, by its status (the rest: a month to two years).
+DEMO_AGE_DAYS = {"received": (0, 12), "contacted": (7, 120), "waiting": (14, 200), "active": (21, 300)}
+OPEN_DEMO_STATUSES = ("contacted", "waiting", "active")
 
 
 def ensure_lists(org):
@@ -215,8 +218,9 @@ def seed(referrals=300, rng_seed=2021):
                     gp_consent_on=citizen.consent_on,
                     gp_consent_how="oral",
                 ).where(Citizen.id == citizen.id).execute()
-            received = today - datetime.timedelta(days=rng.randint(0, 720))
             status = rng.choice(statuses)
+            # As in a centre that keeps up: new referrals wait days, open cases are months old.
+            received = today - datetime.timedelta(days=rng.randint(*DEMO_AGE_DAYS.get(status, (30, 720))))
             first_contact = (
                 received + datetime.timedelta(days=rng.randint(1, 21)) if status not in ("received",) else None
             )
@@ -239,6 +243,15 @@ def seed(referrals=300, rng_seed=2021):
                     date=min(first_contact, today),
                     kind=rng.choice(list(contact_kinds.values())),
                     minutes=rng.choice([15, 30, 60, 90]),
+                    by=referral.assigned_to,
+                )
+            if first_contact and status in OPEN_DEMO_STATUSES and rng.random() < 0.8:
+                Contact.create(  # most open cases were seen lately; the rest show up as needing action
+                    organisation=org,
+                    referral=referral,
+                    date=min(max(first_contact, today - datetime.timedelta(days=rng.randint(1, 25))), today),
+                    kind=rng.choice(list(contact_kinds.values())),
+                    minutes=rng.choice([30, 60]),
                     by=referral.assigned_to,
                 )
             if status in ("active", "closed"):
