@@ -73,8 +73,9 @@ FIRST_NAMES_F = ["Kirsten", "Inge", "Birthe", "Hanne", "Lone", "Grethe", "Åse",
 FIRST_NAMES_M = ["Søren", "Jørgen", "Bent", "Poul", "Erik", "Ole", "Niels", "Henning", "Æbbe", "Arne"]
 LAST_NAMES = ["Hansen", "Jensen", "Nielsen", "Pedersen", "Mørk", "Sørensen", "Ærø", "Larsen", "Østergaard"]
 POSTAL_CODES = ["1620", "1650", "1720", "1799", "2450", "2500"]
-# How many days ago a demo case was received, by its status (the rest: a month to two years).
+# How many days ago a demo case was received, by its status (closed and declined: three months to two years).
 DEMO_AGE_DAYS = {"received": (0, 12), "contacted": (7, 120), "waiting": (14, 200), "active": (21, 300)}
+CLOSED_AGE_DAYS = (90, 720)
 OPEN_DEMO_STATUSES = ("contacted", "waiting", "active")
 
 
@@ -220,7 +221,8 @@ def seed(referrals=300, rng_seed=2021):
                 ).where(Citizen.id == citizen.id).execute()
             status = rng.choice(statuses)
             # As in a centre that keeps up: new referrals wait days, open cases are months old.
-            received = today - datetime.timedelta(days=rng.randint(*DEMO_AGE_DAYS.get(status, (30, 720))))
+            age_days = rng.randint(*DEMO_AGE_DAYS.get(status, CLOSED_AGE_DAYS))
+            received = today - datetime.timedelta(days=age_days)
             first_contact = (
                 received + datetime.timedelta(days=rng.randint(1, 21)) if status not in ("received",) else None
             )
@@ -266,7 +268,7 @@ def seed(referrals=300, rng_seed=2021):
                     started_on=first_contact,
                 )
             if status == "closed":
-                closed_on = min(received + datetime.timedelta(days=rng.randint(60, 420)), today)
+                closed_on = received + datetime.timedelta(days=rng.randint(min(60, age_days), min(420, age_days)))
                 CaseClosure.create(
                     organisation=org,
                     referral=referral,
