@@ -1,6 +1,6 @@
 """Administration: users, the organisation's settings, editable lists and the audit log."""
 
-from flask import flash
+from flask import flash, g
 from flask_admin.actions import action
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
 from flask_babel import format_datetime
@@ -127,15 +127,13 @@ class OrganisationAdmin(BrobyggerModelView):
         },
     }
     column_exclude_list = ("created_at", "updated_at", "version")
-    form_args = {
-        name: {"validators": [NumberRange(min=1, max=365)]}
-        for name in ("first_contact_days", "idle_weeks", "unassigned_days")
-    }
 
     def on_model_change(self, form, model, is_created):
         from privacy.retention import settings_problem
 
         super().on_model_change(form, model, is_created)
+        stored = None if is_created else Organisation.get_or_none(Organisation.id == model.id)
+        g.mfa_turned_on = bool(model.mfa_required and stored is not None and not stored.mfa_required)
         # Left empty: the defaults (24 and 6 months), never "keep for ever".
         if model.retention_closed_months is None:
             model.retention_closed_months = Organisation.retention_closed_months.default
@@ -146,6 +144,18 @@ class OrganisationAdmin(BrobyggerModelView):
             raise ValidationError(problem)
 
     def after_model_change(self, form, model, is_created):
+        if g.pop("mfa_turned_on", False):
+            # Sessions without a second factor end now; at the next login each sets one up.
+            ended = User.end_sessions_without_second_factor(model.id, keep=current_user.id)
+            flash(
+                ngettext(
+                    "Two-factor login is now required. "
+                    "%(num)s user without it was logged out and sets it up at the next login.",
+                    "Two-factor login is now required. "
+                    "%(num)s users without it were logged out and set it up at their next login.",
+                    ended,
+                )
+            )
         # Minimal records switched on: the free text written so far is hidden; offer to erase it.
 
         from privacy.minimal import existing_free_text

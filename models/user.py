@@ -99,6 +99,15 @@ class User(UserMixin, VersionedModel):
         cls.update(session_epoch=fn.COALESCE(cls.session_epoch, 0) + 1).where(cls.id == self.id).execute()
         self.session_epoch = cls.get_by_id(self.id).session_epoch
 
+    @classmethod
+    def end_sessions_without_second_factor(cls, organisation_id, keep=None):
+        """End the sessions of the organisation's users who have no second factor (its setting was
+        just turned on); `keep` is the user who turned it on. Returns how many users it touched."""
+        query = cls.update(session_epoch=fn.COALESCE(cls.session_epoch, 0) + 1).where(
+            (cls.organisation == organisation_id) & cls.totp_enabled_at.is_null() & (cls.id != (keep or 0))
+        )
+        return query.execute()
+
     # -- second factor (TOTP, RFC 6238) ------------------------------------------------------
     @property
     def mfa_enrolled(self):

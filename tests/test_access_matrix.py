@@ -54,7 +54,7 @@ TO_ADMIN = "302 to /admin/"
 TO_LOGIN = "302 to /login"
 TO_FRONT = "302 to /"
 TO_ACCOUNT = "302 to /account"
-AUTH_PAGES = ("auth.mfa", "auth.mfa_setup", "auth.reauth", "auth.account")
+AUTH_PAGES = ("auth.mfa", "auth.mfa_setup", "auth.reauth", "auth.account", "auth.account_mfa")
 MOVED = "moved"  # a workflow POST that did change the case
 TO_REGISTER = "302 to the session register"
 
@@ -72,6 +72,9 @@ MATRIX = {
     "auth.reauth":                 (LOGIN,     OK,        OK,        OK,        OK,        OK),
     "auth.account":                (LOGIN,     OK,        OK,        OK,        OK,        OK),
     "auth.new_recovery_codes":     (LOGIN,     TO_ACCOUNT, TO_ACCOUNT, TO_ACCOUNT, TO_ACCOUNT, TO_ACCOUNT),
+    # Two-factor login by one's own choice (on: the enrolment page; off: back to the account page).
+    "auth.account_mfa":            (LOGIN,     OK,        OK,        OK,        OK,        OK),
+    "auth.account_mfa_off":        (LOGIN,     TO_ACCOUNT, TO_ACCOUNT, TO_ACCOUNT, TO_ACCOUNT, TO_ACCOUNT),
     # The overview: figures only; every logged-in role (the evaluator's only page).
     "admin.index":                 (LOGIN,     OK,        OK,        OK,        OK,        OK),
     # referral: admin rcedx, coordinator rcex, bridge_builder rce
@@ -414,6 +417,8 @@ OPERATOR_ACCESS = {
     "auth.reauth": OK,
     "auth.account": OK,
     "auth.new_recovery_codes": TO_ACCOUNT,
+    "auth.account_mfa": OK,
+    "auth.account_mfa_off": TO_ACCOUNT,
     # The public activity directory and its feeds (issue 13), as for anyone.
     **{
         f"directory.{name}": OK
@@ -588,7 +593,7 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
             elif endpoint == "language.switch":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint, code="da")))
-            elif endpoint == "auth.new_recovery_codes":
+            elif endpoint in ("auth.new_recovery_codes", "auth.account_mfa_off"):
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
             elif endpoint in ("index", "auth.login", "admin.index", "staff_intake.index", *AUTH_PAGES):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))

@@ -187,3 +187,89 @@ def test_reauthentication_asks_for_the_second_factor_too(mfa_app, world):
     later = totp.at(time.time() + totp.interval)  # the next step's code (the current one is used)
     response = client.post(target, data={"password": factories.PASSWORD, "code": later})
     assert response.headers["Location"] == "/admin/citizen/export/csv/"
+
+
+def _logged_in(app, user):
+    client = app.test_client()
+    assert _password(client, user).status_code == 302
+    return client
+
+
+def test_a_user_turns_two_factor_login_on_by_choice(app, world):
+    builder = world.a.users["bridge_builder"]
+    client = _logged_in(app, builder)
+    other_device = _logged_in(app, builder)
+    assert 'id="mfa-on"' in client.get("/account").get_data(as_text=True)
+    page = client.get("/account/2fa").get_data(as_text=True)
+    assert "<svg" in page and "Fremover logger du ind med en kode" in page
+    secret = re.search(r'id="mfa-secret">([A-Z2-7]+)<', page).group(1)
+    wrong = client.post("/account/2fa", data={"code": "000000"})
+    assert "Koden passer ikke" in wrong.get_data(as_text=True)
+    assert not User.get_by_id(builder.id).mfa_enrolled
+    done = client.post("/account/2fa", data={"code": pyotp.TOTP(secret).now()})
+    assert len(re.findall(r"<li><code>[0-9a-f]{5}-[0-9a-f]{5}</code></li>", done.get_data(as_text=True))) == 10
+    assert User.get_by_id(builder.id).mfa_enrolled
+    assert client.get("/admin/referral/").status_code == 200  # this session goes on ...
+    assert other_device.get("/admin/referral/").status_code == 302  # ... the other one has ended
+    # The next login asks for the code.
+    assert _password(app.test_client(), builder).headers["Location"] == "/login/2fa"
+
+
+def test_turning_it_on_asks_for_the_password_first(app, world):
+    client = _logged_in(app, world.a.users["bridge_builder"])
+    with client.session_transaction() as sess:
+        sess["reauth_at"] = int(time.time()) - 3600
+    assert client.get("/account/2fa").headers["Location"].startswith("/reauth")
+
+
+def test_a_user_turns_it_off_where_nothing_requires_it(app, world):
+    builder = world.a.users["bridge_builder"]
+    enrol(builder)
+    client = app.test_client()
+    _password(client, builder)
+    totp = pyotp.TOTP(User.get_by_id(builder.id).totp_secret)
+    assert client.post("/login/2fa", data={"code": totp.now()}).status_code == 302
+    assert 'id="mfa-off-form"' in client.get("/account").get_data(as_text=True)
+    response = client.post("/account/2fa/off", follow_redirects=True)
+    assert "Totrinslogin er slået fra" in response.get_data(as_text=True)
+    stored = User.get_by_id(builder.id)
+    assert not stored.mfa_enrolled and not stored.recovery_codes
+    assert _password(app.test_client(), builder).headers["Location"] == "/admin/"
+
+
+def test_it_cannot_be_turned_off_where_the_role_requires_it(mfa_app, world):
+    coordinator = world.a.users["coordinator"]
+    totp = enrol(coordinator)
+    client = mfa_app.test_client()
+    _password(client, coordinator)
+    client.post("/login/2fa", data={"code": totp.now()})
+    assert 'id="mfa-off-form"' not in client.get("/account").get_data(as_text=True)
+    response = client.post("/account/2fa/off", follow_redirects=True)
+    assert "kan ikke slås fra" in response.get_data(as_text=True)
+    assert User.get_by_id(coordinator.id).mfa_enrolled
+
+
+def test_requiring_it_for_the_organisation_ends_sessions_without_a_second_factor(app, world, login):
+    org = world.a.org
+    builder, coordinator = world.a.users["bridge_builder"], world.a.users["coordinator"]
+    enrol(coordinator)
+    builder_session = login(builder)
+    other_org = login(world.b.users["bridge_builder"])
+    admin = login(world.a.users["admin"])
+    response = admin.post(
+        f"/admin/organisation/edit/?id={org.id}",
+        data={"name": org.name, "slug": org.slug, "max_case_days": "365", "mfa_required": "y"},
+        follow_redirects=True,
+    )
+    assert "Totrinslogin er nu et krav" in response.get_data(as_text=True)
+    assert builder_session.get("/admin/referral/").status_code == 302  # logged out; enrols at the next login
+    assert _password(app.test_client(), builder).headers["Location"] == "/login/2fa/setup"
+    assert other_org.get("/admin/referral/").status_code == 200  # another organisation is not touched
+    assert admin.get("/admin/referral/").status_code == 200  # nor the admin who turned it on
+    # Saving the organisation again with the setting already on ends nobody's session.
+    epoch = User.get_by_id(builder.id).session_epoch
+    admin.post(
+        f"/admin/organisation/edit/?id={org.id}",
+        data={"name": org.name, "slug": org.slug, "max_case_days": "365", "mfa_required": "y"},
+    )
+    assert User.get_by_id(builder.id).session_epoch == epoch

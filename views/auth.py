@@ -17,6 +17,7 @@ from security import (
     clear_failed_logins,
     count_failed_login,
     mark_recent_auth,
+    recent_auth_redirect,
     safe_local_path,
     start_session,
 )
@@ -26,6 +27,10 @@ bp = Blueprint("auth", __name__)
 # Password, second-factor and confirmation attempts share one limit per client address.
 _login_limit = limiter.shared_limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="login", methods=["POST"])
 PENDING_SECONDS = 300
+
+
+def _mfa_required(user):
+    return user.mfa_required(current_app.config["MFA_REQUIRED_ROLES"])
 
 
 def _locked_message():
@@ -68,7 +73,7 @@ def login():
         if user is None:
             count_failed_login(form.email.data)
             flash(_("Wrong e-mail or password."), "error")
-        elif user.mfa_enrolled or user.mfa_required(current_app.config["MFA_REQUIRED_ROLES"]):
+        elif user.mfa_enrolled or _mfa_required(user):
             # The password was right; the session is not logged in until the second factor is.
             session.clear()
             session["mfa_pending"] = {
@@ -195,7 +200,7 @@ def account():
     if form.validate_on_submit():
         if account_locked(user.email):
             flash(_locked_message(), "error")
-            return render_template("auth/account.html", form=form, user=user), 429
+            return render_template("auth/account.html", form=form, user=user, mfa_required=_mfa_required(user)), 429
         if not user.check_password(form.old_password.data):
             count_failed_login(user.email)
             form.old_password.errors.append(_("The current password is not right."))
@@ -206,14 +211,66 @@ def account():
             start_session(user)  # ... except this one, started anew
             flash(_("Your password is changed. You are logged out everywhere else."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, user=user)
+    return render_template("auth/account.html", form=form, user=user, mfa_required=_mfa_required(user))
+
+
+@bp.route("/account/2fa", methods=["GET", "POST"])
+@login_required
+@_login_limit
+def account_mfa():
+    """Two-factor login turned on by the user's own choice, after confirming the password."""
+    user = User.get_by_id(current_user.id)
+    if user.mfa_enrolled:
+        return redirect(url_for("auth.account"))
+    response = recent_auth_redirect()
+    if response is not None:
+        return response
+    if not user.totp_secret or request.method == "GET":
+        user.begin_mfa_enrolment()
+    form = EnrolForm()
+    if form.validate_on_submit():
+        codes = user.confirm_mfa_enrolment(form.code.data)
+        if codes:
+            AuditLog.record("update", "User", user.id)
+            user.end_sessions()  # other devices log in again, now with the code ...
+            start_session(user)  # ... this one goes on
+            flash(_("Two-factor login is on. You are logged out everywhere else."), "success")
+            return render_template("auth/recovery_codes.html", codes=codes, next=url_for("auth.account"))
+        count_failed_login(user.email)
+        flash(_("The code does not fit. Check the phone's clock and type the newest code."), "error")
+    issuer = current_app.config["MFA_ISSUER"]
+    return render_template(
+        "auth/mfa_setup.html",
+        form=form,
+        qr=_qr_svg(user.provisioning_uri(issuer)),
+        secret=user.totp_secret,
+        by_choice=True,
+    )
+
+
+@bp.route("/account/2fa/off", methods=["POST"])
+@login_required
+def account_mfa_off():
+    """Two-factor login turned off again — only where neither the role nor the organisation requires it."""
+    user = User.get_by_id(current_user.id)
+    if not user.mfa_enrolled:
+        return redirect(url_for("auth.account"))
+    if _mfa_required(user):
+        flash(_("Your role or your organisation requires two-factor login, so it cannot be turned off."), "error")
+        return redirect(url_for("auth.account"))
+    response = recent_auth_redirect()
+    if response is not None:
+        return response
+    user.reset_mfa()  # no secret, no recovery codes, every session ended ...
+    start_session(user)  # ... except this one
+    AuditLog.record("update", "User", user.id)
+    flash(_("Two-factor login is off. You are logged out everywhere else."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/recovery-codes", methods=["POST"])
 @login_required
 def new_recovery_codes():
-    from security import recent_auth_redirect
-
     user = User.get_by_id(current_user.id)
     if not user.mfa_enrolled:
         return redirect(url_for("auth.account"))

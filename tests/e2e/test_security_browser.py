@@ -176,3 +176,23 @@ def test_logout_ends_a_copied_session(page, browser, live_server, e2e_world):
         assert re.search(r"/login\?next=", page.url), page.url
     finally:
         thief.close()
+
+
+def test_a_bridge_builder_turns_on_two_factor_login_from_the_account_page(page, live_server, e2e_world):
+    violations = watch_csp(page)
+    log_in(page, e2e_world.user)
+    page.locator("#current-user").click()  # the name in the top bar is the way to one's account
+    page.wait_for_url(re.compile(r"/account$"))
+    page.locator("#mfa-on").click()
+    page.wait_for_url(re.compile(r"/account/2fa$"))
+    expect(page.locator("#mfa-qr svg")).to_be_visible()
+    totp = pyotp.TOTP(page.locator("#mfa-secret").inner_text().strip())
+    page.locator("input[name=code]").fill(totp.now())
+    page.locator("#mfa-setup-form button[type=submit]").click()
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    page.locator("#recovery-continue").click()
+    page.wait_for_url(re.compile(r"/account$"))
+    expect(page.locator("#mfa-off-form")).to_be_visible()
+    expect(page.locator("main, body").first).to_contain_text("Gendannelseskoder tilbage: 10")
+    assert violations == []
+    assert page.errors == []
