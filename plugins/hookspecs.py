@@ -43,7 +43,9 @@ def brobygger_admin_views(admin):
 
     :param admin: the ``flask_admin.Admin``; call ``admin.add_view(...)``. Views should derive
         from ``plugins.api.BrobyggerModelView``, ``CaseRowView`` or ``RoleView`` so scoping, CSRF
-        and auditing apply. Give endpoints the plugin's prefix (``intake_form``, ``collab_note``).
+        and auditing apply. Every endpoint starts with the plugin's name and an underscore
+        (``intake_forms``, ``collaboration_notes``; a blueprint may also be named just the plugin's
+        name); tests/test_plugin_api.py checks it. Give ``url=`` to keep a short URL.
     :return: nothing.
     """
 

@@ -271,45 +271,45 @@ MATRIX = {
     "intake_public.referral_form": (OK,        OK,        OK,        OK,        OK,        OK),
     "intake_public.receipt":       (OK,        OK,        OK,        OK,        OK,        OK),
     # Staff intake: case workers only (link is POSTed without a case: 404 once past the door).
-    "staff_intake.index":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
-    "staff_intake.link":           (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "intake_staff.index":          (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "intake_staff.link":           (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
     # intake_form (the form builder is configuration): admin rcedx, coordinator r
-    "intake_form.index_view":      (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "intake_form.details_view":    (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "intake_form.preview_view":    (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "intake_form.create_view":     (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "intake_form.edit_view":       (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "intake_form.delete_view":     (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "intake_form.action_view":     (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "intake_form.export":          (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "intake_form.ajax_lookup":     (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "intake_form.ajax_update":     (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_forms.index_view":     (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_forms.details_view":   (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_forms.preview_view":   (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_forms.create_view":    (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_forms.edit_view":      (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_forms.delete_view":    (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_forms.action_view":    (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_forms.export":         (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_forms.ajax_lookup":    (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "intake_forms.ajax_update":    (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # end_criteria plugin: criteria (admin rcedx, coordinator r), agreeing (case workers), closures
-    "ec_criterion.index_view":     (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "ec_criterion.details_view":   (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "ec_criterion.create_view":    (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "ec_criterion.edit_view":      (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "ec_criterion.delete_view":    (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "ec_criterion.action_view":    (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "ec_criterion.export":         (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "ec_criterion.ajax_lookup":    (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "ec_criterion.ajax_update":    (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "ec_agree.index":              (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
-    "closures.index":              (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_criteria.index_view": (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_criteria.details_view": (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_criteria.create_view": (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_criteria.edit_view": (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_criteria.delete_view": (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_criteria.action_view": (LOGIN,     DELETED,   DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_criteria.export": (LOGIN,     OK,        DENIED,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_criteria.ajax_lookup": (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_criteria.ajax_update": (LOGIN,     NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_agree.index":    (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    "end_criteria_closures.index": (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # collaboration plugin: staff only; partners and evaluators never see a note
-    "collab_note.index_view":      (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
-    "collab_note.details_view":    (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
-    "collab_note.create_view":     (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
-    "collab_note.edit_view":       (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
-    "collab_note.delete_view":     (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
-    "collab_note.action_view":     (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
-    "collab_note.export":          (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
-    "collab_note.ajax_lookup":     (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
-    "collab_note.ajax_update":     (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
-    "followups.index":             (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
-    "followups.done":              (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
-    "gp_feedback.index":           (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
-    "gp_feedback.fhir":            (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collaboration_notes.index_view": (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collaboration_notes.details_view": (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collaboration_notes.create_view": (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collaboration_notes.edit_view": (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collaboration_notes.delete_view": (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "collaboration_notes.action_view": (LOGIN,     DELETED,   DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "collaboration_notes.export":  (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
+    "collaboration_notes.ajax_lookup": (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collaboration_notes.ajax_update": (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "collaboration_followups.index": (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collaboration_followups.done": (LOGIN,     MOVED,     MOVED,     MOVED,     FORBIDDEN, FORBIDDEN),
+    "collaboration_gp_feedback.index": (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "collaboration_gp_feedback.fhir": (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "caseload.index":              (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     # Reports (issue 12): coordinators, admins and evaluators (suppressed); the cases behind a
     # figure only for roles that see cases; the network report only for network evaluators.
@@ -318,7 +318,7 @@ MATRIX = {
     "reports.cases":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "network_report.index":        (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "network_report.export":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "closures.export":             (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "end_criteria_closures.export": (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # Privacy (issue 11): access reports and upcoming anonymisations for admins and coordinators;
     # who saw a citizen, erasure, the record of processing and old free text for admins only.
     "privacy.index":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
@@ -330,15 +330,15 @@ MATRIX = {
     "privacy.processing_markdown": (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "privacy.free_text_view":      (LOGIN,     OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # intake_answer (part of a case, kept as answered): admin rx, coordinator rx, bridge_builder r
-    "intake_answer.index_view":    (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
-    "intake_answer.details_view":  (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
-    "intake_answer.create_view":   (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
-    "intake_answer.edit_view":     (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
-    "intake_answer.delete_view":   (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
-    "intake_answer.action_view":   (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
-    "intake_answer.export":        (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
-    "intake_answer.ajax_lookup":   (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
-    "intake_answer.ajax_update":   (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "intake_answers.index_view":   (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "intake_answers.details_view": (LOGIN,     OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "intake_answers.create_view":  (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "intake_answers.edit_view":    (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "intake_answers.delete_view":  (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "intake_answers.action_view":  (LOGIN,     DENIED,    DENIED,    DENIED,    FORBIDDEN, FORBIDDEN),
+    "intake_answers.export":       (LOGIN,     OK,        OK,        DENIED,    FORBIDDEN, FORBIDDEN),
+    "intake_answers.ajax_lookup":  (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "intake_answers.ajax_update":  (LOGIN,     NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
     # Onboarding (issue 10). The set-password page: a one-time token, no login; a bad token is 404.
     "onboarding.set_password":     (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     # Import (Administration → Import): admins only; commit/cancel of no batch of theirs is 404.
@@ -436,7 +436,7 @@ AJAX_LOOKUPS = {
     "contact": "referral",
     "match": "referral",
     "attendance": "citizen",
-    "collab_note": "referral",
+    "collaboration_notes": "referral",
 }
 # Endpoint suffixes run after every GET, in this order; logging out comes last of all.
 LATE = {"ajax_update": 1, "delete_view": 2, "action_view": 2, "language.switch": 3, "auth.logout": 4}
@@ -473,7 +473,7 @@ def sample_records(world):
         "audit_log": audit,
         **intake_records(world),
         **end_criteria_records(world),
-        "collab_note": collaboration_note(world),
+        "collaboration_notes": collaboration_note(world),
     }
 
 
@@ -485,8 +485,8 @@ def intake_records(world, only=None):
         return {}
     a = world.a
     builders = {
-        "intake_form": lambda: IntakeForm.create(organisation=a.org, audience="staff", title="Alfa skema"),
-        "intake_answer": lambda: IntakeAnswer.create(
+        "intake_forms": lambda: IntakeForm.create(organisation=a.org, audience="staff", title="Alfa skema"),
+        "intake_answers": lambda: IntakeAnswer.create(
             organisation=a.org, referral=a.referral, question_label="Spørgsmål", kind="short_text", value='"Godt"'
         ),
     }
@@ -515,9 +515,11 @@ def end_criteria_records(world, only=None):
     """A criterion of world.a for the end_criteria plugin's views."""
     from plugins.end_criteria.models import EndCriterion
 
-    if only not in (None, "ec_criterion"):
+    if only not in (None, "end_criteria_criteria"):
         return {}
-    return {"ec_criterion": EndCriterion.create(organisation=world.a.org, name="Alfa kriterium", required=True)}
+    return {
+        "end_criteria_criteria": EndCriterion.create(organisation=world.a.org, name="Alfa kriterium", required=True)
+    }
 
 
 _dates = (datetime.date(1990, 1, 1) + datetime.timedelta(days=n) for n in itertools.count())
@@ -541,9 +543,9 @@ def deletable_record(view, world):
         return lookups[view].create(organisation=org, name="Slet mig", **extra)
     if view.startswith("intake_"):
         return intake_records(world, only=view)[view]
-    if view == "ec_criterion":
+    if view == "end_criteria_criteria":
         return end_criteria_records(world, only=view)[view]
-    if view == "collab_note":
+    if view == "collaboration_notes":
         return collaboration_note(world)
     builders = {
         "referral": lambda: factories.make_referral(
@@ -590,11 +592,16 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "POST", url_for(endpoint, code="da")))
             elif endpoint == "auth.new_recovery_codes":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
-            elif endpoint in ("index", "auth.login", "admin.index", "staff_intake.index", *AUTH_PAGES):
+            elif endpoint in ("index", "auth.login", "admin.index", "intake_staff.index", *AUTH_PAGES):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
-            elif endpoint == "staff_intake.link":
+            elif endpoint == "intake_staff.link":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint)))
-            elif endpoint in ("closures.index", "caseload.index", "followups.index", "profile.index"):
+            elif endpoint in (
+                "end_criteria_closures.index",
+                "caseload.index",
+                "collaboration_followups.index",
+                "profile.index",
+            ):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
             elif endpoint in ("reports.index", "network_report.index"):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, start="2025-01-01", end="2025-12-31")))
@@ -602,11 +609,11 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
             elif endpoint == "reports.cases":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, figure="active")))
-            elif endpoint == "closures.export":
+            elif endpoint == "end_criteria_closures.export":
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, fmt="csv")))
-            elif endpoint == "gp_feedback.index":
+            elif endpoint == "collaboration_gp_feedback.index":
                 probes.append(Probe(endpoint, "POST", url_for(endpoint), {"id": world.a.referral.id}))
-            elif endpoint == "gp_feedback.fhir":
+            elif endpoint == "collaboration_gp_feedback.fhir":
                 probes.append(
                     Probe(
                         endpoint, "POST", url_for(endpoint), {"id": world.a.referral.id, "to": _gp_practice(world).id}
@@ -621,10 +628,10 @@ def build_probes(app, world, endpoints):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint, id=world.a.citizen.id)))
             elif endpoint.startswith("privacy."):
                 probes.append(Probe(endpoint, "GET", url_for(endpoint)))
-            elif endpoint == "followups.done":
-                probes.append(_followup_done_probe(endpoint, samples["collab_note"]))
-            elif endpoint == "ec_agree.index":
-                probes.append(_agree_probe(endpoint, samples["ec_criterion"], world))
+            elif endpoint == "collaboration_followups.done":
+                probes.append(_followup_done_probe(endpoint, samples["collaboration_notes"]))
+            elif endpoint == "end_criteria_agree.index":
+                probes.append(_agree_probe(endpoint, samples["end_criteria_criteria"], world))
             elif endpoint.startswith("intake_public."):
                 probes.append(_public_intake_probe(endpoint, world))
             elif endpoint.startswith(("onboarding.", "imports.", "operator.")):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import pytest
+from flask_admin import BaseView, expose
 from pluggy import PluginValidationError
 
 from models import ClosureReason, Referral
@@ -45,6 +46,58 @@ def test_every_name_the_plugin_api_lists_exists():
 
     missing = [name for name in plugins.api.__all__ if not hasattr(plugins.api, name)]
     assert missing == []
+
+
+class _RecordingAdmin:
+    """Stands in for flask_admin.Admin: keeps the views a plugin adds."""
+
+    def __init__(self):
+        self.views = []
+
+    def add_view(self, view):
+        self.views.append(view)
+
+
+def _unprefixed_endpoints(name, plugin, app):
+    """Endpoints (admin views and blueprints) the plugin registers without its name as prefix:
+    ``intake`` may register ``intake`` and ``intake_...``, nothing else."""
+    prefix = name.rsplit(".", 1)[-1]
+    admin = _RecordingAdmin()
+    if hasattr(plugin, "brobygger_admin_views"):
+        plugin.brobygger_admin_views(admin=admin)
+    endpoints = [view.endpoint for view in admin.views]
+    if hasattr(plugin, "brobygger_blueprints"):
+        endpoints += [blueprint.name for blueprint in plugin.brobygger_blueprints(app=app) or ()]
+    return endpoints, [e for e in endpoints if e != prefix and not e.startswith(f"{prefix}_")]
+
+
+def test_plugin_endpoints_carry_their_plugins_prefix(app):
+    checked, wrong = set(), []
+    for name, plugin in app.extensions["plugin_manager"].list_name_plugin():
+        endpoints, unprefixed = _unprefixed_endpoints(name, plugin, app)
+        if endpoints:
+            checked.add(name)
+        wrong += [f"{name}: {endpoint}" for endpoint in unprefixed]
+    assert wrong == []
+    assert {"intake", "end_criteria", "collaboration"} <= checked
+
+
+class _Page(BaseView):
+    @expose("/")
+    def index(self):
+        return ""
+
+
+class Unprefixed:
+    """A plugin whose page is named without the plugin's prefix."""
+
+    @hookimpl
+    def brobygger_admin_views(self, admin):
+        admin.add_view(_Page(name="Notes", endpoint="notes", url="/admin/unprefixed-notes"))
+
+
+def test_an_endpoint_without_the_plugins_prefix_is_found(app):
+    assert _unprefixed_endpoints("unprefixed", Unprefixed(), app) == (["notes"], ["notes"])
 
 
 class Misspelt:

@@ -23,11 +23,17 @@ def brobygger_migrations():
 def brobygger_admin_views(admin):
     admin.add_view(
         CollaborationNoteAdmin(
-            CollaborationNote, name=_l("Collaboration notes"), category=CASES, endpoint="collab_note"
+            CollaborationNote,
+            name=_l("Collaboration notes"),
+            category=CASES,
+            endpoint="collaboration_notes",
+            url="/admin/collab_note",
         )
     )
-    admin.add_view(FollowupView(name=_l("Follow-ups"), category=CASES, endpoint="followups", url="/admin/followups"))
-    admin.add_view(FeedbackView(name=_l("GP feedback"), endpoint="gp_feedback", url="/admin/gp-feedback"))
+    admin.add_view(
+        FollowupView(name=_l("Follow-ups"), category=CASES, endpoint="collaboration_followups", url="/admin/followups")
+    )
+    admin.add_view(FeedbackView(name=_l("GP feedback"), endpoint="collaboration_gp_feedback", url="/admin/gp-feedback"))
 
 
 @hookimpl

@@ -21,10 +21,20 @@ def brobygger_migrations():
 
 @hookimpl
 def brobygger_admin_views(admin):
-    admin.add_view(ClosuresView(name=_l("Closures"), category=CASES, endpoint="closures", url="/admin/closures"))
-    admin.add_view(AgreeView(name=_l("Agree end criteria"), endpoint="ec_agree", url="/admin/end-criteria/agree"))
     admin.add_view(
-        EndCriterionAdmin(EndCriterion, name=_l("End criteria"), category=ADMINISTRATION, endpoint="ec_criterion")
+        ClosuresView(name=_l("Closures"), category=CASES, endpoint="end_criteria_closures", url="/admin/closures")
+    )
+    admin.add_view(
+        AgreeView(name=_l("Agree end criteria"), endpoint="end_criteria_agree", url="/admin/end-criteria/agree")
+    )
+    admin.add_view(
+        EndCriterionAdmin(
+            EndCriterion,
+            name=_l("End criteria"),
+            category=ADMINISTRATION,
+            endpoint="end_criteria_criteria",
+            url="/admin/ec_criterion",
+        )
     )
 
 

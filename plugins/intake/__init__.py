@@ -27,11 +27,25 @@ def brobygger_config_defaults():
 @hookimpl
 def brobygger_admin_views(admin):
     admin.add_view(
-        StaffIntakeView(name=_l("New referral (intake)"), category=CASES, endpoint="staff_intake", url="/admin/intake")
+        StaffIntakeView(name=_l("New referral (intake)"), category=CASES, endpoint="intake_staff", url="/admin/intake")
     )
-    admin.add_view(IntakeAnswerAdmin(IntakeAnswer, name=_l("Intake answers"), category=CASES, endpoint="intake_answer"))
     admin.add_view(
-        IntakeFormAdmin(IntakeForm, name=_l("Intake forms"), category=ADMINISTRATION, endpoint="intake_form")
+        IntakeAnswerAdmin(
+            IntakeAnswer,
+            name=_l("Intake answers"),
+            category=CASES,
+            endpoint="intake_answers",
+            url="/admin/intake_answer",
+        )
+    )
+    admin.add_view(
+        IntakeFormAdmin(
+            IntakeForm,
+            name=_l("Intake forms"),
+            category=ADMINISTRATION,
+            endpoint="intake_forms",
+            url="/admin/intake_form",
+        )
     )
 
 
