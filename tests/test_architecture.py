@@ -1,9 +1,11 @@
-"""The shape of the code: the model graph runs one way."""
+"""The shape of the code: the model graph runs one way; test modules import helpers, never each other."""
 
 import ast
 from pathlib import Path
 
-MODELS = Path(__file__).resolve().parent.parent / "models"
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+TESTS = ROOT / "tests"
 
 
 def _model_imports(path):
@@ -34,3 +36,19 @@ def test_the_import_graph_of_models_has_no_cycle():
     for module in sorted(graph):
         visit(module, [])
     assert cycles == []
+
+
+def test_no_test_module_imports_another():
+    """Shared data and helpers live in modules of their own (access_policy, access_probes,
+    plugin_data, factories, conftest), so running one test file never runs another's setup."""
+    offending = []
+    for path in sorted(TESTS.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module in ("tests", "tests.plugins", "tests.e2e"):
+                names += [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_"):
+                    offending.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offending == []

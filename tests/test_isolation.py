@@ -5,7 +5,7 @@ world.a is organisation "Alfa", world.b is "Beta". Every record of Beta carries 
 user that contains the word "Beta" has leaked another organisation's data.
 
 Which roles may read / edit / export / delete a view is taken from the access matrix
-(tests/test_access_matrix.py), the one written-out policy.
+(tests/access_policy.py), the one written-out policy.
 """
 
 import csv
@@ -45,7 +45,7 @@ from plugins.collaboration.models import CollaborationNote
 from plugins.end_criteria.models import EndCriterion
 from plugins.intake.models import IntakeAnswer, IntakeForm
 from tests import factories
-from tests.test_access_matrix import DELETED, MATRIX, OK, ROLES
+from tests.access_policy import DELETED, MATRIX, OK, ROLES
 
 BETA = re.compile(r"\bBeta\b")
 STAFF = ("admin", "coordinator", "bridge_builder", "partner", "evaluator")
