@@ -182,7 +182,9 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
     measurements and whatever plugins store — all in one transaction, or nothing.
 
     Plugins are asked first (hook brobygger_case_may_close); the first objection stops the closing.
-    `form` is the submitted closing form's data as a dict (plugins read their own fields from it).
+    `form` is a plain dict of the closing form's plugin fields (``{"criteria_met": ["3", "5"],
+    "justification": "..."}``; views build it with ``plugins.close_form_values(request.form)``),
+    never the request's form: each plugin reads its own fields from it.
     `measurements` are (instrument, answers) pairs taken at closure. Raises TransitionError with a
     message, or StaleRecordError when the case changed since the user opened the closing form.
     Plugins hear of the closing inside the transaction (brobygger_case_closed) and once it is
@@ -199,7 +201,9 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
         raise TransitionError(_l("The closing date cannot be before the referral was received."))
     if expected_version is not None and expected_version != referral.version:
         raise StaleRecordError()
-    form = form if form is not None else {}
+    if hasattr(form, "getlist"):
+        raise TypeError("close_case takes plain values: pass plugins.close_form_values(request.form)")
+    form = dict(form) if form is not None else {}
     record = CaseClosure(
         organisation=referral.organisation_id,
         referral=referral.id,

@@ -9,6 +9,7 @@ import click
 import pytest
 from flask_admin import BaseView, expose
 from pluggy import PluginValidationError
+from werkzeug.datastructures import MultiDict
 
 from models import ClosureReason, Referral
 from models.workflow import TransitionError, close_case
@@ -256,3 +257,47 @@ def test_plugins_add_cli_commands(make_app):
     result = app.test_cli_runner().invoke(args=["referral-count"])
     assert result.exit_code == 0, result.output
     assert result.output.strip().isdigit()
+
+
+class FormReader:
+    """Records the closing form data the closing hooks are given."""
+
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl
+    def brobygger_close_form_fields(self):
+        return {"reader_tags": list, "reader_note": str}
+
+    @hookimpl
+    def brobygger_case_may_close(self, referral, closure, form, user):
+        self.seen.append(("may_close", form))
+
+    @hookimpl
+    def brobygger_case_closed(self, referral, closure, form, user):
+        self.seen.append(("closed", form))
+
+
+def test_closing_hooks_get_the_declared_fields_as_plain_values(make_app, world):
+    reader = FormReader()
+    app = _app_with(make_app, reader)
+    referral = _case(world)
+    client = _admin_client(app, world.a.users["coordinator"])
+    data = {
+        "reason": str(_reason(world.a.org).id),
+        "closed_on": datetime.date.today().isoformat(),
+        "version": str(referral.version),
+        "reader_tags": ["a", "b"],
+        "other": "not declared",
+    }
+    assert client.post(f"/admin/referral/close/?id={referral.id}", data=data).status_code == 302
+    expected = {"reader_tags": ["a", "b"], "reader_note": ""}
+    assert reader.seen == [("may_close", expected), ("closed", expected)]
+    assert all(type(form) is dict for _hook, form in reader.seen)
+
+
+def test_close_case_refuses_the_requests_form(app, world):
+    with app.app_context(), pytest.raises(TypeError, match="plain values"):
+        close_case(
+            _case(world), world.a.users["coordinator"], _reason(world.a.org), datetime.date.today(), form=MultiDict()
+        )

@@ -9,7 +9,7 @@ from flask import Blueprint
 from plugins.api import ADMINISTRATION, CASES, _l, hookimpl
 from plugins.end_criteria.admin import AgreeView, ClosuresView, EndCriterionAdmin, case_panel, close_section
 from plugins.end_criteria.models import EndCriterion
-from plugins.end_criteria.service import objection, record_closing
+from plugins.end_criteria.service import CLOSE_FORM_FIELDS, objection, record_closing
 
 HERE = Path(__file__).resolve().parent
 
@@ -47,6 +47,11 @@ def brobygger_blueprints(app):
 @hookimpl
 def brobygger_case_panels(referral, user):
     return case_panel(referral, user)
+
+
+@hookimpl
+def brobygger_close_form_fields():
+    return CLOSE_FORM_FIELDS
 
 
 @hookimpl
