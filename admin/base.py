@@ -38,7 +38,9 @@ from models.lookups import Lookup
 from models.organisation import VersionedModel
 from models.rules import RuleError
 from models.search import apply_search as search_folded
+from privacy.processing import free_text_fields
 from resilience import is_transient
+from security import clean_redirect_args, recent_auth_redirect
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +143,6 @@ class BrobyggerModelView(LeanListMixin, ModelView):
     recent_auth_views: tuple = ()
 
     def _handle_view(self, name, **kwargs):
-        from security import clean_redirect_args, recent_auth_redirect
-
         clean_redirect_args()
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
@@ -206,8 +206,6 @@ class BrobyggerModelView(LeanListMixin, ModelView):
         return bool(getattr(current_user, "organisation", None) and current_user.organisation.minimal_records)
 
     def _free_text_names(self):
-        from privacy.processing import free_text_fields
-
         return {*self.free_text_fields, *free_text_fields(self.model)}
 
     def render(self, template, **kwargs):

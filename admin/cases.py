@@ -12,6 +12,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from admin.case_rows import CASE_ACCESS, CaseRowView
+from admin.caseload import assignees
 from admin.filters import SCRIPT as DANISH_DATES_JS
 from admin.filters import DanishDateBetweenFilter
 from admin.loading import batch_load, lookup_filter, to_int
@@ -551,8 +552,6 @@ def outcome_summary(referral):
 
 
 def assignees_for(user):
-    from admin.caseload import assignees
-
     return assignees(user)
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from admin.overview import start_page
 from models.roles import OPERATOR
 from plugins import hook
+from security import clean_redirect_args, recent_auth_redirect
 
 
 class RoleView(BaseView):
@@ -30,8 +31,6 @@ class RoleView(BaseView):
     recent_auth_views: tuple = ()
 
     def _handle_view(self, name, **kwargs):
-        from security import clean_redirect_args, recent_auth_redirect
-
         clean_redirect_args()
         clean_redirect_args("next")
         refused = super()._handle_view(name, **kwargs)

@@ -3,6 +3,7 @@ before sensitive actions, and the user's own password and two-factor settings.""
 
 import time
 
+import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
@@ -17,6 +18,7 @@ from security import (
     clear_failed_logins,
     count_failed_login,
     mark_recent_auth,
+    recent_auth_redirect,
     safe_local_path,
     start_session,
 )
@@ -121,8 +123,6 @@ def mfa():
 
 
 def _qr_svg(uri):
-    import segno
-
     # SVG markup, not an image or a script: it renders under the CSP as it is.
     return segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 
@@ -212,8 +212,6 @@ def account():
 @bp.route("/account/recovery-codes", methods=["POST"])
 @login_required
 def new_recovery_codes():
-    from security import recent_auth_redirect
-
     user = User.get_by_id(current_user.id)
     if not user.mfa_enrolled:
         return redirect(url_for("auth.account"))

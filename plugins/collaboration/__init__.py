@@ -9,7 +9,7 @@ from flask import Blueprint
 from plugins.api import CASES, _l, hookimpl
 from plugins.collaboration.admin import CollaborationNoteAdmin, FeedbackView, FollowupView, case_panel
 from plugins.collaboration.models import CollaborationNote
-from plugins.collaboration.service import objection
+from plugins.collaboration.service import followups_due, objection, timeline_entries
 
 HERE = Path(__file__).resolve().parent
 
@@ -53,13 +53,9 @@ def brobygger_case_may_close(referral, closure):
 
 @hookimpl
 def brobygger_cases_due(user, today):
-    from plugins.collaboration.service import followups_due
-
     return followups_due(user, today)
 
 
 @hookimpl
 def brobygger_case_timeline(referral, user):
-    from plugins.collaboration.service import timeline_entries
-
     return timeline_entries(referral, user)

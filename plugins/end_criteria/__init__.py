@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint
 
-from plugins.api import ADMINISTRATION, CASES, _l, hookimpl
+from plugins.api import ADMINISTRATION, CASES, _l, catalogue, hookimpl
 from plugins.end_criteria.admin import AgreeView, ClosuresView, EndCriterionAdmin, case_panel, close_section
 from plugins.end_criteria.models import EndCriterion
 from plugins.end_criteria.service import CLOSE_FORM_FIELDS, objection, record_closing
@@ -71,8 +71,5 @@ def brobygger_case_closed(referral, closure, form, user):
 
 @hookimpl
 def brobygger_organisation_created(organisation):
-    from plugins.api import catalogue
-    from plugins.end_criteria.models import EndCriterion
-
     for position, (code, name, required) in enumerate(catalogue.END_CRITERIA):
         EndCriterion.create(organisation=organisation, code=code, name=name, required=required, position=position)

@@ -8,6 +8,7 @@ from plugins.intake.admin import IntakeAnswerAdmin, IntakeFormAdmin, StaffIntake
 from plugins.intake.demo import seed_forms
 from plugins.intake.models import IntakeAnswer, IntakeForm
 from plugins.intake.public import bp
+from plugins.intake.service import ceiling_notices
 
 HERE = Path(__file__).resolve().parent
 
@@ -66,6 +67,4 @@ def brobygger_organisation_created(organisation):
 
 @hookimpl
 def brobygger_notices(user):
-    from plugins.intake.service import ceiling_notices
-
     return ceiling_notices(user)
