@@ -254,7 +254,7 @@ def _gp_practice(world):
     Organisation.update(sor_code="265161000016000", ean_code="5790000209354", phone="33123456").where(
         Organisation.id == world.a.org.id
     ).execute()
-    kind = PartnerKind.get((PartnerKind.organisation == world.a.org.id) & (PartnerKind.name == "Lægepraksis"))
+    kind = PartnerKind.get((PartnerKind.organisation == world.a.org.id) & (PartnerKind.code == "gp_practice"))
     return factories.make_partner(world.a.org, name="Lægehuset", kind=kind, sor_code="1", ean_code="5790001348120")
 
 

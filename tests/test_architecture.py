@@ -6,6 +6,8 @@ import helpers, never each other.
 import ast
 from pathlib import Path
 
+from models import catalogue
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 TESTS = ROOT / "tests"
@@ -100,6 +102,34 @@ def test_imports_sit_at_module_level_unless_they_break_a_cycle():
             if not _lazy_library(names) and not any(CYCLE_COMMENT in text for text in source):
                 unexplained.append(f"{path.relative_to(ROOT)}:{line}: {', '.join(names)}")
     assert unexplained == [], "move these to module level, or say which cycle they break"
+
+
+def _display_names():
+    """The Danish display names of the default lists: text for people, never for code to compare."""
+    names = {name for known in catalogue.codes_by_table().values() for _code, name in known}
+    return names | {name for _code, name, _required in catalogue.END_CRITERIA}
+
+
+# Where the display names are data: the catalogue itself, the demo data, migrations (excluded above).
+NAMES_ARE_DATA = {"models/catalogue.py", "demo.py", "plugins/intake/demo.py"}
+
+
+def test_code_compares_list_codes_never_display_names():
+    names = _display_names()
+    compared = []
+    for path in application_files():
+        relative = str(path.relative_to(ROOT))
+        if relative in NAMES_ARE_DATA:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Compare):
+                continue
+            for operand in [node.left, *node.comparators]:
+                elements = operand.elts if isinstance(operand, ast.Tuple | ast.List | ast.Set) else [operand]
+                for element in elements:
+                    if isinstance(element, ast.Constant) and element.value in names:
+                        compared.append(f"{relative}:{node.lineno}: {element.value!r}")
+    assert compared == [], "compare the entry's code (models/catalogue.py), not its Danish name"
 
 
 if __name__ == "__main__":

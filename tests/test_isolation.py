@@ -113,7 +113,7 @@ def named_world(world):
 
 
 def _collab_note(side, service_name):
-    kind = PartnerKind.get((PartnerKind.organisation == side.org.id) & (PartnerKind.name == "Kommunal tjeneste"))
+    kind = PartnerKind.get((PartnerKind.organisation == side.org.id) & (PartnerKind.code == "municipal_service"))
     service = factories.make_partner(side.org, name=service_name, kind=kind)
     return CollaborationNote.create(
         organisation=side.org, referral=side.referral, service=service, date=datetime.date(2025, 5, 5)

@@ -161,7 +161,7 @@ def test_gp_feedback_print_and_fhir_message(login, world):
     Organisation.update(sor_code="265161000016000", ean_code="5790000209354", phone="33123456").where(
         Organisation.id == a.org.id
     ).execute()
-    gp_kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.name == "Lægepraksis"))
+    gp_kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.code == "gp_practice"))
     gp = factories.make_partner(
         a.org, name="Lægehuset", kind=gp_kind, sor_code="953741000016009", ean_code="5790001348120"
     )
