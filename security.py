@@ -123,6 +123,14 @@ def has_recent_auth():
     return _now() - int(session.get("reauth_at") or 0) <= current_app.config["REAUTH_MINUTES"] * 60
 
 
+def refuse_access():
+    """The answer of a page the user may not reach (Flask-Admin's inaccessible_callback): the
+    login page, coming back here after, for an anonymous user; 403 for a logged-in one."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path))
+    abort(403)
+
+
 def recent_auth_redirect():
     """None when the user confirmed their password (and second factor) recently enough; else a
     redirect to the confirmation page, which returns to this page (a GET) or to the page the
