@@ -144,7 +144,6 @@ class OrganisationAdmin(BrobyggerModelView):
 
     def after_model_change(self, form, model, is_created):
         # Minimal records switched on: the free text written so far is hidden; offer to erase it.
-
         if model.minimal_records and existing_free_text(model):
             flash(_("Minimal records is on. Free text written before is hidden; review and erase it under Privacy."))
 
