@@ -8,13 +8,16 @@ refusals and failed logins, so the views that refuse need not know about the aud
 import hashlib
 import hmac
 
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from peewee import Model
 
 from i18n import _l
 from models.audit import AuditLog, AuditLogItem
+from models.search import fold
+from models.user import User
 
 # Record types whose ids a list names as seen when a row of another type shows them (a referral
 # list shows its citizens).
@@ -24,8 +27,6 @@ SHOWN_THROUGH = ("citizen", "referral")
 def term_hash(term):
     """A keyed hash of a search term: "who searched for X" is answerable (hash X with the key),
     the term itself is not stored."""
-    from models.search import fold
-
     key = str(current_app.config["SECRET_KEY"]).encode()
     return "hmac:" + hmac.new(key, fold(term).encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -117,8 +118,6 @@ def _endpoint():
 
 def _failed_login():
     """A POST to the login page that did not log anybody in: the account tried, if it exists."""
-    from models.user import User
-
     email = (request.form.get("email") or "").strip().lower()[:254]
     account = User.get_or_none(User.email == email) if email else None
     AuditLog.record(
@@ -145,8 +144,6 @@ def init_audit_trail(app):
             app.logger.exception("Could not audit %s %s", request.method, request.path)
         return response
 
-    from flask_wtf.csrf import CSRFError
-
     handlers = app.error_handler_spec.setdefault(None, {}).setdefault(400, {})
     original = handlers.get(CSRFError)
 
@@ -167,8 +164,6 @@ def init_audit_trail(app):
             """The audit log filtered to one record ("who saw citizen X"), for admins; else None."""
             if not (current_user.is_authenticated and current_user.role == "admin"):
                 return None
-            from flask import url_for
-
             view = current_app.extensions["brobygger_admin"]._views
             audit = next((v for v in view if getattr(v, "endpoint", None) == "audit_log"), None)
             index = next(

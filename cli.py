@@ -1,26 +1,30 @@
 """Flask CLI commands: create-organisation, create-user, seed-demo, import-data and send-reminders
 (db backup and restore: db_backup.py)."""
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+import db_backup  # noqa: F401  (adds `flask db backup` and `flask db restore`)
 from demo import DEMO_LOGINS, DEMO_PASSWORD, seed
 from extensions import db
-from models import Organisation, Partner, User
-from models.roles import PARTNER, ROLE_NAMES
+from models import Organisation, Partner, User, onboarding
+from models.imports import ImportFileError, commit_import, preview_import
+from models.onboarding import OnboardingError, create_operator, set_password_link
+from models.reminders import send_reminders
+from models.roles import OPERATOR, PARTNER, ROLE_NAMES
 from models.rules import normalise_email
+from models.user import password_problem
+from privacy.cli import retention_cli
 from reports.cli import network_cli
 
 
 def init_cli(app):
-    import db_backup  # noqa: F401  (adds `flask db backup` and `flask db restore`)
-
     app.cli.add_command(create_organisation)
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
-    from privacy.cli import retention_cli
-
     app.cli.add_command(retention_cli)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(import_data)
@@ -41,8 +45,6 @@ def init_cli(app):
 )
 @with_appcontext
 def create_organisation(name, slug, kind, admin_email, admin_name, use_link):
-    from models.onboarding import OnboardingError, create_organisation, set_password_link
-
     if bool(admin_email) != bool(admin_name):
         raise click.UsageError("Give both --admin-email and --admin-name, or neither.")
     password = None
@@ -50,7 +52,7 @@ def create_organisation(name, slug, kind, admin_email, admin_name, use_link):
         password = click.prompt("Admin password", hide_input=True, confirmation_prompt=True)
     with db.obj.connection_context():
         try:
-            org, admin = create_organisation(name, slug, kind, admin_email, admin_name, password)
+            org, admin = onboarding.create_organisation(name, slug, kind, admin_email, admin_name, password)
         except OnboardingError as exc:
             raise click.ClickException(str(exc.message)) from exc
         click.echo(f"Organisation {org.name} ({org.slug}) created with the default lists.")
@@ -69,10 +71,6 @@ def create_organisation(name, slug, kind, admin_email, admin_name, use_link):
 @click.password_option(help="At least 12 characters, not easy to guess.")
 @with_appcontext
 def create_user(email, name, role, org_slug, partner_name, password):
-    from models.onboarding import OnboardingError, create_operator
-    from models.roles import OPERATOR
-    from models.user import password_problem
-
     problem = password_problem(password, email, name, current_app.config["PASSWORD_MIN_LENGTH"])
     if problem:
         raise click.BadParameter(str(problem), param_hint="password")
@@ -125,8 +123,6 @@ def seed_demo():
 @click.option("--no-digest", is_flag=True, help="Only new referrals (for runs every few minutes).")
 @with_appcontext
 def send_reminders_command(no_digest):
-    from models.reminders import send_reminders
-
     with db.obj.connection_context():
         sent, failed = send_reminders(digest=not no_digest)
     click.echo(f"Reminders sent: {sent}, not sent (tried again next run): {failed}.")
@@ -142,11 +138,6 @@ def send_reminders_command(no_digest):
 def import_data(path, kind, org_slug, as_email, commit):
     """For files too big for the browser: the same checks and the same all-or-nothing commit,
     with progress on the terminal instead of a web worker busy for minutes."""
-    from pathlib import Path
-
-    from models import User
-    from models.imports import ImportFileError, commit_import, preview_import
-
     with db.obj.connection_context():
         user = User.get_or_none(User.email == as_email.strip().lower())
         if user is None or user.role != "admin" or user.organisation.slug != org_slug or not user.is_active:

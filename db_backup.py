@@ -18,9 +18,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
+import psycopg2
 from flask import current_app
+from peewee import SqliteDatabase
 
-from database import db_cli
+from database import SchemaError, check_schema, db_cli, migration_sets
 
 COUNTED = ("organisation", "user", "citizen", "referral", "contact", "match", "audit_log")
 
@@ -101,8 +103,6 @@ def sqlite_restore(backup, target):
 
 
 def pg_tables(url):
-    import psycopg2
-
     conn = psycopg2.connect(_pg_dsn(url), password=urlsplit(url).password)
     try:
         with conn.cursor() as cur:
@@ -141,10 +141,6 @@ def counts(database):
 
 def verify(database):
     """Integrity and schema of a restored database; raises ClickException if either is wrong."""
-    from peewee import SqliteDatabase
-
-    from database import SchemaError, check_schema, migration_sets
-
     if isinstance(database, SqliteDatabase):
         problems = [r[0] for r in database.execute_sql("PRAGMA integrity_check")]
         if problems != ["ok"]:

@@ -30,6 +30,7 @@ from models import (
     catalogue,
 )
 from models.catalogue import install_core_lists
+from models.history import backfill_status_history
 from models.onboarding import create_organisation
 from plugins import hook
 
@@ -278,8 +279,6 @@ def seed(referrals=300, rng_seed=2021):
                 )
                 Match.update(ended_on=max(closed_on, received)).where(Match.referral == referral.id).execute()
         hook().brobygger_seed_demo(organisation=org)
-        from models.history import backfill_status_history
-
         backfill_status_history(org.id)  # the demo cases' status history, so Rapporter has figures
         for weeks_ago in range(12):
             ActivitySession.create(

@@ -8,6 +8,8 @@ buffering proxy use threads (`--threads 4`), or two idle connections stall two w
 import os
 import sys
 
+from config import Config, from_environment, production_problems
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 timeout = 30
@@ -20,8 +22,6 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L
 def on_starting(server):
     """In the master, before any worker starts: refuse memory:// limits with several workers,
     and tell wsgi.py (in each worker) the real worker count."""
-    from config import Config, from_environment, production_problems
-
     os.environ["BROBYGGER_WORKERS"] = str(server.cfg.workers)
     settings = {**{k: getattr(Config, k) for k in dir(Config) if k.isupper()}, **from_environment()}
     problems = [p for p in production_problems(settings, server.cfg.workers) if "RATELIMIT" in p]

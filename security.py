@@ -5,7 +5,10 @@ Also the rules every other module calls: `safe_local_path()` for every redirect 
 exports, deletes and user changes, the per-account failed-login limit, the CSP nonce.
 """
 
+import datetime
 import functools
+import hashlib
+import io
 import logging
 import re
 import secrets
@@ -13,12 +16,20 @@ import time
 import traceback
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.globals import request_ctx
 from flask_login import current_user, login_user
+from flask_wtf.csrf import CSRFError
+from limits import parse
+from peewee import JOIN
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from extensions import csrf, limiter, login_manager
 from i18n import _, _l
+from models import Organisation, User
+from models.user import configure_password_hashing
 
 # -- redirect targets -----------------------------------------------------------------------
 
@@ -112,6 +123,14 @@ def has_recent_auth():
     return _now() - int(session.get("reauth_at") or 0) <= current_app.config["REAUTH_MINUTES"] * 60
 
 
+def refuse_access():
+    """The answer of a page the user may not reach (Flask-Admin's inaccessible_callback): the
+    login page, coming back here after, for an anonymous user; 403 for a logged-in one."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path))
+    abort(403)
+
+
 def recent_auth_redirect():
     """None when the user confirmed their password (and second factor) recently enough; else a
     redirect to the confirmation page, which returns to this page (a GET) or to the page the
@@ -145,14 +164,10 @@ def require_recent_auth(view):
 
 
 def _account_limit():
-    from limits import parse
-
     return parse(current_app.config["LOGIN_ACCOUNT_LIMIT"])
 
 
 def _account_key(email):
-    import hashlib
-
     # A digest, not the address: the limiter's storage (Redis) holds no personal data.
     return hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
 
@@ -243,10 +258,6 @@ def buffer_chunked_body():
     answers 413. Werkzeug would otherwise cut such a body at the limit without a word and parse
     the truncated rest; after this it is an ordinary body with a length that every later limit
     (e.g. the public form's smaller one) can check."""
-    import io
-
-    from flask import abort
-
     environ = request.environ
     if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
         return
@@ -264,10 +275,6 @@ def buffer_chunked_body():
 
 
 def init_security(app):
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
-    from models.user import configure_password_hashing
-
     configure_password_hashing(app.config.get("PASSWORD_HASH_PARAMS"))
     install_log_scrubbing()
     hops = int(app.config.get("PROXY_FIX_X_FOR") or 0)
@@ -278,8 +285,6 @@ def init_security(app):
     if app.config.get("SESSION_COOKIE_SECURE") and app.config.get("SESSION_COOKIE_NAME", "session") == "session":
         # __Host-: the browser only accepts it over HTTPS, for this host and path /, no Domain.
         app.config["SESSION_COOKIE_NAME"] = "__Host-session"
-    import datetime
-
     app.config["PERMANENT_SESSION_LIFETIME"] = datetime.timedelta(hours=app.config["SESSION_MAX_HOURS"])
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.before_request(buffer_chunked_body)  # first: before CSRF or any view reads the body
@@ -293,10 +298,6 @@ def init_security(app):
 
     @login_manager.user_loader
     def _load_user(user_id):
-        from peewee import JOIN
-
-        from models import Organisation, User
-
         try:
             user = (
                 User.select(User, Organisation)
@@ -329,15 +330,11 @@ def init_security(app):
 
     def _error(code, title, message):
         def handler(exc):
-            from flask.globals import request_ctx
-
             if request_ctx.url_adapter is None:  # e.g. a host not in TRUSTED_HOSTS: no URLs to build
                 return str(title), code, {"Content-Type": "text/plain; charset=utf-8"}
             return render_template("error.html", code=code, title=title, message=message), code
 
         return handler
-
-    from flask_wtf.csrf import CSRFError
 
     errors = {
         400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
@@ -368,8 +365,6 @@ def init_security(app):
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
-        from werkzeug.exceptions import HTTPException
-
         if isinstance(exc, HTTPException):
             return exc
         app.logger.exception("Unhandled error on %s", request.path)

@@ -17,7 +17,10 @@ from admin.administration import (
 from admin.caseload import CaseloadView
 from admin.cases import ContactAdmin, MatchAdmin, ReferralAdmin
 from admin.citizens import CitizenAdmin
+from admin.imports import ImportView, init_upload_limit
+from admin.listings import ListingChangeView, WaitingListView
 from admin.menu import ACTIVITIES, ADMINISTRATION, CASES, CITIZENS
+from admin.operator import OperatorView
 from admin.pages import BrobyggerIndexView
 from admin.profile import ProfileView
 from config import BASE_DIR
@@ -42,6 +45,7 @@ from models import (
     ReferralReason,
     User,
 )
+from reports.overview import overview_charts
 from security import csp_nonce
 
 
@@ -89,8 +93,6 @@ def init_admin(app):
     )
     admin.add_view(AttendanceAdmin(Attendance, name=_l("Attendance"), category=ACTIVITIES, endpoint="attendance"))
     admin.add_view(PartnerAdmin(Partner, name=_l("Partners"), category=ACTIVITIES, endpoint="partner"))
-    from admin.listings import ListingChangeView, WaitingListView
-
     admin.add_view(
         ListingChangeView(
             name=_l("Listing changes"), category=ACTIVITIES, endpoint="listing_change", url="/admin/listing-changes"
@@ -117,16 +119,14 @@ def init_admin(app):
         admin.add_view(view(model, name=label, category=ADMINISTRATION, endpoint=model._meta.table_name))
     admin.add_view(AuditLogAdmin(AuditLog, name=_l("Audit log"), category=ADMINISTRATION, endpoint="audit_log"))
     admin.add_view(ProfileView(name=_l("My profile"), endpoint="profile", url="/admin/profile"))
+    # import here: cycle admin → privacy.views → admin
     from privacy.views import init_privacy_views
 
     init_privacy_views(admin)
-    from admin.imports import ImportView, init_upload_limit
-    from admin.operator import OperatorView
-
     init_upload_limit(app)
     admin.add_view(ImportView(name=_l("Import"), category=ADMINISTRATION, endpoint="imports", url="/admin/import"))
     admin.add_view(OperatorView(name=_l("Organisations"), endpoint="operator", url="/admin/organisations"))
-    from reports.overview import overview_charts
+    # import here: cycle admin → reports.views → admin
     from reports.views import NetworkReportView, ReportView
 
     app.jinja_env.globals["overview_charts"] = overview_charts

@@ -14,10 +14,13 @@ from audit_trail import RecordFilter
 from forms.auth import StrongPassword
 from i18n import _, _l, ngettext
 from models.audit import ACTIONS, AuditLog
+from models.lookups import code_from
 from models.organisation import Organisation
 from models.roles import ADMIN, OPERATOR, ORGANISATION_ROLES, PARTNER, ROLES
 from models.rules import normalise_email
 from models.user import User
+from privacy.minimal import existing_free_text
+from privacy.retention import settings_problem
 
 ADMIN_ONLY = {ADMIN: "rcedx"}
 
@@ -75,10 +78,6 @@ class UserAdmin(BrobyggerModelView):
         _l("Reset two-factor login for the selected users? They set it up again at their next login."),
     )
     def action_reset_two_factor(self, ids):
-        from flask import flash
-
-        from models import AuditLog
-
         users = list(self.get_query().where(User.id.in_([int(i) for i in ids if str(i).isdigit()])))
         for user in users:
             user.reset_mfa()
@@ -129,8 +128,6 @@ class OrganisationAdmin(BrobyggerModelView):
     column_exclude_list = ("created_at", "updated_at", "version")
 
     def on_model_change(self, form, model, is_created):
-        from privacy.retention import settings_problem
-
         super().on_model_change(form, model, is_created)
         stored = None if is_created else Organisation.get_or_none(Organisation.id == model.id)
         g.mfa_turned_on = bool(model.mfa_required and stored is not None and not stored.mfa_required)
@@ -157,9 +154,6 @@ class OrganisationAdmin(BrobyggerModelView):
                 )
             )
         # Minimal records switched on: the free text written so far is hidden; offer to erase it.
-
-        from privacy.minimal import existing_free_text
-
         if model.minimal_records and existing_free_text(model):
             flash(_("Minimal records is on. Free text written before is hidden; review and erase it under Privacy."))
 
@@ -177,8 +171,6 @@ class LookupAdmin(BrobyggerModelView):
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         if model.code:
-            from models.lookups import code_from
-
             model.code = code_from(model.code)
             cls = type(model)
             taken = cls.select().where(

@@ -12,7 +12,7 @@ where r = list and details, c = create, e = edit, d = delete, x = export. A role
 
 import logging
 
-from flask import abort, flash, g, has_request_context, redirect, request, url_for
+from flask import flash, g, has_request_context, request
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import save_inline
@@ -38,7 +38,9 @@ from models.lookups import Lookup
 from models.organisation import VersionedModel
 from models.rules import RuleError
 from models.search import apply_search as search_folded
+from privacy.processing import free_text_fields
 from resilience import is_transient
+from security import clean_redirect_args, recent_auth_redirect, refuse_access
 
 log = logging.getLogger(__name__)
 
@@ -132,17 +134,13 @@ class BrobyggerModelView(LeanListMixin, ModelView):
         return self.is_accessible()
 
     def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+        return refuse_access()
 
     # Views (method names) that need a password confirmed within REAUTH_MINUTES, besides
     # export and delete, which always do (e.g. the user admin's create and edit).
     recent_auth_views: tuple = ()
 
     def _handle_view(self, name, **kwargs):
-        from security import clean_redirect_args, recent_auth_redirect
-
         clean_redirect_args()
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
@@ -206,8 +204,6 @@ class BrobyggerModelView(LeanListMixin, ModelView):
         return bool(getattr(current_user, "organisation", None) and current_user.organisation.minimal_records)
 
     def _free_text_names(self):
-        from privacy.processing import free_text_fields
-
         return {*self.free_text_fields, *free_text_fields(self.model)}
 
     def render(self, template, **kwargs):

@@ -12,6 +12,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from admin.case_rows import CASE_ACCESS, CaseRowView
+from admin.caseload import assignees
 from admin.filters import SCRIPT as DANISH_DATES_JS
 from admin.filters import DanishDateBetweenFilter
 from admin.loading import batch_load, lookup_filter, to_int
@@ -64,7 +65,7 @@ from models.workflow import (
     suggest_activity,
     take_case,
 )
-from plugins import hook
+from plugins import close_form_values, hook
 
 
 class ReferralAdmin(BrobyggerModelView):
@@ -351,6 +352,7 @@ class ReferralAdmin(BrobyggerModelView):
         form.reason.choices = ClosureReason.select_options(current_user.organisation_id)
         if current_user.organisation.minimal_records:
             del form.note
+        plugin_fields = close_form_values(request.form)  # plain values, never the request's form
         if request.method == "GET":
             form.version.data = referral.version
         elif form.validate():
@@ -364,7 +366,7 @@ class ReferralAdmin(BrobyggerModelView):
                     form.closed_on.data,
                     note=form.note.data if "note" in form else None,
                     expected_version=to_int(form.version.data),
-                    form=request.form,
+                    form=plugin_fields,
                     measurements=measurements,
                 )
             except (TransitionError, StaleRecordError) as exc:
@@ -374,7 +376,7 @@ class ReferralAdmin(BrobyggerModelView):
                 return redirect(url_for(".details_view", id=referral.id))
         sections = [
             s
-            for s in hook().brobygger_close_form_sections(referral=referral, user=current_user, form=request.form)
+            for s in hook().brobygger_close_form_sections(referral=referral, user=current_user, form=plugin_fields)
             if s
         ]
         return self.render(
@@ -550,8 +552,6 @@ def outcome_summary(referral):
 
 
 def assignees_for(user):
-    from admin.caseload import assignees
-
     return assignees(user)
 
 

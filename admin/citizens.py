@@ -109,7 +109,7 @@ class CitizenAdmin(BrobyggerModelView):
                 (c, list(Referral.visible_to(current_user).where(Referral.citizen == c.id).order_by(Referral.id)))
                 for c in alikes
             ]
-            kwargs["can_link"] = "staff_intake.link" in current_app.view_functions
+            kwargs["can_link"] = "intake_staff.link" in current_app.view_functions
         return super().render(template, **kwargs)
 
 

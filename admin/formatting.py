@@ -3,6 +3,7 @@
 import datetime
 
 from flask_admin.model import typefmt
+from markupsafe import Markup
 
 from i18n import _, _l, format_day, format_moment
 
@@ -23,8 +24,6 @@ def _bool(view, value, name=None):
 
 def _bool_icon(view, value, name=None):
     """Flask-Admin's check icon, with a Danish tooltip instead of "field_name: true"."""
-    from markupsafe import Markup
-
     icon = "fa-check-circle" if value else "fa-minus-circle"
     return Markup('<span class="fa {}" title="{}"></span>').format(icon, _bool(view, value))
 

@@ -3,6 +3,8 @@
 Evaluators and partners see aggregates only (no rows, no names).
 """
 
+import datetime
+
 from flask import url_for
 from peewee import fn
 
@@ -11,6 +13,8 @@ from i18n import _l
 from models import Referral
 from models.referral import OPEN_STATUSES, STATUSES
 from models.roles import EVALUATOR, TEAM_LEADS
+from reports.figures import Scope, active_by_gender
+from reports.report import smallest_shown
 
 CASE_WORKERS = ("admin", "coordinator", "bridge_builder")
 TEAM_ROLES = ("admin", "coordinator")
@@ -45,6 +49,7 @@ def figures_for(user):
 
     cards = []
     if links:
+        # import here: cycle caseload → pages → overview
         from admin.caseload import queue_counts
 
         queued = queue_counts(user, team)
@@ -69,16 +74,10 @@ def figures_for(user):
     if user.role in (*TEAM_LEADS, EVALUATOR):
         # The report's counting rule: contacted, active or waiting today, from the status history
         # (a man referred but never contacted is not in active collaboration).
-        import datetime
-
-        from reports.figures import Scope, active_by_gender
-
         today = datetime.date.today()
         active = active_by_gender(Scope((user.organisation_id,), today, today, today))
         men = active["groups"].get("male", {}).get("n", 0)
         if user.role == EVALUATOR:
-            from reports.report import smallest_shown
-
             k = smallest_shown((user.organisation_id,))
             men = f"<{k}" if 0 < men < k else men
         cards.append(_card(_l("Men in active collaboration"), men, None, "men"))
@@ -92,6 +91,7 @@ def start_page(user, args):
     context = {"figures": figures_for(user), "queues": []}
     if user.role not in CASE_WORKERS:
         return context
+    # import here: cycle caseload → pages → overview
     from admin.caseload import assignees, queue_page
 
     team = user.role in TEAM_ROLES

@@ -1,12 +1,13 @@
 """Plain admin pages: the role-checked page base and the start page."""
 
-from flask import abort, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_login import current_user
 
 from admin.overview import start_page
 from models.roles import OPERATOR
 from plugins import hook
+from security import clean_redirect_args, recent_auth_redirect, refuse_access
 
 
 class RoleView(BaseView):
@@ -22,16 +23,12 @@ class RoleView(BaseView):
         return self.in_menu and self.is_accessible()
 
     def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+        return refuse_access()
 
     # Exposed methods that need a recent password confirmation; "export" always does.
     recent_auth_views: tuple = ()
 
     def _handle_view(self, name, **kwargs):
-        from security import clean_redirect_args, recent_auth_redirect
-
         clean_redirect_args()
         clean_redirect_args("next")
         refused = super()._handle_view(name, **kwargs)
@@ -47,7 +44,7 @@ class BrobyggerIndexView(AdminIndexView):
         return current_user.is_authenticated
 
     def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.full_path))
+        return refuse_access()
 
     @expose("/")
     def index(self):

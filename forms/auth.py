@@ -1,11 +1,13 @@
 """Login, password, two-factor and confirmation forms."""
 
 from flask import current_app
+from flask_login import current_user
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from forms.base import Form
 from i18n import _l
+from models.user import password_problem
 
 
 class LoginForm(Form):
@@ -29,8 +31,6 @@ class StrongPassword:
         self.email_field, self.name_field, self.user = email_field, name_field, user
 
     def __call__(self, form, field):
-        from models.user import password_problem
-
         if not field.data:
             return
         email = name = ""
@@ -47,8 +47,6 @@ class StrongPassword:
 
 
 def _current_user():
-    from flask_login import current_user
-
     return current_user
 
 

@@ -12,12 +12,13 @@ from peewee import (
     TimeField,
 )
 
-from i18n import _l, format_day
+from i18n import _, _l, format_day
 from models.citizen import Citizen
 from models.lookups import ActivityCategory
 from models.organisation import TenantModel, VersionedModel, organisation_fk
 from models.partner import Partner
 from models.roles import PARTNER
+from models.schedule import Rule, Schedule, ScheduleError, legacy_fields, legacy_rule
 from models.user import User
 
 FOCUS = (("social", _l("Social")), ("diet", _l("Diet")), ("exercise", _l("Exercise")))
@@ -111,8 +112,6 @@ class Activity(VersionedModel):
         return query
 
     def save(self, *args, **kwargs):
-        from models.schedule import Rule, legacy_fields, legacy_rule
-
         if self.recurrence is None and self.frequency not in (None, "ad_hoc") and self.weekday is not None:
             self.recurrence = legacy_rule(self.frequency, self.weekday).to_rrule()  # older callers
         self.frequency, self.weekday = legacy_fields(Rule.parse(self.recurrence))
@@ -135,16 +134,12 @@ class Activity(VersionedModel):
 
     def set_rule(self, rule):
         """Store a schedule Rule (models/schedule.py) with the legacy frequency/weekday in step."""
-        from models.schedule import legacy_fields
-
         self.recurrence = rule.to_rrule()
         self.frequency, self.weekday = legacy_fields(rule)
 
     @property
     def schedule(self):
         """The activity's dates (models/schedule.py Schedule)."""
-        from models.schedule import Schedule
-
         return Schedule.of(self)
 
     def check_schedule(self):
@@ -154,9 +149,6 @@ class Activity(VersionedModel):
     def check_session_date(self, day, today=None):
         """Raise ScheduleError unless a session may be logged on `day`: not in the future, not
         outside the activity's active period."""
-        from i18n import _
-        from models.schedule import ScheduleError
-
         today = today or datetime.date.today()
         if day > today:
             raise ScheduleError(_("A session cannot be logged for a date in the future."))

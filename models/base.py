@@ -6,7 +6,7 @@ models/organisation.py, so the model graph runs one way: base ‚Üê organisation ‚
 
 import datetime
 
-from peewee import DateTimeField, Model
+from peewee import DateTimeField, Model, SqliteDatabase
 
 from extensions import db
 from i18n import _l
@@ -73,7 +73,5 @@ def write_transaction():
     """A transaction for a multi-step write. SQLite takes the write lock at BEGIN (IMMEDIATE):
     a deferred transaction that read first cannot wait for a concurrent writer and fails with
     "database is locked" instead of seeing the conflict (issue 15, lost-update test)."""
-    from peewee import SqliteDatabase
-
     database = getattr(db, "obj", db)
     return db.atomic("IMMEDIATE") if isinstance(database, SqliteDatabase) else db.atomic()

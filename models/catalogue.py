@@ -7,6 +7,12 @@ organisation may rename "Praktiserende læge" to "Egen læge" and its GP referra
 (END_CRITERIA, INTAKE_FORMS) in their `brobygger_organisation_created` hook.
 """
 
+import peewee as pw
+
+from models.lookups import ActivityCategory, ContactKind, PartnerKind, ReferralChannel, ReferralReason, code_from
+from models.outcomes import ClosureReason, Instrument
+from models.search import fold
+
 # -- referral channels (DESIGN §1, Fredericia's channels) ---------------------------------------
 GP, HOME_CARE, HOME_NURSING, DEMENTIA_TEAM, PREVENTIVE_VISIT = (
     "gp",
@@ -179,8 +185,6 @@ INTAKE_FORMS = {
 
 def core_lists():
     """{model: [row dicts]} of the core lists (lookups, closure reasons, instruments)."""
-    from models.lookups import ActivityCategory, ContactKind, PartnerKind, ReferralChannel, ReferralReason
-    from models.outcomes import ClosureReason, Instrument
 
     def rows(entries):
         return [{"code": code, "name": name, "position": i} for i, (code, name) in enumerate(entries)]
@@ -228,11 +232,6 @@ def codes_by_table():
 def fill_codes(database, table_name, known):
     """Give every row of `table_name` without a code one: the catalogue's for a known name, else
     one made from the name; unique within each organisation's list."""
-    import peewee as pw
-
-    from models.lookups import code_from
-    from models.search import fold
-
     by_name = {fold(name): code for code, name in known}
     table = pw.Table(table_name, ("id", "organisation_id", "name", "code")).bind(database)
     taken = {}

@@ -8,6 +8,7 @@ from i18n import _l
 from models.organisation import VersionedModel, organisation_fk
 from models.roles import BRIDGE_BUILDER, TEAM_LEADS
 from models.rules import RuleError, check_birth_year, clean_text, normalise_email, not_in_future
+from models.search import fold
 
 GENDERS = (("female", _l("Woman")), ("male", _l("Man")), ("other", _l("Other")), ("unknown", _l("Not stated")))
 CONSENT_WAYS = (
@@ -189,8 +190,6 @@ class Citizen(VersionedModel):
         """Citizens of the organisation who may be the one described (one rule for every place
         citizens are created): the same folded name (or initials when no name), birth year and
         postal area — or the same phone number, however it was written."""
-        from models.search import fold
-
         found = {}
         if birth_year and postal_code:
             wanted_name, wanted_initials = fold(name or ""), fold(initials or "")

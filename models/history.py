@@ -8,7 +8,9 @@ import datetime
 from peewee import fn
 
 from models.base import utcnow
-from models.referral import Referral
+from models.outcomes import CaseClosure
+from models.referral import CLOSED, CONTACTED, RECEIVED, Referral
+from models.workflow import StatusChange
 
 
 def backfill_status_history(organisation_id):
@@ -18,10 +20,6 @@ def backfill_status_history(organisation_id):
     contact date, then the current status on the last closing date (closed) or the first contact
     date; cases still 'received' need no rows. Returns the number of rows written.
     """
-    from models.outcomes import CaseClosure
-    from models.referral import CLOSED, CONTACTED, RECEIVED
-    from models.workflow import StatusChange
-
     has_history = StatusChange.select(StatusChange.id).where(StatusChange.referral == Referral.id)
     cases = Referral.select(Referral.id, Referral.status, Referral.received_on, Referral.first_contact_on).where(
         (Referral.organisation == organisation_id) & (Referral.status != RECEIVED) & ~fn.EXISTS(has_history)

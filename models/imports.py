@@ -47,6 +47,8 @@ from models.roles import BRIDGE_BUILDER
 from models.rules import RuleError
 from models.search import fold
 from models.user import User
+from models.workflow import StatusChange
+from plugins import hook
 
 KINDS = (
     ("partners", _l("Partners")),
@@ -574,8 +576,6 @@ class Importer:
         return value
 
     def is_fk(self, name):
-        from peewee import ForeignKeyField
-
         return isinstance(self.model._meta.fields.get(name), ForeignKeyField)
 
     def comparable(self, name, value):
@@ -1116,8 +1116,6 @@ class ReferralImporter(Importer):
 
     def create_many(self, rows):
         """Cases, their reasons, status history and closings, a few statements per chunk."""
-        from models.workflow import StatusChange
-
         now = utcnow()
         data = [
             {
@@ -1183,8 +1181,6 @@ class ReferralImporter(Importer):
         return ids
 
     def write(self, values, record=None):
-        from models.workflow import StatusChange
-
         referral = Referral(
             organisation=self.org.id,
             external_id=values["external_id"],
@@ -1293,8 +1289,6 @@ class ImportFailed(Exception):
 def commit_import(user, kind, filename, data, progress=None, batch=None):
     """Check the file again and write every row in one transaction — all or nothing. Raises
     ImportFailed (with the result) when any row has an error. Returns the counts."""
-    from plugins import hook
-
     _check_user(user)
     with db.atomic():
         importer = importer_for(user, kind)  # read inside the transaction: what we check is what we write

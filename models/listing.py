@@ -3,7 +3,7 @@
 import datetime
 import json
 
-from peewee import CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, TextField, fn
 
 from i18n import _l
 from models.activity import PRICE, Activity
@@ -167,8 +167,6 @@ class WaitingListEntry(TenantModel):
 
     @classmethod
     def waiting_counts(cls, activity_ids):
-        from peewee import fn
-
         ids = list(activity_ids)
         if not ids:
             return {}

@@ -14,6 +14,7 @@ from models.catalogue import install_core_lists
 from models.organisation import KINDS, VOLUNTEER_CENTRE, Organisation
 from models.roles import ADMIN, OPERATOR
 from models.user import User, password_problem
+from plugins import hook
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -68,8 +69,6 @@ def create_organisation(
     hook brobygger_organisation_created) and, when `admin_email` is given, its first admin — in
     one transaction. Without `admin_password` the admin has no password yet: give them
     `set_password_link(admin)`. Returns (organisation, admin or None); raises OnboardingError."""
-    from plugins import hook
-
     name = (name or "").strip()
     slug = (slug or "").strip()
     if not name or len(name) > 200:

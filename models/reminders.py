@@ -89,6 +89,7 @@ def new_referrals_mail(user, since, until):
 def digest_mail(user, today):
     """The daily digest: the user's cases needing action; for coordinators also the team's
     unassigned referrals older than the organisation's limit and overdue follow-ups."""
+    # import here: cycle models → admin.caseload → models
     from admin.caseload import plugin_due
 
     settings = user.organisation.queue_settings

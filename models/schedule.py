@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
+from flask_babel import get_locale
 
 from i18n import _, _l
 
@@ -299,8 +300,6 @@ class Schedule:
 
 def _day_name(day):
     """Weekday names are lower case inside a Danish sentence, capitalised in English."""
-    from flask_babel import get_locale
-
     name = str(DAY_NAMES[day])
     locale = get_locale()
     return name if locale is not None and locale.language == "en" else name.lower()

@@ -8,7 +8,7 @@ stripped, so "Søren", "SØREN" and "Soren" share one key, as do "Østergård" a
 
 import unicodedata
 
-from peewee import Node
+from peewee import SQL, Node, OperationalError, SqliteDatabase
 
 # Danish letters have no decomposition; map them to what people type on a non-Danish keyboard.
 _DANISH = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "ae", "ö": "o", "ü": "u"})
@@ -44,8 +44,6 @@ def _database(model):
 
 def fts_table(model):
     """The name of `model`'s FTS5 index table on this database (None: PostgreSQL, or not indexed)."""
-    from peewee import SqliteDatabase
-
     table = model._meta.table_name
     database = _database(model)
     if table not in FTS_TABLES or not isinstance(database, SqliteDatabase):
@@ -57,8 +55,6 @@ def fts_table(model):
 
 def _fts_ids(model, table, tokens):
     """Row ids whose key contains every token, at most FTS_PROBE + 1 of them; None without an index."""
-    from peewee import OperationalError
-
     database = _database(model)
     sql = f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH ? LIMIT ?'  # noqa: S608  # nosec B608 - identifiers are our own table names, values are bound parameters or constants
     try:
@@ -80,8 +76,6 @@ def search_terms(term, max_tokens=5):
 
 def apply_search(query, model, term, max_tokens=5):
     """Narrow `query` to rows of `model` whose folded search key contains every word of `term`."""
-    from peewee import SQL
-
     tokens = search_terms(term, max_tokens)
     for token in tokens:
         query = query.where(model.search_key.contains(token))

@@ -1,14 +1,20 @@
 """Users: login, role, organisation and (for partner users) their partner; argon2 passwords."""
 
 import contextlib
+import hashlib
+import hmac
+import secrets
+import time
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
 
 from i18n import _l
-from models.organisation import VersionedModel, organisation_fk
+from models.base import utcnow
+from models.organisation import Organisation, VersionedModel, organisation_fk
 from models.partner import Partner
 from models.roles import OPERATOR, ROLES
 from models.rules import normalise_email
@@ -118,15 +124,11 @@ class User(UserMixin, VersionedModel):
         organisation requires it for everybody."""
         if self.role in required_roles:
             return True
-        from models.organisation import Organisation
-
         org = Organisation.get_or_none(Organisation.id == self.organisation_id)
         return bool(org and org.mfa_required)
 
     def begin_mfa_enrolment(self):
         """A new secret, not yet in force (totp_enabled_at stays empty until a code confirms it)."""
-        import pyotp
-
         cls = type(self)
         self.totp_secret = pyotp.random_base32()
         self.totp_enabled_at = self.totp_last_step = None
@@ -136,18 +138,11 @@ class User(UserMixin, VersionedModel):
         return self.totp_secret
 
     def provisioning_uri(self, issuer):
-        import pyotp
-
         return pyotp.TOTP(self.totp_secret).provisioning_uri(name=self.email, issuer_name=issuer)
 
     def verify_totp(self, code):
         """True once for a current code (the step before and after count too, for clock drift);
         a code, once used, never again (the last step used is stored atomically)."""
-        import hmac
-        import time
-
-        import pyotp
-
         code = "".join((code or "").split())
         if not self.totp_secret or len(code) != 6 or not code.isdigit():
             return False
@@ -169,8 +164,6 @@ class User(UserMixin, VersionedModel):
         """Put the pending secret in force if `code` fits it; returns the new recovery codes."""
         if self.totp_enabled_at or not self.verify_totp(code):
             return None
-        from models.base import utcnow
-
         cls = type(self)
         self.totp_enabled_at = utcnow()
         cls.update(totp_enabled_at=self.totp_enabled_at).where(cls.id == self.id).execute()
@@ -179,8 +172,6 @@ class User(UserMixin, VersionedModel):
     def new_recovery_codes(self, count=10):
         """Ten fresh one-time codes (shown once); only their SHA-256 digests are stored. They are
         random (40 bits each, and rate-limited like the password), so a fast digest is as good as a slow hash here."""
-        import secrets
-
         codes = [f"{h[:5]}-{h[5:]}" for h in (secrets.token_hex(5) for _ in range(count))]
         self.recovery_codes = "\n".join(_digest(c) for c in codes)
         cls = type(self)
@@ -251,8 +242,6 @@ class User(UserMixin, VersionedModel):
 
 
 def _digest(code):
-    import hashlib
-
     normal = "".join(ch for ch in (code or "").lower() if ch.isalnum())
     return hashlib.sha256(normal.encode()).hexdigest()
 

@@ -11,6 +11,7 @@ from peewee import CharField, DateField, DateTimeField, ForeignKeyField, TextFie
 from database import after_commit
 from extensions import db
 from i18n import _l
+from models.activity import WEEKDAYS, Activity
 from models.audit import AuditLog
 from models.base import BaseModel, StaleRecordError, utcnow
 from models.outcomes import PHASES, CaseClosure, ClosureReason, Instrument, Measurement
@@ -21,6 +22,7 @@ from models.referral import (
     DECLINED,
     JOINED,
     MATCH_ROLES,
+    OPEN_STATUSES,
     RECEIVED,
     STATUSES,
     STOPPED,
@@ -129,8 +131,6 @@ def change_status(referral, to_status, user, expected_version=None, note=None):
 def ensure_open(referral_id):
     """Raise TransitionError unless the case is open. A closed (or declined) case is read-only:
     its contacts, matches and notes change only after it is reopened — whatever page asks."""
-    from models.referral import OPEN_STATUSES
-
     referral = Referral.get_or_none(Referral.id == referral_id) if referral_id is not None else None
     if referral is not None and referral.status not in OPEN_STATUSES:
         raise TransitionError(_l("The case is closed; reopen it first."))
@@ -182,7 +182,9 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
     measurements and whatever plugins store — all in one transaction, or nothing.
 
     Plugins are asked first (hook brobygger_case_may_close); the first objection stops the closing.
-    `form` is the submitted closing form's data as a dict (plugins read their own fields from it).
+    `form` is a plain dict of the closing form's plugin fields (``{"criteria_met": ["3", "5"],
+    "justification": "..."}``; views build it with ``plugins.close_form_values(request.form)``),
+    never the request's form: each plugin reads its own fields from it.
     `measurements` are (instrument, answers) pairs taken at closure. Raises TransitionError with a
     message, or StaleRecordError when the case changed since the user opened the closing form.
     Plugins hear of the closing inside the transaction (brobygger_case_closed) and once it is
@@ -199,7 +201,9 @@ def close_case(referral, user, reason, closed_on, note=None, expected_version=No
         raise TransitionError(_l("The closing date cannot be before the referral was received."))
     if expected_version is not None and expected_version != referral.version:
         raise StaleRecordError()
-    form = form if form is not None else {}
+    if hasattr(form, "getlist"):
+        raise TypeError("close_case takes plain values: pass plugins.close_form_values(request.form)")
+    form = dict(form) if form is not None else {}
     record = CaseClosure(
         organisation=referral.organisation_id,
         referral=referral.id,
@@ -297,9 +301,6 @@ def move_match(match, to_status, user, on=None):
 def end_matches_at_closing(referral, closed_on):
     """At closing, a practice community's match and anything not joined ends; a lasting activity
     the citizen joined stays ongoing: continuing in it is the point of the work."""
-    from models.activity import Activity
-    from models.referral import Match
-
     practice = Activity.select(Activity.id).where(Activity.is_practice == True)  # noqa: E712
     Match.update(ended_on=closed_on).where(
         (Match.referral == referral.id)
@@ -310,8 +311,6 @@ def end_matches_at_closing(referral, closed_on):
 
 def take_case(referral, user, expected_version=None):
     """`user` takes an unassigned case (one click on the work queue or the case page)."""
-    from models.base import StaleRecordError
-
     if referral.status not in OPEN:
         raise TransitionError(_l("The case is closed; reopen it first."))
     if referral.assigned_to_id == user.id:
@@ -355,8 +354,6 @@ def assign_case(referral, assignee, user):
 def start_practice_community(referral, user, partner, name, category=None, weekday=None, place=None, leads_to=None):
     """From "no activity fits": create a practice community (øvefællesskab) run by `partner` and
     suggest it to the citizen, in one transaction. Returns the new match."""
-    from models.activity import WEEKDAYS, Activity
-
     name = (name or "").strip()
     if not name:
         raise TransitionError(_l("Give the practice community a name."))

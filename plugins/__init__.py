@@ -71,3 +71,14 @@ def init_plugins(app):
 def hook():
     """The current app's hook relay: `hook().brobygger_referral_created(...)`."""
     return current_app.extensions["plugin_manager"].hook
+
+
+def close_form_values(submitted):
+    """The closing form's plugin fields (brobygger_close_form_fields) as a plain dict, from the
+    submitted form (a MultiDict): a list of str for a ``list`` field, a str for a ``str`` one.
+    Views call this; ``close_case`` and the plugins' hooks only ever see the dict."""
+    values = {}
+    for fields in hook().brobygger_close_form_fields():
+        for name, kind in (fields or {}).items():
+            values[name] = list(submitted.getlist(name)) if kind is list else submitted.get(name, "")
+    return values

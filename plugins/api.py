@@ -27,6 +27,9 @@ Models and rules
     ``not_in_future``, ...), ``create_citizen`` and the workflow functions (``change_status``,
     ``close_case``, ``referral_created``, ``TransitionError``). ``catalogue`` — the default lists
     every new organisation gets, each entry with a stable code (``models/catalogue.py``).
+    Domain functions take plain values (records, ids, dates, str, dicts), never ``request.form``:
+    ``close_case(..., form={...})`` gets the closing form's plugin fields as a dict, the fields
+    each plugin names in ``brobygger_close_form_fields`` (a list of str or a str per field).
 
 Data and side effects
     ``db`` — the database (``with db.atomic(): ...``; ``with write_transaction(): ...`` for a

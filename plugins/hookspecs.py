@@ -43,7 +43,9 @@ def brobygger_admin_views(admin):
 
     :param admin: the ``flask_admin.Admin``; call ``admin.add_view(...)``. Views should derive
         from ``plugins.api.BrobyggerModelView``, ``CaseRowView`` or ``RoleView`` so scoping, CSRF
-        and auditing apply. Give endpoints the plugin's prefix (``intake_form``, ``collab_note``).
+        and auditing apply. Every endpoint starts with the plugin's name and an underscore
+        (``intake_forms``, ``collaboration_notes``; a blueprint may also be named just the plugin's
+        name); tests/test_plugin_api.py checks it. Give ``url=`` to keep a short URL.
     :return: nothing.
     """
 
@@ -114,7 +116,8 @@ def brobygger_case_closed(referral, closure, form, user):
 
     :param referral: the closed ``models.Referral``.
     :param closure: the new, saved ``models.CaseClosure``.
-    :param form: the submitted closing form's data.
+    :param form: the closing form's plugin fields as plain values, a ``dict`` (see
+        brobygger_close_form_fields); ``{}`` when the case was closed without the form.
     :param user: who closed it.
     :return: nothing.
     """
@@ -152,10 +155,26 @@ def brobygger_case_may_close(referral, closure, form, user):
     :param referral: the ``models.Referral`` to close.
     :param closure: the ``models.CaseClosure`` about to be saved (``reason``, ``closed_on``,
         ``note``, ``by``; no id yet) — the same model brobygger_case_closed gets, saved.
-    :param form: the submitted closing form's data, with the plugin's own fields.
+    :param form: the closing form's plugin fields as plain values, a ``dict`` (see
+        brobygger_close_form_fields) — never the request's form.
     :param user: who closes it.
     :return: None if the plugin has no objection, or a message (str) saying why the case may not
         close yet.
+    """
+
+
+@hookspec
+def brobygger_close_form_fields():
+    """Name the fields the plugin adds to the closing form (in brobygger_close_form_sections).
+
+    The closing view reads these fields, and only these, from the submitted form and hands them
+    as one plain ``dict`` — the ``form`` of brobygger_close_form_sections,
+    brobygger_case_may_close and brobygger_case_closed (and of ``close_case``). Use names of the
+    plugin's own (all plugins' fields share the dict).
+
+    :return: a dict ``{"field name": list or str}``: ``list`` for a field sent several times
+        (checkboxes) — its values as a list of str, ``[]`` when none; ``str`` for one value —
+        ``""`` when absent. Parse and check the values in the plugin (ids arrive as str).
     """
 
 
@@ -165,7 +184,8 @@ def brobygger_close_form_sections(referral, user, form):
 
     :param referral: the case being closed.
     :param user: the logged-in user.
-    :param form: the submitted data when the form is shown again after an error, else empty.
+    :param form: the plugin fields as plain values (see brobygger_close_form_fields): what was
+        submitted when the form is shown again after an error, else the fields' empty values.
     :return: a dict ``{"title", "template", "context"}`` like brobygger_case_panels, or None.
     """
 

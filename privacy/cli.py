@@ -6,6 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from extensions import db
+from models import Organisation
+from privacy import retention
 
 retention_cli = AppGroup("retention", help="Retention: anonymise citizens whose cases ended long enough ago.")
 
@@ -17,9 +19,6 @@ retention_cli = AppGroup("retention", help="Retention: anonymise citizens whose 
     "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Run as if today were this date."
 )
 def run_command(dry_run, org_slug, today):
-    from models import Organisation
-    from privacy import retention
-
     with db.obj.connection_context():
         organisations = None
         if org_slug:

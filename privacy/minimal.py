@@ -6,9 +6,9 @@ written before the switch is counted here and erased on an admin's confirmation.
 """
 
 from extensions import db
-from models import AuditLog
+from models import AuditLog, CaseClosure, Referral
 from privacy import processing
-from privacy.erasure import TEXT_KINDS, write_transaction
+from privacy.erasure import TEXT_KINDS, _checkpoint, write_transaction
 
 
 def is_minimal(user_or_org):
@@ -29,8 +29,6 @@ def _text_rows(model, name, organisation_id):
 
 def _in_organisation(model, organisation_id):
     """A condition keeping `model`'s rows to the organisation (through the case if need be)."""
-    from models import CaseClosure, Referral
-
     if "organisation" in model._meta.fields:
         return model.organisation == organisation_id
     if "referral" in model._meta.fields:
@@ -71,7 +69,5 @@ def erase_free_text(organisation, user):
                     record_id=pk,
                 )
     if not db.in_transaction():
-        from privacy.erasure import _checkpoint
-
         _checkpoint()
     return total

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from peewee import ForeignKeyField
 
-from i18n import _l
+from i18n import _, _l
+from models import Citizen
+from models.base import BaseModel
 
 # What erasure does to a field.
 KEEP = "keep"  # statistics or structure: stays, the person behind it is gone
@@ -257,8 +259,6 @@ ABSTRACT = ("BaseModel", "TenantModel", "VersionedModel", "Lookup")
 
 def all_models():
     """Every concrete model class the running code has imported (core and plugins; not tests')."""
-    from models.base import BaseModel
-
     found, todo = [], [BaseModel]
     while todo:
         cls = todo.pop()
@@ -273,8 +273,6 @@ def citizen_models(models=None):
     """The models that refer to a citizen, directly or through a case (or a closing, ...), each
     with its foreign keys into that set: [(model, [fk, ...])], the citizen first, parents before
     children."""
-    from models import Citizen
-
     models = list(models) if models is not None else all_models()
     covered = {Citizen: []}
     changed = True
@@ -362,8 +360,6 @@ HEADERS = (_l("Record"), _l("Field"), _l("Category"), _l("Legal basis"), _l("Ret
 
 def record_of_processing_markdown(organisation):
     """The record of processing (art. 30) as Markdown."""
-    from i18n import _
-
     facts = (
         (
             _("Purpose"),

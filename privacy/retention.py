@@ -17,6 +17,7 @@ from i18n import _l
 from models import CaseClosure, Citizen, Organisation, Referral
 from models.referral import CLOSED, DECLINED, OPEN_STATUSES
 from models.workflow import StatusChange
+from privacy.erasure import ErasureError, erase
 
 # The ranges an organisation may choose (months). 0 would erase on closing; 100 years is no limit.
 CLOSED_RANGE = (6, 120)
@@ -121,8 +122,6 @@ def upcoming(organisation, today=None, days=UPCOMING_DAYS):
 def run(dry_run=False, today=None, organisations=None, echo=print):
     """Anonymise every citizen that is due, in every (or the given) organisation; report each
     one through `echo`. A dry run writes nothing. Returns the number anonymised (or due)."""
-    from privacy.erasure import ErasureError, erase
-
     today = today or datetime.date.today()
     done = 0
     # Read everything before writing: an open read cursor would block SQLite's checkpoint.

@@ -8,6 +8,7 @@ from flask_admin import expose
 from flask_login import current_user
 
 from admin.loading import to_int
+from admin.menu import ADMINISTRATION
 from admin.pages import RoleView
 from i18n import _, _l
 from models import AuditLog, Citizen
@@ -139,8 +140,6 @@ class PrivacyView(RoleView):
 
 
 def init_privacy_views(admin):
-    from admin import ADMINISTRATION
-
     @admin.app.context_processor
     def _minimal_records():
         # Templates hide free text written before the organisation switched to minimal records.

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from admin.pages import RoleView
 from i18n import _, _l
-from models import AuditLog, Referral
+from models import AuditLog, Organisation, Referral
 from models.network import networks_of
 from models.roles import EVALUATOR, NETWORK_EVALUATOR, REPORT_VIEWERS, TEAM_LEADS
 from reports import charts, export, figures, suppress
@@ -210,8 +210,6 @@ def network_report(network, period):
 
 
 def organisation_names_by_id(org_ids):
-    from models import Organisation
-
     names = dict(
         Organisation.select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(org_ids))).tuples()
     )

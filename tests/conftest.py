@@ -16,6 +16,8 @@ import pytest
 from app import create_app
 from database import builtin_migration_sets, open_database
 from extensions import db, limiter
+from plugins.intake.demo import seed_forms
+from plugins.intake.models import IntakeForm
 from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -230,3 +232,10 @@ def login(app):
         return c
 
     return _login
+
+
+@pytest.fixture
+def forms(world):
+    """The intake plugin's default forms in world.a, by audience."""
+    seed_forms(world.a.org)
+    return {f.audience: f for f in IntakeForm.select().where(IntakeForm.organisation == world.a.org.id)}

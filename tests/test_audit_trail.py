@@ -7,7 +7,7 @@ import pytest
 
 from models import AuditLog, AuditLogItem
 from tests import factories
-from tests.plugins.test_intake import _public_data, forms  # noqa: F401 - the fixture
+from tests.plugin_data import public_data
 
 
 def _last(action):
@@ -23,9 +23,9 @@ def _items(entry):
     return {(i.model, i.record_id) for i in AuditLogItem.select().where(AuditLogItem.audit == entry.id)}
 
 
-def test_case_page_logs_the_contacts_matches_notes_and_answers_it_showed(login, world, client, forms):  # noqa: F811
+def test_case_page_logs_the_contacts_matches_notes_and_answers_it_showed(login, world, client, forms):
     a = world.a
-    assert client.post(f"/henvis/{a.org.slug}/laege", data=_public_data(client, world, forms)).status_code == 303
+    assert client.post(f"/henvis/{a.org.slug}/laege", data=public_data(client, world, forms)).status_code == 303
     from models import Referral
     from plugins.collaboration.models import CollaborationNote
     from plugins.intake.models import IntakeAnswer
@@ -124,9 +124,9 @@ def test_403_csrf_failures_and_rate_limit_hits_are_logged(make_app, world, login
     assert _last("rate_limited").model == "auth.login"
 
 
-def test_public_form_submissions_are_logged_for_the_organisation(client, world, forms):  # noqa: F811
+def test_public_form_submissions_are_logged_for_the_organisation(client, world, forms):
     a = world.a
-    assert client.post(f"/henvis/{a.org.slug}/laege", data=_public_data(client, world, forms)).status_code == 303
+    assert client.post(f"/henvis/{a.org.slug}/laege", data=public_data(client, world, forms)).status_code == 303
     entry = _last("submit")
     assert entry.model == "Referral" and entry.organisation_id == a.org.id and entry.user_id is None
     assert any(model == "Citizen" for model, _id in _items(entry))

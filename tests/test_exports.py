@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 import exports
 from models import AuditLog, Citizen, Referral
 from tests import factories
-from tests.plugins.test_intake import _public_data, forms  # noqa: F401 - the fixture
+from tests.plugin_data import public_data
 
 EVIL = '=HYPERLINK("http://evil.example/x","Klik her")'
 
@@ -49,8 +49,8 @@ def _xlsx(response):
     return list(sheet.iter_rows())
 
 
-def test_public_form_formula_reaches_the_exports_as_text(client, world, forms, login):  # noqa: F811
-    data = _public_data(client, world, forms, name=EVIL, referrer_name="+cmd|' /C calc'!A0", gp_practice="@SUM(1)")
+def test_public_form_formula_reaches_the_exports_as_text(client, world, forms, login):
+    data = public_data(client, world, forms, name=EVIL, referrer_name="+cmd|' /C calc'!A0", gp_practice="@SUM(1)")
     assert client.post(f"/henvis/{world.a.org.slug}/laege", data=data).status_code == 303
     coordinator = login(world.a.users["coordinator"])
     rows = _csv(coordinator.get("/admin/citizen/export/csv/"))

@@ -4,7 +4,7 @@ import pytest
 
 from models import Citizen, Contact, Referral
 from plugins.intake.models import IntakeSubmission
-from tests.plugins.test_intake import _public_data, forms  # noqa: F401 - the fixture
+from tests.plugin_data import public_data
 
 DANISH = "usynlige styretegn"  # from the Danish message
 
@@ -15,9 +15,9 @@ def admin_client(login, world):
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\x07", "\x1b[31m", "\x85", "\u202e", "\u2066"])
-def test_public_form_refuses_control_characters_with_a_danish_message(client, world, forms, bad):  # noqa: F811
+def test_public_form_refuses_control_characters_with_a_danish_message(client, world, forms, bad):
     before = (Referral.select().count(), IntakeSubmission.select().count())
-    data = _public_data(client, world, forms, name=f"Søren{bad}Ærø")
+    data = public_data(client, world, forms, name=f"Søren{bad}Ærø")
     response = client.post(f"/henvis/{world.a.org.slug}/laege", data=data)
     assert response.status_code == 400
     assert DANISH in response.get_data(as_text=True)
@@ -74,12 +74,12 @@ def test_single_line_fields_refuse_line_breaks_multi_line_fields_keep_them(admin
     assert Contact.get(Contact.note.startswith("Linje 1")).note == NOTE
 
 
-def test_text_is_stored_nfc_normalised(admin_client, client, world, forms):  # noqa: F811
+def test_text_is_stored_nfc_normalised(admin_client, client, world, forms):
     decomposed = "A\u030ase Mo\u0308rk"  # Åse Mørk typed with combining marks
     response = admin_client.post("/admin/citizen/new/", data={"initials": "AM", "name": decomposed, "gender": "female"})
     assert response.status_code == 302
     assert Citizen.get(Citizen.initials == "AM").name == "\u00c5se M\u00f6rk"
-    data = _public_data(client, world, forms, name="Se\u0301bastian")
+    data = public_data(client, world, forms, name="Se\u0301bastian")
     assert client.post(f"/henvis/{world.a.org.slug}/laege", data=data).status_code == 303
     assert Citizen.select().where(Citizen.name == "S\u00e9bastian").exists()
 

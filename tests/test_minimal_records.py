@@ -29,8 +29,8 @@ NOT_ABOUT_CITIZENS = (
     "contact_kind.",
     "closure_reason.",
     "instrument.",
-    "intake_form.",
-    "ec_criterion.",
+    "intake_forms.",
+    "end_criteria_criteria.",
     "audit_log.",
 )
 # Text inputs that are not free text about a citizen: who they are (name or initials and the few

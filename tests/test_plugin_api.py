@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 import pytest
+from flask_admin import BaseView, expose
 from pluggy import PluginValidationError
+from werkzeug.datastructures import MultiDict
 
 from models import ClosureReason, Referral
 from models.workflow import TransitionError, close_case
@@ -45,6 +47,58 @@ def test_every_name_the_plugin_api_lists_exists():
 
     missing = [name for name in plugins.api.__all__ if not hasattr(plugins.api, name)]
     assert missing == []
+
+
+class _RecordingAdmin:
+    """Stands in for flask_admin.Admin: keeps the views a plugin adds."""
+
+    def __init__(self):
+        self.views = []
+
+    def add_view(self, view):
+        self.views.append(view)
+
+
+def _unprefixed_endpoints(name, plugin, app):
+    """Endpoints (admin views and blueprints) the plugin registers without its name as prefix:
+    ``intake`` may register ``intake`` and ``intake_...``, nothing else."""
+    prefix = name.rsplit(".", 1)[-1]
+    admin = _RecordingAdmin()
+    if hasattr(plugin, "brobygger_admin_views"):
+        plugin.brobygger_admin_views(admin=admin)
+    endpoints = [view.endpoint for view in admin.views]
+    if hasattr(plugin, "brobygger_blueprints"):
+        endpoints += [blueprint.name for blueprint in plugin.brobygger_blueprints(app=app) or ()]
+    return endpoints, [e for e in endpoints if e != prefix and not e.startswith(f"{prefix}_")]
+
+
+def test_plugin_endpoints_carry_their_plugins_prefix(app):
+    checked, wrong = set(), []
+    for name, plugin in app.extensions["plugin_manager"].list_name_plugin():
+        endpoints, unprefixed = _unprefixed_endpoints(name, plugin, app)
+        if endpoints:
+            checked.add(name)
+        wrong += [f"{name}: {endpoint}" for endpoint in unprefixed]
+    assert wrong == []
+    assert {"intake", "end_criteria", "collaboration"} <= checked
+
+
+class _Page(BaseView):
+    @expose("/")
+    def index(self):
+        return ""
+
+
+class Unprefixed:
+    """A plugin whose page is named without the plugin's prefix."""
+
+    @hookimpl
+    def brobygger_admin_views(self, admin):
+        admin.add_view(_Page(name="Notes", endpoint="notes", url="/admin/unprefixed-notes"))
+
+
+def test_an_endpoint_without_the_plugins_prefix_is_found(app):
+    assert _unprefixed_endpoints("unprefixed", Unprefixed(), app) == (["notes"], ["notes"])
 
 
 class Misspelt:
@@ -203,3 +257,47 @@ def test_plugins_add_cli_commands(make_app):
     result = app.test_cli_runner().invoke(args=["referral-count"])
     assert result.exit_code == 0, result.output
     assert result.output.strip().isdigit()
+
+
+class FormReader:
+    """Records the closing form data the closing hooks are given."""
+
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl
+    def brobygger_close_form_fields(self):
+        return {"reader_tags": list, "reader_note": str}
+
+    @hookimpl
+    def brobygger_case_may_close(self, referral, closure, form, user):
+        self.seen.append(("may_close", form))
+
+    @hookimpl
+    def brobygger_case_closed(self, referral, closure, form, user):
+        self.seen.append(("closed", form))
+
+
+def test_closing_hooks_get_the_declared_fields_as_plain_values(make_app, world):
+    reader = FormReader()
+    app = _app_with(make_app, reader)
+    referral = _case(world)
+    client = _admin_client(app, world.a.users["coordinator"])
+    data = {
+        "reason": str(_reason(world.a.org).id),
+        "closed_on": datetime.date.today().isoformat(),
+        "version": str(referral.version),
+        "reader_tags": ["a", "b"],
+        "other": "not declared",
+    }
+    assert client.post(f"/admin/referral/close/?id={referral.id}", data=data).status_code == 302
+    expected = {"reader_tags": ["a", "b"], "reader_note": ""}
+    assert reader.seen == [("may_close", expected), ("closed", expected)]
+    assert all(type(form) is dict for _hook, form in reader.seen)
+
+
+def test_close_case_refuses_the_requests_form(app, world):
+    with app.app_context(), pytest.raises(TypeError, match="plain values"):
+        close_case(
+            _case(world), world.a.users["coordinator"], _reason(world.a.org), datetime.date.today(), form=MultiDict()
+        )

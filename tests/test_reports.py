@@ -12,6 +12,8 @@ from extensions import db
 from models import AuditLog, Network, NetworkEvaluator, NetworkMember, Referral, StatusChange
 from reports.report import report_data
 from tests import factories
+from tests.access_policy import FORBIDDEN, MATRIX, OK, ROLES
+from tests.access_probes import app_endpoints, build_probes, observe
 
 D = datetime.date
 PERIOD = "start=2024-01-01&end=2024-12-31&on=2024-06-30"
@@ -190,8 +192,6 @@ def test_the_overview_counts_only_men_in_active_collaboration(login, world, data
 
 def test_a_network_evaluator_reaches_nothing_but_the_overview_and_the_network_report(app, world, login):
     """The access matrix's evaluator column, for the network evaluator role (not a column there)."""
-    from tests.test_access_matrix import FORBIDDEN, MATRIX, OK, ROLES, app_endpoints, build_probes, observe
-
     with app.app_context():
         db.connect(reuse_if_open=True)
         network = Network.create(name="Landsnetværk", slug="land")

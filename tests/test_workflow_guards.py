@@ -7,7 +7,7 @@ import pytest
 from models import Contact, Match, Referral
 from plugins.collaboration.models import CollaborationNote
 from tests import factories
-from tests.plugins.test_collaboration import _note_data, _service
+from tests.plugin_data import municipal_service, note_data
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_no_new_contacts_matches_or_notes_on_a_closed_case(login, world, closed,
     )
     assert response.status_code == 200 and "genåbn" in response.get_data(as_text=True).lower()
     client.post("/admin/match/new/", data={"referral": str(case.id), "activity": str(a.activity.id)})
-    client.post("/admin/collab_note/new/", data=_note_data(case, _service(a.org)))
+    client.post("/admin/collab_note/new/", data=note_data(case, municipal_service(a.org)))
     client.post("/admin/referral/suggest/", data={"id": str(case.id), "activity": str(a.activity.id)})
     assert (Contact.select().count(), Match.select().count(), CollaborationNote.select().count()) == counts
 

@@ -6,12 +6,11 @@ from views.auth import bp as auth_bp
 from views.directory import bp as directory_bp
 from views.directory import init_directory
 from views.language import bp as language_bp
+from views.onboarding import bp as onboarding_bp
 from views.partner import bp as partner_bp
 
 
 def init_views(app):
-    from views.onboarding import bp as onboarding_bp
-
     app.register_blueprint(auth_bp)
     app.register_blueprint(language_bp)
     app.register_blueprint(onboarding_bp)

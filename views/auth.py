@@ -3,6 +3,7 @@ before sensitive actions, and the user's own password and two-factor settings.""
 
 import time
 
+import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
@@ -126,8 +127,6 @@ def mfa():
 
 
 def _qr_svg(uri):
-    import segno
-
     # SVG markup, not an image or a script: it renders under the CSP as it is.
     return segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 

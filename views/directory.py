@@ -13,6 +13,7 @@ from extensions import limiter
 from i18n import _, _l
 from models import Activity, ActivityCategory, Organisation, Partner
 from models.activity import PRICE, WEEKDAYS
+from models.listing import WaitingListEntry
 from models.search import fold
 from views import feeds
 
@@ -46,8 +47,6 @@ def init_directory(app):
     def activity_capacity(activities):
         """{activity id: (places taken, capacity, waiting)} for activities with a capacity (one query
         each for places and waiting lists): the suggestion list shows full activities as full."""
-        from models.listing import WaitingListEntry
-
         with_capacity = [a for a in activities if a.capacity]
         taken = Activity.places_taken(a.id for a in with_capacity)
         waiting = WaitingListEntry.waiting_counts(a.id for a in with_capacity)

@@ -9,7 +9,7 @@ from flask import Blueprint
 from plugins.api import CASES, _l, hookimpl
 from plugins.collaboration.admin import CollaborationNoteAdmin, FeedbackView, FollowupView, case_panel
 from plugins.collaboration.models import CollaborationNote
-from plugins.collaboration.service import objection
+from plugins.collaboration.service import followups_due, objection, timeline_entries
 
 HERE = Path(__file__).resolve().parent
 
@@ -23,11 +23,17 @@ def brobygger_migrations():
 def brobygger_admin_views(admin):
     admin.add_view(
         CollaborationNoteAdmin(
-            CollaborationNote, name=_l("Collaboration notes"), category=CASES, endpoint="collab_note"
+            CollaborationNote,
+            name=_l("Collaboration notes"),
+            category=CASES,
+            endpoint="collaboration_notes",
+            url="/admin/collab_note",
         )
     )
-    admin.add_view(FollowupView(name=_l("Follow-ups"), category=CASES, endpoint="followups", url="/admin/followups"))
-    admin.add_view(FeedbackView(name=_l("GP feedback"), endpoint="gp_feedback", url="/admin/gp-feedback"))
+    admin.add_view(
+        FollowupView(name=_l("Follow-ups"), category=CASES, endpoint="collaboration_followups", url="/admin/followups")
+    )
+    admin.add_view(FeedbackView(name=_l("GP feedback"), endpoint="collaboration_gp_feedback", url="/admin/gp-feedback"))
 
 
 @hookimpl
@@ -47,13 +53,9 @@ def brobygger_case_may_close(referral, closure):
 
 @hookimpl
 def brobygger_cases_due(user, today):
-    from plugins.collaboration.service import followups_due
-
     return followups_due(user, today)
 
 
 @hookimpl
 def brobygger_case_timeline(referral, user):
-    from plugins.collaboration.service import timeline_entries
-
     return timeline_entries(referral, user)

@@ -1,6 +1,7 @@
 """The collaboration plugin's pages: notes, the follow-up list, and feedback to the referring GP."""
 
 import datetime
+import json
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -28,7 +29,7 @@ from plugins.api import (
     to_int,
     visible_or_404,
 )
-from plugins.collaboration import service
+from plugins.collaboration import medcom, service
 from plugins.collaboration.models import HANDOVER_STATUSES, CollaborationNote
 
 
@@ -159,10 +160,6 @@ class FeedbackView(RoleView):
     def fhir(self):
         """The feedback as a MedCom CareCommunication message, to the GP practice chosen (or the
         citizen's own, found by name), downloaded for the integration to carry."""
-        import json
-
-        from plugins.collaboration import medcom
-
         referral = self._case()
         info = service.feedback_for(referral)
         if not info["consented"]:  # say why on the case, not a bare 404

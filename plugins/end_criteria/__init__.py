@@ -6,10 +6,10 @@ from pathlib import Path
 
 from flask import Blueprint
 
-from plugins.api import ADMINISTRATION, CASES, _l, hookimpl
+from plugins.api import ADMINISTRATION, CASES, _l, catalogue, hookimpl
 from plugins.end_criteria.admin import AgreeView, ClosuresView, EndCriterionAdmin, case_panel, close_section
 from plugins.end_criteria.models import EndCriterion
-from plugins.end_criteria.service import objection, record_closing
+from plugins.end_criteria.service import CLOSE_FORM_FIELDS, objection, record_closing
 
 HERE = Path(__file__).resolve().parent
 
@@ -21,10 +21,20 @@ def brobygger_migrations():
 
 @hookimpl
 def brobygger_admin_views(admin):
-    admin.add_view(ClosuresView(name=_l("Closures"), category=CASES, endpoint="closures", url="/admin/closures"))
-    admin.add_view(AgreeView(name=_l("Agree end criteria"), endpoint="ec_agree", url="/admin/end-criteria/agree"))
     admin.add_view(
-        EndCriterionAdmin(EndCriterion, name=_l("End criteria"), category=ADMINISTRATION, endpoint="ec_criterion")
+        ClosuresView(name=_l("Closures"), category=CASES, endpoint="end_criteria_closures", url="/admin/closures")
+    )
+    admin.add_view(
+        AgreeView(name=_l("Agree end criteria"), endpoint="end_criteria_agree", url="/admin/end-criteria/agree")
+    )
+    admin.add_view(
+        EndCriterionAdmin(
+            EndCriterion,
+            name=_l("End criteria"),
+            category=ADMINISTRATION,
+            endpoint="end_criteria_criteria",
+            url="/admin/ec_criterion",
+        )
     )
 
 
@@ -37,6 +47,11 @@ def brobygger_blueprints(app):
 @hookimpl
 def brobygger_case_panels(referral, user):
     return case_panel(referral, user)
+
+
+@hookimpl
+def brobygger_close_form_fields():
+    return CLOSE_FORM_FIELDS
 
 
 @hookimpl
@@ -56,8 +71,5 @@ def brobygger_case_closed(referral, closure, form, user):
 
 @hookimpl
 def brobygger_organisation_created(organisation):
-    from plugins.api import catalogue
-    from plugins.end_criteria.models import EndCriterion
-
     for position, (code, name, required) in enumerate(catalogue.END_CRITERIA):
         EndCriterion.create(organisation=organisation, code=code, name=name, required=required, position=position)

@@ -138,7 +138,7 @@ def close_section(referral, user, form):
     if not criteria:
         return None
     agreed = service.agreed_ids(referral)
-    checked = {to_int(v) for v in form.getlist("criteria_met")} if form else set()
+    checked = {to_int(v) for v in form.get("criteria_met") or ()}
     return {
         "title": _("End criteria"),
         "template": "end_criteria/close_section.html",
@@ -146,8 +146,8 @@ def close_section(referral, user, form):
             "criteria": criteria,
             "agreed": agreed,
             "checked": checked,
-            "justification": form.get("justification", "") if form else "",
-            "justification_code": form.get("justification_code", "") if form else "",
+            "justification": form.get("justification", ""),
+            "justification_code": form.get("justification_code", ""),
             "minimal": user.organisation.minimal_records,
             "justifications": JUSTIFICATIONS,
         },

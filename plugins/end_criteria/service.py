@@ -38,10 +38,15 @@ def set_agreed(referral, criterion_ids, user):
         AuditLog.record("update", referral, referral.id, user=user)
 
 
+# The closing form's fields this plugin reads (hook brobygger_close_form_fields): the ids of the
+# criteria ticked as met, and the written or chosen justification.
+CLOSE_FORM_FIELDS = {"criteria_met": list, "justification": str, "justification_code": str}
+
+
 def _submitted(form, organisation_id):
-    """(criteria, met ids, justification, error) from a closing form's data."""
+    """(criteria, met ids, justification, error) from the closing form's plain values."""
     criteria = criteria_for(organisation_id)
-    raw = form.getlist("criteria_met") if hasattr(form, "getlist") else form.get("criteria_met", [])
+    raw = form.get("criteria_met") or []
     try:
         met = {int(value) for value in raw}
     except (TypeError, ValueError):

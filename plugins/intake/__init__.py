@@ -8,6 +8,7 @@ from plugins.intake.admin import IntakeAnswerAdmin, IntakeFormAdmin, StaffIntake
 from plugins.intake.demo import seed_forms
 from plugins.intake.models import IntakeAnswer, IntakeForm
 from plugins.intake.public import bp
+from plugins.intake.service import ceiling_notices
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,11 +28,25 @@ def brobygger_config_defaults():
 @hookimpl
 def brobygger_admin_views(admin):
     admin.add_view(
-        StaffIntakeView(name=_l("New referral (intake)"), category=CASES, endpoint="staff_intake", url="/admin/intake")
+        StaffIntakeView(name=_l("New referral (intake)"), category=CASES, endpoint="intake_staff", url="/admin/intake")
     )
-    admin.add_view(IntakeAnswerAdmin(IntakeAnswer, name=_l("Intake answers"), category=CASES, endpoint="intake_answer"))
     admin.add_view(
-        IntakeFormAdmin(IntakeForm, name=_l("Intake forms"), category=ADMINISTRATION, endpoint="intake_form")
+        IntakeAnswerAdmin(
+            IntakeAnswer,
+            name=_l("Intake answers"),
+            category=CASES,
+            endpoint="intake_answers",
+            url="/admin/intake_answer",
+        )
+    )
+    admin.add_view(
+        IntakeFormAdmin(
+            IntakeForm,
+            name=_l("Intake forms"),
+            category=ADMINISTRATION,
+            endpoint="intake_forms",
+            url="/admin/intake_form",
+        )
     )
 
 
@@ -52,6 +67,4 @@ def brobygger_organisation_created(organisation):
 
 @hookimpl
 def brobygger_notices(user):
-    from plugins.intake.service import ceiling_notices
-
     return ceiling_notices(user)

@@ -9,41 +9,18 @@ from fhir.resources.bundle import Bundle
 from models import CaseClosure, ClosureReason, PartnerKind, Referral
 from plugins.collaboration.models import CollaborationNote, GpFeedback
 from tests import factories
+from tests.plugin_data import municipal_service, note_data
 
 TODAY = datetime.date.today()
 MARKER = "HEMMELIG-MARKØR-7431"
 
 
-def _service(org, name="Kommunal psykiatri"):
-    kind = PartnerKind.get((PartnerKind.organisation == org.id) & (PartnerKind.name == "Kommunal tjeneste"))
-    return factories.make_partner(org, name=name, kind=kind)
-
-
-def _note_data(referral, partner, **overrides):
-    data = {
-        "referral": str(referral.id),
-        "service": str(partner.id),
-        "direction": "out",
-        "date": TODAY.isoformat(),
-        "channel": "phone",
-        "legal_basis": "consent",
-        "consent_on": (TODAY - datetime.timedelta(days=1)).isoformat(),
-        "consent_scope": "Kontakt til psykiatrien",
-        "summary": "Aftalt samtale i psykiatrien",
-        "handover": "y",
-        "handover_status": "asked",
-        "followup_on": (TODAY + datetime.timedelta(days=7)).isoformat(),
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
 def test_bridge_builder_records_a_hand_over_with_consent(login, world):
     a = world.a
-    psychiatry = _service(a.org)
+    psychiatry = municipal_service(a.org)
     client = login(a.users["bridge_builder"])
     assert client.get(f"/admin/collab_note/new/?referral={a.referral.id}").status_code == 200
-    response = client.post("/admin/collab_note/new/", data=_note_data(a.referral, psychiatry))
+    response = client.post("/admin/collab_note/new/", data=note_data(a.referral, psychiatry))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     note = CollaborationNote.get()
     assert (note.organisation_id, note.handover, note.handover_status) == (a.org.id, True, "asked")
@@ -65,7 +42,7 @@ def test_bridge_builder_records_a_hand_over_with_consent(login, world):
 def test_bad_notes_are_refused(login, world, overrides, message):
     a = world.a
     client = login(a.users["bridge_builder"])
-    response = client.post("/admin/collab_note/new/", data=_note_data(a.referral, _service(a.org), **overrides))
+    response = client.post("/admin/collab_note/new/", data=note_data(a.referral, municipal_service(a.org), **overrides))
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert CollaborationNote.select().count() == 0
@@ -74,9 +51,9 @@ def test_bad_notes_are_refused(login, world, overrides, message):
 def test_foreign_case_or_non_service_partner_is_refused(login, world):
     a, b = world.a, world.b
     client = login(a.users["bridge_builder"])
-    client.post("/admin/collab_note/new/", data=_note_data(b.referral, _service(a.org)))
-    client.post("/admin/collab_note/new/", data=_note_data(a.referral, _service(b.org)))
-    client.post("/admin/collab_note/new/", data=_note_data(a.referral, a.partner))  # an activity partner
+    client.post("/admin/collab_note/new/", data=note_data(b.referral, municipal_service(a.org)))
+    client.post("/admin/collab_note/new/", data=note_data(a.referral, municipal_service(b.org)))
+    client.post("/admin/collab_note/new/", data=note_data(a.referral, a.partner))  # an activity partner
     assert CollaborationNote.select().count() == 0
 
 
@@ -84,7 +61,7 @@ def test_summary_is_escaped_and_absent_in_minimal_records(login, world):
     a = world.a
     client = login(a.users["bridge_builder"])
     xss = "<script>alert(1)</script>"
-    client.post("/admin/collab_note/new/", data=_note_data(a.referral, _service(a.org), summary=xss))
+    client.post("/admin/collab_note/new/", data=note_data(a.referral, municipal_service(a.org), summary=xss))
     page = client.get(f"/admin/referral/details/?id={a.referral.id}").get_data(as_text=True)
     assert xss not in page and "&lt;script&gt;" in page
     a.org.minimal_records = True
@@ -92,7 +69,8 @@ def test_summary_is_escaped_and_absent_in_minimal_records(login, world):
     form = client.get(f"/admin/collab_note/new/?referral={a.referral.id}").get_data(as_text=True)
     assert 'name="summary"' not in form
     client.post(
-        "/admin/collab_note/new/", data=_note_data(a.referral, _service(a.org, "Hjemmeplejen"), summary="gemmes ikke")
+        "/admin/collab_note/new/",
+        data=note_data(a.referral, municipal_service(a.org, "Hjemmeplejen"), summary="gemmes ikke"),
     )
     assert CollaborationNote.select().where(CollaborationNote.summary == "gemmes ikke").count() == 0
     assert CollaborationNote.select().count() == 2
@@ -101,7 +79,7 @@ def test_summary_is_escaped_and_absent_in_minimal_records(login, world):
 def test_follow_ups_overdue_first_and_done_records_who_and_when(login, world):
     a = world.a
     builder = a.users["bridge_builder"]
-    service = _service(a.org)
+    service = municipal_service(a.org)
     late = CollaborationNote.create(
         organisation=a.org,
         referral=a.referral,
@@ -151,7 +129,7 @@ def test_closing_as_professional_help_needs_a_hand_over(app, world):
         CollaborationNote.create(
             organisation=a.org,
             referral=referral,
-            service=_service(a.org),
+            service=municipal_service(a.org),
             date=TODAY,
             handover=True,
             handover_status="accepted",
@@ -164,7 +142,9 @@ def test_gp_feedback_print_and_fhir_message(login, world):
     a = world.a
     referral = a.referral
     Referral.update(first_contact_on=datetime.date(2025, 3, 1)).where(Referral.id == referral.id).execute()
-    CollaborationNote.create(organisation=a.org, referral=referral, service=_service(a.org), date=TODAY, summary=MARKER)
+    CollaborationNote.create(
+        organisation=a.org, referral=referral, service=municipal_service(a.org), date=TODAY, summary=MARKER
+    )
     factories.make_contact(referral, note=MARKER)
     client = login(a.users["bridge_builder"])
     # Recording feedback is a POST: a GET (a prefetch, a link on another site) records nothing.
@@ -181,7 +161,7 @@ def test_gp_feedback_print_and_fhir_message(login, world):
     Organisation.update(sor_code="265161000016000", ean_code="5790000209354", phone="33123456").where(
         Organisation.id == a.org.id
     ).execute()
-    gp_kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.name == "Lægepraksis"))
+    gp_kind = PartnerKind.get((PartnerKind.organisation == a.org.id) & (PartnerKind.code == "gp_practice"))
     gp = factories.make_partner(
         a.org, name="Lægehuset", kind=gp_kind, sor_code="953741000016009", ean_code="5790001348120"
     )
@@ -246,7 +226,7 @@ def test_partners_and_evaluators_never_see_collaboration_notes(app, login, world
     note = CollaborationNote.create(
         organisation=a.org,
         referral=a.referral,
-        service=_service(a.org),
+        service=municipal_service(a.org),
         date=TODAY,
         summary=MARKER,
         consent_scope=MARKER,

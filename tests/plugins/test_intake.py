@@ -5,50 +5,13 @@ import re
 import pytest
 
 from models import AuditLog, Citizen, Referral, ReferralChannel, ReferralReasonLink
-from plugins.intake.demo import seed_forms
 from plugins.intake.models import IntakeAnswer, IntakeForm, IntakeQuestion, IntakeSubmission
 from tests import factories
-
-
-@pytest.fixture
-def forms(world):
-    seed_forms(world.a.org)
-    return {f.audience: f for f in IntakeForm.select().where(IntakeForm.organisation == world.a.org.id)}
-
-
-def _token(page):
-    return re.search(r'name="token"[^>]*value="([^"]+)"', page).group(1)
-
-
-def _public_data(client, world, forms, **overrides):
-    page = client.get(f"/henvis/{world.a.org.slug}/laege").get_data(as_text=True)
-    questions = forms["public_gp"].active_questions()
-    answers = {
-        f"q_{questions[0].id}": "Savner nogen at tale med",
-        f"q_{questions[1].id}": "Næsten aldrig",
-        f"q_{questions[2].id}": "yes",
-        f"q_{questions[3].id}": ["Gåture", "Motion"],
-    }
-    data = {
-        "token": _token(page),
-        "name": "Søren Ærø",
-        "birth_year": "1941",
-        "gender": "male",
-        "postal_code": "2450",
-        "phone": "12345678",
-        "channel": str(world.a.channel.id),
-        "referrer_name": "Dr. Holm",
-        "gp_practice": "Lægehuset",
-        "reasons": [str(world.a.reason.id)],
-        "consent": "y",
-        **answers,
-    }
-    data.update(overrides)
-    return data
+from tests.plugin_data import page_token, public_data
 
 
 def test_public_form_creates_one_received_referral_with_answers(client, world, forms):
-    data = _public_data(client, world, forms)
+    data = public_data(client, world, forms)
     response = client.post(f"/henvis/{world.a.org.slug}/laege", data=data)
     assert response.status_code == 303
     receipt = client.get(response.headers["Location"])
@@ -72,7 +35,7 @@ def test_public_form_creates_one_received_referral_with_answers(client, world, f
 
 
 def test_resubmitting_the_same_form_creates_one_referral(client, world, forms):
-    data = _public_data(client, world, forms)
+    data = public_data(client, world, forms)
     first = client.post(f"/henvis/{world.a.org.slug}/laege", data=data)
     second = client.post(f"/henvis/{world.a.org.slug}/laege", data=data)
     assert first.status_code == second.status_code == 303
@@ -99,7 +62,7 @@ def test_public_form_bad_input_gets_a_danish_message_and_stores_nothing(client, 
     elif overrides == "q_required_missing":
         overrides = {f"q_{questions[1].id}": ""}
     before = Referral.select().count()
-    response = client.post(f"/henvis/{world.a.org.slug}/laege", data=_public_data(client, world, forms, **overrides))
+    response = client.post(f"/henvis/{world.a.org.slug}/laege", data=public_data(client, world, forms, **overrides))
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert Referral.select().count() == before
@@ -110,7 +73,7 @@ def test_wrong_types_in_answers_are_refused(client, world, forms):
     form = forms["public_gp"]
     number = IntakeQuestion.create(form=form, position=10, label="Antal børn", kind="number", required=True)
     date = IntakeQuestion.create(form=form, position=11, label="Sidste lægebesøg", kind="date")
-    data = _public_data(client, world, forms, **{f"q_{number.id}": "tre", f"q_{date.id}": "2025-02-31"})
+    data = public_data(client, world, forms, **{f"q_{number.id}": "tre", f"q_{date.id}": "2025-02-31"})
     response = client.post(f"/henvis/{world.a.org.slug}/laege", data=data)
     text = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -121,7 +84,7 @@ def test_wrong_types_in_answers_are_refused(client, world, forms):
 def test_html_in_answers_is_stored_as_text_and_escaped(client, world, forms, login):
     xss = "<script>alert(1)</script>"
     questions = forms["public_gp"].active_questions()
-    data = _public_data(client, world, forms, name=xss, **{f"q_{questions[0].id}": xss})
+    data = public_data(client, world, forms, name=xss, **{f"q_{questions[0].id}": xss})
     assert client.post(f"/henvis/{world.a.org.slug}/laege", data=data).status_code == 303
     referral = Referral.select().order_by(Referral.id.desc()).get()
     page = login(world.a.users["coordinator"]).get(f"/admin/referral/details/?id={referral.id}")
@@ -131,7 +94,7 @@ def test_html_in_answers_is_stored_as_text_and_escaped(client, world, forms, log
 
 def test_forged_or_missing_token_is_a_400(client, world, forms):
     for token in ("forged", ""):
-        data = _public_data(client, world, forms, token=token)
+        data = public_data(client, world, forms, token=token)
         response = client.post(f"/henvis/{world.a.org.slug}/laege", data=data)
         assert response.status_code == 400
         assert "Genindlæs siden" in response.get_data(as_text=True)
@@ -139,7 +102,7 @@ def test_forged_or_missing_token_is_a_400(client, world, forms):
 
 
 def test_honeypot_gets_a_normal_receipt_and_stores_nothing(client, world, forms):
-    data = _public_data(client, world, forms, website="http://spam.example")
+    data = public_data(client, world, forms, website="http://spam.example")
     response = client.post(f"/henvis/{world.a.org.slug}/laege", data=data)
     assert response.status_code == 200
     assert "henvisningen er modtaget" in response.get_data(as_text=True)
@@ -149,7 +112,7 @@ def test_honeypot_gets_a_normal_receipt_and_stores_nothing(client, world, forms)
 
 
 def test_oversized_body_is_a_413(client, world, forms):
-    data = _public_data(client, world, forms, referrer_name="x" * (100 * 1024))
+    data = public_data(client, world, forms, referrer_name="x" * (100 * 1024))
     assert client.post(f"/henvis/{world.a.org.slug}/laege", data=data).status_code == 413
     assert client.post(f"/henvis/{world.a.org.slug}/laege", data={"x": "y" * (10 * 1024 * 1024)}).status_code == 413
     assert IntakeSubmission.select().count() == 0
@@ -170,7 +133,7 @@ def test_unknown_organisation_or_audience_is_404(client, world):
 
 
 def test_receipt_is_only_found_under_its_own_organisation(client, world, forms):
-    response = client.post(f"/henvis/{world.a.org.slug}/laege", data=_public_data(client, world, forms))
+    response = client.post(f"/henvis/{world.a.org.slug}/laege", data=public_data(client, world, forms))
     reference = IntakeSubmission.get().reference
     assert client.get(response.headers["Location"]).status_code == 200
     assert client.get(f"/henvis/{world.b.org.slug}/kvittering/{reference}").status_code == 404
@@ -195,7 +158,7 @@ def test_referral_created_hook_fires_for_every_source(make_app, world, forms):
     app = make_app()
     app.extensions["plugin_manager"].register(Listener())
     client = app.test_client()
-    client.post(f"/henvis/{world.a.org.slug}/laege", data=_public_data(client, world, forms))
+    client.post(f"/henvis/{world.a.org.slug}/laege", data=public_data(client, world, forms))
     staff = client  # same app: log in as staff
     staff.post("/login", data={"email": world.a.users["admin"].email, "password": factories.PASSWORD})
     staff.post(
@@ -216,7 +179,7 @@ def test_a_listener_that_raises_rolls_the_intake_back(make_app, world, forms):
     app = make_app()
     app.extensions["plugin_manager"].register(Refuser())
     client = app.test_client()
-    response = client.post(f"/henvis/{world.a.org.slug}/laege", data=_public_data(client, world, forms))
+    response = client.post(f"/henvis/{world.a.org.slug}/laege", data=public_data(client, world, forms))
     assert response.status_code == 500
     assert not Citizen.select().where(Citizen.name == "Søren Ærø").exists()
     assert IntakeSubmission.select().count() == 0
@@ -232,7 +195,7 @@ def _staff_page(client):
 def _staff_data(client, world, **fields):
     """A staff intake form as sent: a fresh token, the organisation's channel, and `fields`."""
     return {
-        "token": _token(_staff_page(client)),
+        "token": page_token(_staff_page(client)),
         "channel": str(world.a.channel.id),
         "received_on": "2025-06-01",
         "gender": "female",
@@ -267,7 +230,7 @@ def test_staff_see_look_alike_citizens_and_choose(login, world, forms, typed):
     factories.make_referral(world.a.org, citizen=known, assigned_to=world.a.users["bridge_builder"])
     client = login(world.a.users["bridge_builder"])
     data = {
-        "token": _token(_staff_page(client)),
+        "token": page_token(_staff_page(client)),
         "name": typed,
         "birth_year": "1941",
         "postal_code": "2450",
@@ -290,7 +253,7 @@ def test_staff_can_choose_to_register_a_new_citizen_despite_a_look_alike(login, 
     factories.make_citizen(world.a.org, name="Søren Mørk", initials="SM", birth_year=1941, postal_code="2450")
     client = login(world.a.users["admin"])
     data = {
-        "token": _token(_staff_page(client)),
+        "token": page_token(_staff_page(client)),
         "name": "Søren Mørk",
         "birth_year": "1941",
         "postal_code": "2450",
@@ -307,7 +270,7 @@ def test_another_organisations_citizen_is_never_a_candidate(login, world, forms)
     factories.make_citizen(world.b.org, name="Søren Mørk", initials="SM", birth_year=1941, postal_code="2450")
     client = login(world.a.users["admin"])
     data = {
-        "token": _token(_staff_page(client)),
+        "token": page_token(_staff_page(client)),
         "name": "Søren Mørk",
         "birth_year": "1941",
         "postal_code": "2450",
@@ -318,7 +281,7 @@ def test_another_organisations_citizen_is_never_a_candidate(login, world, forms)
     assert client.post("/admin/intake/", data=data).status_code == 302
     forged = {
         **data,
-        "token": _token(_staff_page(client)),
+        "token": page_token(_staff_page(client)),
         "citizen_choice": str(Citizen.get(Citizen.organisation == world.b.org.id).id),
     }
     assert client.post("/admin/intake/", data=forged).status_code == 404
@@ -328,7 +291,7 @@ def test_public_duplicate_is_shown_on_the_case_and_can_be_linked(client, world, 
     known = factories.make_citizen(
         world.a.org, name="Søren Ærø", initials="SÆ", birth_year=1941, postal_code="2450", consent_on=None
     )
-    client.post(f"/henvis/{world.a.org.slug}/laege", data=_public_data(client, world, forms, name="SØREN ÆRØ"))
+    client.post(f"/henvis/{world.a.org.slug}/laege", data=public_data(client, world, forms, name="SØREN ÆRØ"))
     referral = Referral.select().order_by(Referral.id.desc()).get()
     new_citizen = referral.citizen
     staff = login(world.a.users["coordinator"])
@@ -391,7 +354,7 @@ def test_a_choice_question_without_choices_is_refused(login, world):
 
 
 def test_deactivated_question_is_not_asked_but_old_answers_stay(client, world, forms, login):
-    client.post(f"/henvis/{world.a.org.slug}/laege", data=_public_data(client, world, forms))
+    client.post(f"/henvis/{world.a.org.slug}/laege", data=public_data(client, world, forms))
     question = forms["public_gp"].active_questions()[0]
     IntakeQuestion.update(active=False, label="Ændret tekst").where(IntakeQuestion.id == question.id).execute()
     assert question.label not in client.get(f"/henvis/{world.a.org.slug}/laege").get_data(as_text=True)
@@ -401,7 +364,7 @@ def test_deactivated_question_is_not_asked_but_old_answers_stay(client, world, f
 
 
 def test_answers_are_exportable_and_scoped(client, world, forms, login):
-    client.post(f"/henvis/{world.a.org.slug}/laege", data=_public_data(client, world, forms))
+    client.post(f"/henvis/{world.a.org.slug}/laege", data=public_data(client, world, forms))
     export = login(world.a.users["coordinator"]).get("/admin/intake_answer/export/csv/")
     assert export.status_code == 200
     text = export.get_data(as_text=True)
