@@ -4,7 +4,7 @@ import json
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from plugins.api import BaseModel, Organisation, Referral, TenantModel, VersionedModel, _, _l, organisation_fk, utcnow
+from plugins.api import BaseModel, Referral, TenantModel, VersionedModel, _, _l, organisation_fk, utcnow
 
 PUBLIC_GP, PUBLIC_SELF, STAFF = "public_gp", "public_self", "staff"
 AUDIENCES = (
@@ -59,7 +59,7 @@ class IntakeForm(VersionedModel):
     def active_questions(self):
         """The questions asked now: active ones, without free text in a minimal-records organisation."""
         query = IntakeQuestion.select().where((IntakeQuestion.form == self.id) & (IntakeQuestion.active == True))  # noqa: E712
-        if Organisation.get_by_id(self.organisation_id).minimal_records:
+        if self.organisation.minimal_records:  # no query when the form was read with its organisation
             query = query.where(IntakeQuestion.kind.not_in(TEXT_KINDS))
         return list(query.order_by(IntakeQuestion.position, IntakeQuestion.id))
 
