@@ -36,10 +36,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+# Several workers need the limiter's counts in Redis (the app refuses memory:// then).
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+PORTS = range(int(os.environ.get("BENCH_PORT_FIRST", "8160")), int(os.environ.get("BENCH_PORT_FIRST", "8160")) + 10)
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port of the bench's range (BENCH_PORT_FIRST and the nine after it; 8160-8169)."""
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 def prepare(database_url, env, code=ROOT):
@@ -99,15 +110,16 @@ def checkout(rev):
     return target
 
 
-def server_cpu_seconds(master):
-    """CPU seconds (user + system) used so far by gunicorn's master and workers: on a shared,
-    busy machine the CPU a submission costs is steadier than the wall-clock rate."""
+def server_cpu_seconds(root):
+    """CPU seconds (user + system) used so far by the server's processes (`timeout`, gunicorn's
+    master and its workers): on a shared, busy machine the CPU a submission costs is steadier than
+    the wall-clock rate."""
     ticks = os.sysconf("SC_CLK_TCK")
-    pids = [master]
-    with contextlib.suppress(OSError):
-        pids += [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-    total = 0
-    for pid in pids:
+    pids, total = [root], 0
+    while pids:
+        pid = pids.pop()
+        with contextlib.suppress(OSError):
+            pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -123,13 +135,18 @@ def run_once(code, args):
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench-secret",
+        "SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef",
+        "BROBYGGER_INSECURE_DEV": "true",  # plain HTTP on 127.0.0.1
         "INTAKE_RATE_LIMIT": "1000000 per minute",
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "ACCESS_LOG": "/dev/null",
     }
     prepare(database_url, env, code)
     port = free_port()
     server = subprocess.Popen(
         [
+            "timeout",  # a server this script forgets still stops
+            "900",
             str(ROOT / ".venv/bin/gunicorn"),
             "--workers",
             str(args.workers),
@@ -235,7 +252,11 @@ def profile(n):
 
     tmp = tempfile.mkdtemp(prefix="brobygger-profile-")
     database_url = f"sqlite:///{tmp}/profile.db"
-    config = {"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "INTAKE_RATE_LIMIT": "1000000 per minute"}
+    config = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef",
+        "INTAKE_RATE_LIMIT": "1000000 per minute",
+    }
     prepare(database_url, {**os.environ, **config})
     from app import create_app
 

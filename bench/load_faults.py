@@ -60,10 +60,19 @@ def log(*args):
     print(*args, flush=True)
 
 
+PORTS = range(int(os.environ.get("LOAD_PORT_FIRST", "8160")), int(os.environ.get("LOAD_PORT_FIRST", "8160")) + 10)
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port of this bench's range (LOAD_PORT_FIRST and the nine after it; 8160-8169)."""
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 def pct(values, p):
@@ -81,17 +90,20 @@ def pct(values, p):
 class Target:
     """A fresh database (SQLite file or the PostgreSQL bench database) with the demo data."""
 
-    def __init__(self, kind, directory):
+    def __init__(self, kind, directory, pg_url=None):
         self.kind = kind
         self.dir = Path(directory)
         self.path = self.dir / "load.db"
-        self.url = f"sqlite:///{self.path}" if kind == "sqlite" else PG_URL
+        self.pg_url = pg_url or PG_URL
+        self.url = f"sqlite:///{self.path}" if kind == "sqlite" else self.pg_url
 
     def env(self, **extra):
         return {
             **os.environ,
             "DATABASE_URL": self.url,
-            "SECRET_KEY": "load-secret",
+            "SECRET_KEY": "load-secret-0123456789abcdef0123456789abcdef",
+            "BROBYGGER_INSECURE_DEV": "true",  # plain HTTP on 127.0.0.1
+            "RATELIMIT_STORAGE_URI": REDIS_URL,  # several workers: shared counts (the app refuses memory://)
             "LOGIN_RATE_LIMIT": "100000 per minute",
             "INTAKE_RATE_LIMIT": "100000 per minute",
             **extra,
@@ -104,8 +116,9 @@ class Target:
         else:
             import psycopg2
 
-            base, name = PG_URL.rsplit("/", 1)
-            assert name.startswith("bb_h15"), name
+            base, name = self.pg_url.rsplit("/", 1)
+            # Its schema is dropped: never a database that is not a bench's own.
+            assert name.startswith("bb_") and "test" not in name, name
             conn = psycopg2.connect(f"{base}/postgres")
             conn.autocommit = True
             with conn.cursor() as cur:
@@ -113,7 +126,7 @@ class Target:
                 if cur.fetchone() is None:
                     cur.execute(f'CREATE DATABASE "{name}"')
             conn.close()
-            conn = psycopg2.connect(PG_URL)
+            conn = psycopg2.connect(self.pg_url)
             conn.autocommit = True
             with conn.cursor() as cur:
                 cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
@@ -136,7 +149,7 @@ class Target:
                 con.close()
         import psycopg2
 
-        con = psycopg2.connect(PG_URL)
+        con = psycopg2.connect(self.pg_url)
         try:
             with con.cursor() as cur:
                 cur.execute(query.replace("?", "%s"), params or None)
