@@ -58,10 +58,16 @@ class IntakeForm(VersionedModel):
 
     def active_questions(self):
         """The questions asked now: active ones, without free text in a minimal-records organisation."""
-        query = IntakeQuestion.select().where((IntakeQuestion.form == self.id) & (IntakeQuestion.active == True))  # noqa: E712
-        if self.organisation.minimal_records:  # no query when the form was read with its organisation
+        # self.organisation: no query when the form was read with its organisation.
+        return list(self.active_questions_query(self.id, self.organisation.minimal_records))
+
+    @staticmethod
+    def active_questions_query(form_id, minimal_records):
+        """The query behind active_questions()."""
+        query = IntakeQuestion.select().where((IntakeQuestion.form == form_id) & (IntakeQuestion.active == True))  # noqa: E712
+        if minimal_records:
             query = query.where(IntakeQuestion.kind.not_in(TEXT_KINDS))
-        return list(query.order_by(IntakeQuestion.position, IntakeQuestion.id))
+        return query.order_by(IntakeQuestion.position, IntakeQuestion.id)
 
 
 class IntakeQuestion(BaseModel):

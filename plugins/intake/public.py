@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, catalogue, limiter
 from plugins.intake import service
+from plugins.intake.compiled import Compiled
 from plugins.intake.forms import (
     PublicReferralForm,
     SelfReferralForm,
@@ -48,26 +49,57 @@ def _bad_request(org, message):
     return render_template("intake/problem.html", org=org, message=message), 400
 
 
-def _organisation_and_form(slug, audience):
-    """The organisation and its current form for `audience` in one query (issue 15: the public
-    form's throughput); the organisation alone when it has no such form. 404 as _organisation."""
-    intake_form = (
+# The reads of every public form request, their SQL built once (compiled.py; issue 15).
+_FORM_WITH_ORGANISATION = Compiled(
+    lambda slug, audience: (
         IntakeForm.select(IntakeForm, Organisation)
         .join(Organisation, on=(IntakeForm.organisation == Organisation.id))
         .where((Organisation.slug == slug) & (IntakeForm.audience == audience) & (IntakeForm.active == True))  # noqa: E712
         .order_by(IntakeForm.id.desc())  # the newest, as IntakeForm.current
-        .first()
+        .limit(1)
     )
-    if intake_form is None:
+)
+_QUESTIONS = Compiled(IntakeForm.active_questions_query)
+_CHOICES = {
+    model: Compiled(
+        lambda organisation_id, model=model: (
+            model.choices_for_organisation(organisation_id).select(model.id, model.name, model.code).tuples()
+        )
+    )
+    for model in (ReferralChannel, ReferralReason)
+}
+_RECEIPT = Compiled(
+    lambda reference, slug: (
+        IntakeSubmission.select(IntakeSubmission, Organisation)
+        .join(Organisation, on=(IntakeSubmission.organisation == Organisation.id))
+        .where((IntakeSubmission.reference == reference) & (Organisation.slug == slug))
+        .limit(1)
+    )
+)
+
+
+def _organisation_and_form(slug, audience):
+    """The organisation and its current form for `audience` in one query (issue 15: the public
+    form's throughput); the organisation alone when it has no such form. 404 as _organisation."""
+    found = _FORM_WITH_ORGANISATION(slug, audience)
+    if not found:
         return _organisation(slug), None
+    intake_form = found[0]
     if not intake_form.organisation.is_active:
         abort(404)
     return intake_form.organisation, intake_form
 
 
+def _questions(org, intake_form):
+    """intake_form.active_questions(), the SQL built once."""
+    if intake_form is None:
+        return []
+    return _QUESTIONS(intake_form.id, shape=(bool(org.minimal_records),))
+
+
 def _choices(model, organisation_id):
     """(id, name, code) of an organisation's active list entries in display order, as plain tuples."""
-    return list(model.choices_for_organisation(organisation_id).select(model.id, model.name, model.code).tuples())
+    return _CHOICES[model](organisation_id)
 
 
 @bp.route("/<slug>/<audience_slug>", methods=["GET", "POST"])
@@ -78,7 +110,7 @@ def referral_form(slug, audience_slug):
         _organisation(slug)  # an unknown organisation is a 404 too
         abort(404)
     org, intake_form = _organisation_and_form(slug, audience)
-    questions = intake_form.active_questions() if intake_form else []
+    questions = _questions(org, intake_form)
     # A citizen referring themselves is spoken to as "you"; a GP about "the citizen".
     form = build_form_class(PublicReferralForm if audience == PUBLIC_GP else SelfReferralForm, questions)()
     channels = _choices(ReferralChannel, org.id)
@@ -146,12 +178,8 @@ def referral_form(slug, audience_slug):
 
 @bp.route("/<slug>/kvittering/<reference>")
 def receipt(slug, reference):
-    submission = (  # with its organisation, in one query
-        IntakeSubmission.select(IntakeSubmission, Organisation)
-        .join(Organisation, on=(IntakeSubmission.organisation == Organisation.id))
-        .where((IntakeSubmission.reference == reference) & (Organisation.slug == slug))
-        .first()
-    )
+    found = _RECEIPT(reference, slug)  # with its organisation, in one query
+    submission = found[0] if found else None
     if submission is None or not submission.organisation.is_active:
         abort(404)
     return render_template("intake/receipt.html", org=submission.organisation, submission=submission)

@@ -6,7 +6,7 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from plugins.api import (
     ADMIN,
@@ -24,6 +24,7 @@ from plugins.api import (
     referral_created,
     utcnow,
 )
+from plugins.intake.compiled import Compiled
 from plugins.intake.models import IntakeAnswer, IntakeSubmission
 
 TOKEN_MAX_AGE = 24 * 3600
@@ -276,21 +277,28 @@ def link_to_citizen(referral, citizen, user):
             AuditLog.record("delete", old, old.id, user=user)
 
 
-def submission_for_token(token_nonce):
-    return IntakeSubmission.get_or_none(IntakeSubmission.token == token_nonce)
-
-
-def public_submissions_last_hour(organisation_id):
-    since = utcnow() - datetime.timedelta(hours=1)
-    return (
-        IntakeSubmission.select()
+# Read on every public submission: their SQL built once (compiled.py; issue 15).
+_BY_TOKEN = Compiled(lambda token: IntakeSubmission.select().where(IntakeSubmission.token == token).limit(1))
+_PUBLIC_SINCE = Compiled(
+    lambda organisation_id, since: (
+        IntakeSubmission.select(fn.COUNT(IntakeSubmission.id))
         .where(
             (IntakeSubmission.organisation == organisation_id)
             & (IntakeSubmission.source == "public_form")
             & (IntakeSubmission.received_at > since)
         )
-        .count()
+        .tuples()
     )
+)
+
+
+def submission_for_token(token_nonce):
+    found = _BY_TOKEN(token_nonce)
+    return found[0] if found else None
+
+
+def public_submissions_last_hour(organisation_id):
+    return _PUBLIC_SINCE(organisation_id, utcnow() - datetime.timedelta(hours=1))[0][0]
 
 
 def ceiling_reached(organisation_id):
