@@ -3,23 +3,34 @@
 
     .venv/bin/python bench/load_faults.py                       # every scenario, SQLite file and PostgreSQL
     .venv/bin/python bench/load_faults.py --db sqlite --only mixed,lost_updates --duration 60
+    LOAD_PG_URL=postgresql://postgres@127.0.0.1:5432/bb_bench LOAD_REDIS_URL=redis://127.0.0.1:6379/5 \
+        LOAD_PORT_FIRST=8160 .venv/bin/python bench/load_faults.py --db postgres
 
-Scenarios (each bounded in time; servers listen on 127.0.0.1 only, are started under `timeout` and
-stopped by this script):
+The PostgreSQL database (LOAD_PG_URL, a name starting with bb_) has its schema dropped on every
+scenario; the full-disk scenario also creates <name>_full in a tablespace on a tmpfs and drops
+both afterwards, and the backup check restores into <name>_restore. Servers listen on 127.0.0.1,
+on the ten ports from LOAD_PORT_FIRST (8160), under `timeout`, and are stopped by this script.
+Mounting the tmpfs needs root.
+
+Scenarios (each bounded in time):
   mixed         reads (case list, case page, search), notes (contacts) and closings by C logged-in
                 clients for --duration s; a `flask db backup` half-way; p50/p95/p99 per endpoint,
-                5xx count, writes acknowledged == persisted, audit rows == actions, backup checked
+                5xx count, writes acknowledged == persisted, audit rows == actions; the backup is
+                restored into an empty database: integrity, rows per table against the live ones,
+                every note acknowledged before the backup began is in it
   lost_updates  2, 5 and 10 editors save the same case at once: exactly one wins, the rest get the
                 conflict message, the stored note is the winner's, the version rose by one
   intake        repeated submissions of each form token across the workers → one referral per
                 token; then a limit of L per minute with the limiter's storage in Redis
-                (RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/15) → exactly L accepted, the rest 429
+                (LOAD_REDIS_URL; with several workers the app refuses memory://) → exactly L
+                accepted, the rest 429
   kill          public submissions while a worker and then the master get kill -9; restart; every
                 acknowledged submission stored, no half-written case, integrity check ok, serves again
-  full_disk     SQLite on a 16 MB tmpfs filled up during submissions; then space freed: what the
-                server answers, no half-written case, recovery without restart
-  lock          another process holds the write lock longer than the busy timeout: what a submission
-                gets (503 + Retry-After wanted), and that the next one succeeds after release
+  full_disk     SQLite on a 16 MB tmpfs, PostgreSQL in a tablespace on a 48 MB tmpfs, filled up
+                during submissions; then space freed: 503 + Retry-After + the Danish page while
+                full, no half-written case, recovery without restart
+  lock          another connection holds the write lock (PostgreSQL: LOCK TABLE referral) 8 s,
+                longer than the 5 s lock timeout: 503 + Retry-After, and the next one succeeds
 """
 
 # Subprocess calls use fixed argument lists; SQL strings are this file's constants.
@@ -51,7 +62,8 @@ PY = str(ROOT / ".venv/bin/python")
 PG_URL = os.environ.get("LOAD_PG_URL", "postgresql://postgres@127.0.0.1:5432/bb_h15_load")
 REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/15")
 PASSWORD = "brobygger-demo"
-ADMIN = "admin@demo.dk"
+# A bridge builder: production asks admins and coordinators for a TOTP code at login.
+USER = "brobygger@demo.dk"
 STALE_DA = "En anden har ændret posten"
 SERVER_LIFETIME = 900  # seconds; `timeout` ends a forgotten server
 
@@ -319,7 +331,7 @@ class Browser:
             status, headers, text = exc.code, exc.headers, exc.read().decode(errors="replace")
         return status, headers, text, (time.perf_counter() - t0) * 1000
 
-    def login(self, email=ADMIN):
+    def login(self, email=USER):
         _s, _h, page, _t = self.request("/login")
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         status, headers, *_ = self.request("/login", {"csrf_token": token, "email": email, "password": PASSWORD})
@@ -372,13 +384,14 @@ def open_cases(target, n):
 import sys; sys.path.insert(0, {str(ROOT)!r})
 from app import create_app
 from extensions import db
-from models import Citizen, Organisation, Referral
+from models import Citizen, Organisation, Referral, User
 app = create_app({{"DATABASE_URL": {target.url!r}, "SECRET_KEY": "x", "CHECK_SCHEMA": False}})
 with app.app_context(), db.connection_context(), db.atomic():
     org = Organisation.get(Organisation.slug == "demo")
+    builder = User.get(User.email == {USER!r})
     for i in range({n}):
         c = Citizen.create(organisation=org, name=f"Lastborger {{i}}", initials="LB", birth_year=1950)
-        print(Referral.create(organisation=org, citizen=c, status="active").id)
+        print(Referral.create(organisation=org, citizen=c, status="active", assigned_to=builder).id)
 """
     out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True, env=target.env()).stdout
     return [int(x) for x in out.split()]
