@@ -44,11 +44,12 @@ class Compiled:
 
     def __init__(self, build):
         self.build = build
-        self._built = {}  # (database, value types, shape) → (query, sql, params with _Slot) or None
+        self._built = {}  # (database class, value types, shape) → (query, sql, params with _Slot) or None
 
     def __call__(self, *values, shape=()):
         database = db.obj
-        key = (id(database), tuple(type(v) for v in values), shape)
+        # The SQL depends on the kind of database (quoting, placeholders), not on which one.
+        key = (type(database), tuple(type(v) for v in values), shape)
         entry = self._built.get(key, False)
         if entry is False:
             entry = self._built[key] = self._compile(database, values, shape)
