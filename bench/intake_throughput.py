@@ -22,6 +22,7 @@ import contextlib
 import http.cookiejar
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -223,6 +224,7 @@ def run_once(code, args):
         "WHERE r.referrer_name = 'Dr. Bench'"
     ).fetchone()[0]
     database.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     return {
         "cpu_ms": cpu * 1000 / max(len(receipts), 1),
         "rate": len(receipts) / elapsed,
@@ -304,6 +306,7 @@ def profile(n):
         r"(plugins|models|templates|flask_limiter|jinja2/environment|wtforms/form)", 30
     )
     stats.sort_stats("tottime").print_stats(15)
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
@@ -362,6 +365,9 @@ def main():
             "per submission (same run, interleaved)"
         )
     print("none lost, none duplicated" if ok else "LOST OR DUPLICATED SUBMISSIONS")
+    for _label, code in codes:
+        if code != ROOT:  # the checkouts of --compare / --after
+            shutil.rmtree(code, ignore_errors=True)
     return 0 if ok else 1
 
 
