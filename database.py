@@ -96,7 +96,27 @@ class AfterCommitMixin:
 
 
 class Sqlite(AfterCommitMixin, SqliteDatabase):
-    """SQLite with commit hooks."""
+    """SQLite with commit hooks.
+
+    SQLite itself rolls a transaction back when a write fails with SQLITE_FULL (a full disk or
+    max_page_count), SQLITE_IOERR or SQLITE_NOMEM. peewee's ROLLBACK (or ROLLBACK TO SAVEPOINT)
+    afterwards would fail with "no transaction is active" and hide the real error, so a full disk
+    answered 500 instead of 503 (issue 15): when the connection is no longer in a transaction,
+    those rollbacks have nothing left to undo and are skipped."""
+
+    def _already_rolled_back(self):
+        conn = self._state.conn
+        return conn is not None and not conn.in_transaction
+
+    def rollback(self):
+        if self._already_rolled_back():
+            return
+        super().rollback()
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        if sql.startswith("ROLLBACK TO SAVEPOINT") and self._already_rolled_back():
+            return None
+        return super().execute_sql(sql, params, *args, **kwargs)
 
 
 class PooledPostgres(AfterCommitMixin, PooledPostgresqlDatabase):

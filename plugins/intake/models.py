@@ -4,7 +4,7 @@ import json
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from plugins.api import BaseModel, Organisation, Referral, TenantModel, VersionedModel, _, _l, organisation_fk, utcnow
+from plugins.api import BaseModel, Referral, TenantModel, VersionedModel, _, _l, organisation_fk, utcnow
 
 PUBLIC_GP, PUBLIC_SELF, STAFF = "public_gp", "public_self", "staff"
 AUDIENCES = (
@@ -58,10 +58,16 @@ class IntakeForm(VersionedModel):
 
     def active_questions(self):
         """The questions asked now: active ones, without free text in a minimal-records organisation."""
-        query = IntakeQuestion.select().where((IntakeQuestion.form == self.id) & (IntakeQuestion.active == True))  # noqa: E712
-        if Organisation.get_by_id(self.organisation_id).minimal_records:
+        # self.organisation: no query when the form was read with its organisation.
+        return list(self.active_questions_query(self.id, self.organisation.minimal_records))
+
+    @staticmethod
+    def active_questions_query(form_id, minimal_records):
+        """The query behind active_questions()."""
+        query = IntakeQuestion.select().where((IntakeQuestion.form == form_id) & (IntakeQuestion.active == True))  # noqa: E712
+        if minimal_records:
             query = query.where(IntakeQuestion.kind.not_in(TEXT_KINDS))
-        return list(query.order_by(IntakeQuestion.position, IntakeQuestion.id))
+        return query.order_by(IntakeQuestion.position, IntakeQuestion.id)
 
 
 class IntakeQuestion(BaseModel):

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, catalogue, limiter
 from plugins.intake import service
+from plugins.intake.compiled import Compiled
 from plugins.intake.forms import (
     PublicReferralForm,
     SelfReferralForm,
@@ -48,25 +49,78 @@ def _bad_request(org, message):
     return render_template("intake/problem.html", org=org, message=message), 400
 
 
+# The reads of every public form request, their SQL built once (compiled.py; issue 15).
+_FORM_WITH_ORGANISATION = Compiled(
+    lambda slug, audience: (
+        IntakeForm.select(IntakeForm, Organisation)
+        .join(Organisation, on=(IntakeForm.organisation == Organisation.id))
+        .where((Organisation.slug == slug) & (IntakeForm.audience == audience) & (IntakeForm.active == True))  # noqa: E712
+        .order_by(IntakeForm.id.desc())  # the newest, as IntakeForm.current
+        .limit(1)
+    )
+)
+_QUESTIONS = Compiled(IntakeForm.active_questions_query)
+_CHOICES = {
+    model: Compiled(
+        lambda organisation_id, model=model: (
+            model.choices_for_organisation(organisation_id).select(model.id, model.name, model.code).tuples()
+        )
+    )
+    for model in (ReferralChannel, ReferralReason)
+}
+_RECEIPT = Compiled(
+    lambda reference, slug: (
+        IntakeSubmission.select(IntakeSubmission, Organisation)
+        .join(Organisation, on=(IntakeSubmission.organisation == Organisation.id))
+        .where((IntakeSubmission.reference == reference) & (Organisation.slug == slug))
+        .limit(1)
+    )
+)
+
+
+def _organisation_and_form(slug, audience):
+    """The organisation and its current form for `audience` in one query (issue 15: the public
+    form's throughput); the organisation alone when it has no such form. 404 as _organisation."""
+    found = _FORM_WITH_ORGANISATION(slug, audience)
+    if not found:
+        return _organisation(slug), None
+    intake_form = found[0]
+    if not intake_form.organisation.is_active:
+        abort(404)
+    return intake_form.organisation, intake_form
+
+
+def _questions(org, intake_form):
+    """intake_form.active_questions(), the SQL built once."""
+    if intake_form is None:
+        return []
+    return _QUESTIONS(intake_form.id, shape=(bool(org.minimal_records),))
+
+
+def _choices(model, organisation_id):
+    """(id, name, code) of an organisation's active list entries in display order, as plain tuples."""
+    return _CHOICES[model](organisation_id)
+
+
 @bp.route("/<slug>/<audience_slug>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["INTAKE_RATE_LIMIT"], methods=["POST"])
 def referral_form(slug, audience_slug):
-    org = _organisation(slug)
     audience = AUDIENCE_SLUGS.get(audience_slug)
     if audience is None:
+        _organisation(slug)  # an unknown organisation is a 404 too
         abort(404)
-    intake_form = IntakeForm.current(org.id, audience)
-    questions = intake_form.active_questions() if intake_form else []
+    org, intake_form = _organisation_and_form(slug, audience)
+    questions = _questions(org, intake_form)
     # A citizen referring themselves is spoken to as "you"; a GP about "the citizen".
     form = build_form_class(PublicReferralForm if audience == PUBLIC_GP else SelfReferralForm, questions)()
-    channels = list(ReferralChannel.choices_for_organisation(org.id))
-    form.channel.choices = [(c.id, c.name) for c in channels]
-    form.reasons.choices = ReferralReason.select_options(org.id)
+    channels = _choices(ReferralChannel, org.id)
+    form.channel.choices = [(cid, name) for cid, name, _code in channels]
+    form.reasons.choices = [(rid, name) for rid, name, _code in _choices(ReferralReason, org.id)]
     if request.method == "GET":
         form.token.data = service.issue_token()
-        preferred = next((c for c in channels if c.code == DEFAULT_CHANNEL[audience]), None)
+        preferred = next((cid for cid, _name, code in channels if code == DEFAULT_CHANNEL[audience]), None)
         if preferred:
-            form.channel.data = preferred.id
+            form.channel.data = preferred
     else:
         if form.website.data:
             # A filled honeypot: a robot. It gets what a person gets – a receipt with a reference
@@ -104,6 +158,9 @@ def referral_form(slug, audience_slug):
                     source="public_form",
                     intake_form=intake_form,
                     token_nonce=nonce,
+                    # Read from the organisation's lists for this very request: not read again.
+                    allowed_channels={cid for cid, _name in form.channel.choices},
+                    allowed_reasons={rid for rid, _name in form.reasons.choices},
                 )
             except RuleError as exc:
                 return _bad_request(org, str(exc.message))
@@ -121,10 +178,8 @@ def referral_form(slug, audience_slug):
 
 @bp.route("/<slug>/kvittering/<reference>")
 def receipt(slug, reference):
-    org = _organisation(slug)
-    submission = IntakeSubmission.get_or_none(
-        (IntakeSubmission.reference == reference) & (IntakeSubmission.organisation == org.id)
-    )
-    if submission is None:
+    found = _RECEIPT(reference, slug)  # with its organisation, in one query
+    submission = found[0] if found else None
+    if submission is None or not submission.organisation.is_active:
         abort(404)
-    return render_template("intake/receipt.html", org=org, submission=submission)
+    return render_template("intake/receipt.html", org=submission.organisation, submission=submission)

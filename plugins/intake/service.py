@@ -6,7 +6,7 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from plugins.api import (
     ADMIN,
@@ -24,6 +24,7 @@ from plugins.api import (
     referral_created,
     utcnow,
 )
+from plugins.intake.compiled import Compiled
 from plugins.intake.models import IntakeAnswer, IntakeSubmission
 
 TOKEN_MAX_AGE = 24 * 3600
@@ -123,19 +124,64 @@ def register_intake(
     existing_citizen=None,
     assigned_to=None,
     user=None,
+    allowed_channels=None,
+    allowed_reasons=None,
 ):
     """Create the citizen (unless linking `existing_citizen`), the referral, its reasons and
     answers, and the submission record — all in one transaction — then tell plugins.
 
     `data` holds the core fields' plain values (the intake form's ``.data``); `answers` is a list
     of (question, value) pairs for the organisation's own questions (see forms.form_answers).
-    The submission row is written first: its unique token makes a form sent twice (a double click,
-    two tabs) store nothing the second time; the first submission is returned then. Raises
-    RuleError when the citizen breaks a rule (nothing stored). Returns the IntakeSubmission.
+    `allowed_channels` / `allowed_reasons`: the ids the caller already read from the
+    organisation's lists (the public form's choices); read here when not given.
+
+    Everything that only reads (which channel and reasons the organisation has, the answers' JSON)
+    is done before the transaction, and rows of one kind are written with one statement, so the
+    write lock is held for a few statements (issue 15: the public form's throughput). The
+    submission's unique token makes a form sent twice (a double click, two tabs) roll the whole
+    transaction back; the first submission is returned then. Raises RuleError when the citizen
+    breaks a rule (nothing stored). Returns the IntakeSubmission.
     """
+    today = datetime.date.today()
+    channel_id = _to_int(data.get("channel"))
+    if channel_id is not None and allowed_channels is None:
+        channel_id = (
+            ReferralChannel.select(ReferralChannel.id)
+            .where((ReferralChannel.id == channel_id) & (ReferralChannel.organisation == organisation.id))
+            .scalar()
+        )
+    elif channel_id not in (allowed_channels or ()):
+        channel_id = None
+    if allowed_reasons is None:
+        query = ReferralReason.select(ReferralReason.id).where(ReferralReason.organisation == organisation.id)
+        allowed_reasons = {reason_id for (reason_id,) in query.tuples()}
+    reason_ids = sorted({r for r in data.get("reasons") or () if r in allowed_reasons})
+    answer_rows = [
+        {
+            "organisation": organisation.id,
+            "question": question.id,
+            "position": position,
+            "question_label": question.label,
+            "kind": question.kind,
+            "value": json.dumps(value, ensure_ascii=False),
+        }
+        for position, (question, value) in enumerate(answers)
+        if value is not None
+    ]
     try:
         return _register(
-            organisation, data, answers, source, intake_form, token_nonce, existing_citizen, assigned_to, user
+            organisation,
+            data,
+            today,
+            source,
+            channel_id,
+            reason_ids,
+            answer_rows,
+            intake_form,
+            token_nonce,
+            existing_citizen,
+            assigned_to,
+            user,
         )
     except IntegrityError:
         submission = submission_for_token(token_nonce) if token_nonce else None
@@ -144,53 +190,49 @@ def register_intake(
         return submission
 
 
-def _register(organisation, data, answers, source, intake_form, token_nonce, existing_citizen, assigned_to, user):
-    today = datetime.date.today()
+def _register(
+    organisation,
+    data,
+    today,
+    source,
+    channel_id,
+    reason_ids,
+    answer_rows,
+    intake_form,
+    token_nonce,
+    existing_citizen,
+    assigned_to,
+    user,
+):
+    # On SQLite every transaction takes the write lock at BEGIN (database.py): from here on, other
+    # submissions wait, so only writes follow.
     with db.atomic():
+        if existing_citizen is None:
+            citizen = create_citizen(organisation, **_citizen_fields(data, today, consent_way(source)))
+        else:
+            citizen = existing_citizen
+            _complete(citizen, data, today, consent_way(source))
+        referral = Referral.create(
+            organisation=organisation.id,
+            citizen=citizen,
+            channel=channel_id,
+            referrer_name=clean_text(data.get("referrer_name")),
+            referrer_phone=clean_text(data.get("referrer_phone")),
+            received_on=data.get("received_on") or today,
+            assigned_to=assigned_to,
+        )
+        if reason_ids:
+            ReferralReasonLink.insert_many([{"referral": referral.id, "reason": r} for r in reason_ids]).execute()
+        if answer_rows:
+            IntakeAnswer.insert_many([{**row, "referral": referral.id} for row in answer_rows]).execute()
         submission = IntakeSubmission.create(
             organisation=organisation.id,
             token=token_nonce or secrets.token_urlsafe(16),
             reference=new_reference(),
             form=intake_form,
             source=source,
+            referral=referral,
         )
-        if existing_citizen is None:
-            citizen = create_citizen(organisation, **_citizen_fields(data, today, consent_way(source)))
-        else:
-            citizen = existing_citizen
-            _complete(citizen, data, today, consent_way(source))
-        channel = ReferralChannel.get_or_none(
-            (ReferralChannel.id == data.get("channel")) & (ReferralChannel.organisation == organisation.id)
-        )
-        referral = Referral.create(
-            organisation=organisation.id,
-            citizen=citizen,
-            channel=channel,
-            referrer_name=clean_text(data.get("referrer_name")),
-            referrer_phone=clean_text(data.get("referrer_phone")),
-            received_on=data.get("received_on") or today,
-            assigned_to=assigned_to,
-        )
-        allowed = {
-            r.id for r in ReferralReason.select(ReferralReason.id).where(ReferralReason.organisation == organisation.id)
-        }
-        for reason_id in data.get("reasons") or ():
-            if reason_id in allowed:
-                ReferralReasonLink.create(referral=referral, reason=reason_id)
-        for position, (question, value) in enumerate(answers):
-            if value is None:
-                continue
-            IntakeAnswer.create(
-                organisation=organisation.id,
-                referral=referral,
-                question=question,
-                position=position,
-                question_label=question.label,
-                kind=question.kind,
-                value=json.dumps(value, ensure_ascii=False),
-            )
-        submission.referral = referral
-        submission.save()
         if user is not None:
             if existing_citizen is None:
                 AuditLog.record("create", citizen, citizen.id, user=user)
@@ -201,6 +243,13 @@ def _register(organisation, data, answers, source, intake_form, token_nonce, exi
             )
         referral_created(referral, source)
     return submission
+
+
+def _to_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def link_to_citizen(referral, citizen, user):
@@ -228,21 +277,28 @@ def link_to_citizen(referral, citizen, user):
             AuditLog.record("delete", old, old.id, user=user)
 
 
-def submission_for_token(token_nonce):
-    return IntakeSubmission.get_or_none(IntakeSubmission.token == token_nonce)
-
-
-def public_submissions_last_hour(organisation_id):
-    since = utcnow() - datetime.timedelta(hours=1)
-    return (
-        IntakeSubmission.select()
+# Read on every public submission: their SQL built once (compiled.py; issue 15).
+_BY_TOKEN = Compiled(lambda token: IntakeSubmission.select().where(IntakeSubmission.token == token).limit(1))
+_PUBLIC_SINCE = Compiled(
+    lambda organisation_id, since: (
+        IntakeSubmission.select(fn.COUNT(IntakeSubmission.id))
         .where(
             (IntakeSubmission.organisation == organisation_id)
             & (IntakeSubmission.source == "public_form")
             & (IntakeSubmission.received_at > since)
         )
-        .count()
+        .tuples()
     )
+)
+
+
+def submission_for_token(token_nonce):
+    found = _BY_TOKEN(token_nonce)
+    return found[0] if found else None
+
+
+def public_submissions_last_hour(organisation_id):
+    return _PUBLIC_SINCE(organisation_id, utcnow() - datetime.timedelta(hours=1))[0][0]
 
 
 def ceiling_reached(organisation_id):
