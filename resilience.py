@@ -18,6 +18,11 @@ from playhouse.pool import MaxConnectionsExceeded
 
 from i18n import _
 
+try:
+    import psycopg2.errors as pg_errors
+except ImportError:  # a SQLite-only installation
+    pg_errors = None
+
 RETRY_AFTER_SECONDS = 5
 FULL_RETRY_AFTER_SECONDS = 60
 # PostgreSQL SQLSTATE classes and codes that mean "try again" (appendix A of its manual).
@@ -50,14 +55,12 @@ _CLASS_CODES = {}
 
 def _psycopg2_class_codes():
     if not _CLASS_CODES:
-        try:
-            import psycopg2.errors
-        except ImportError:  # a SQLite-only installation
+        if pg_errors is None:  # a SQLite-only installation
             _CLASS_CODES[None] = None
             return _CLASS_CODES
         for code in (*PG_TRANSIENT_CODES, *PG_FULL_CODES, "53300"):
             try:
-                _CLASS_CODES[psycopg2.errors.lookup(code)] = code
+                _CLASS_CODES[pg_errors.lookup(code)] = code
             except KeyError:
                 continue
     return _CLASS_CODES

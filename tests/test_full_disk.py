@@ -20,7 +20,7 @@ from plugins.intake.demo import seed_forms
 from plugins.intake.models import IntakeAnswer, IntakeForm, IntakeQuestion, IntakeSubmission
 from tests import factories
 from tests.conftest import PG_URL
-from tests.plugins.test_intake import _token
+from tests.plugin_data import page_token
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL not set")
 FULL_DA = "ikke plads"  # "Der er ikke plads til at gemme …" (resilience.full_response)
@@ -43,7 +43,7 @@ def _submission(client, world, form):
     page = client.get(f"/henvis/{world.a.org.slug}/laege").get_data(as_text=True)
     questions = form.active_questions()
     data = {
-        "token": _token(page),
+        "token": page_token(page),
         "name": "Søren Ærø",
         "birth_year": "1941",
         "gender": "male",
