@@ -36,8 +36,15 @@ def brobygger_blueprints(app):
 
 
 @hookimpl
-def brobygger_case_panels(referral, user):
-    return case_panel(referral, user)
+def brobygger_case_queries(referral, user):
+    from plugins.collaboration.service import case_queries
+
+    return case_queries(referral, user)
+
+
+@hookimpl
+def brobygger_case_panels(referral, user, rows):
+    return case_panel(referral, user, rows)
 
 
 @hookimpl
@@ -53,7 +60,7 @@ def brobygger_cases_due(user, today):
 
 
 @hookimpl
-def brobygger_case_timeline(referral, user):
+def brobygger_case_timeline(referral, user, rows):
     from plugins.collaboration.service import timeline_entries
 
-    return timeline_entries(referral, user)
+    return timeline_entries(referral, user, rows)

@@ -192,26 +192,22 @@ class FeedbackView(RoleView):
         )
 
 
-def case_panel(referral, user):
+def case_panel(referral, user, rows):
+    """The case page's collaboration panel, from the rows of service.case_queries."""
     if user.role not in CASE_WORKERS:
         return None
-    notes = list(
-        CollaborationNote.visible_to(user)
-        .where(CollaborationNote.referral == referral.id)
-        .order_by(CollaborationNote.date.desc(), CollaborationNote.id.desc())
-        .limit(200)
-    )
-
-    batch_load(notes, CollaborationNote, ["service", "followup_owner"])
+    notes = rows.get("collab_notes", [])
+    feedback = rows.get("collab_feedback", [])
+    practices = rows.get("collab_practices", [])
     return {
         "title": _("Collaboration"),
         "template": "collaboration/case_panel.html",
         "context": {
             "notes": notes,
             "referral": referral,
-            "practices": service.gp_practices(user),
-            "gp": service.gp_for(referral, user),
-            "last_feedback": service.last_feedback(referral),
+            "practices": practices,
+            "gp": service.gp_for(referral, user, practices=practices),
+            "last_feedback": feedback[0] if feedback else None,
             "handovers": [n for n in notes if n.handover and n.handover_status in ("asked", "accepted", "ongoing")],
         },
     }
