@@ -11,7 +11,6 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from admin.case_rows import CASE_ACCESS, CaseRowView
-from admin.filters import SCRIPT as DANISH_DATES_JS
 from admin.filters import DanishDateBetweenFilter
 from admin.loading import batch_load, lookup_filter, to_int
 from audit_trail import audit_case_page
@@ -86,7 +85,6 @@ class ReferralAdmin(BrobyggerModelView):
     column_labels = {"id": _l("No."), "reasons": _l("Reasons")}
     column_sortable_list = ("id", "status", "received_on", "first_contact_on")
     column_default_sort = ("received_on", True)
-    extra_js = [DANISH_DATES_JS]
     column_filters = (
         FilterEqual(Referral.status, _l("Status"), options=STATUSES),
         DanishDateBetweenFilter(Referral.received_on, _l("Received")),
@@ -639,7 +637,6 @@ class ContactAdmin(CaseRowView):
     column_default_sort = ("date", True)
     column_sortable_list = ("date", "minutes")
     column_filters = (DanishDateBetweenFilter(Contact.date, _l("Date")),)
-    extra_js = [DANISH_DATES_JS]
     form_columns = ("referral", "date", "kind", "minutes", "note", "by")
     form_args = {"minutes": {"validators": [Optional(), NumberRange(min=0, max=24 * 60)]}}
 
@@ -667,7 +664,11 @@ class MatchAdmin(CaseRowView):
     column_list = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
     column_default_sort = ("created_at", True)
     column_sortable_list = ("status", "started_on", "ended_on")
-    column_filters = (FilterEqual(Match.status, _l("Status"), options=MATCH_STATUSES),)
+    column_filters = (
+        FilterEqual(Match.status, _l("Status"), options=MATCH_STATUSES),
+        DanishDateBetweenFilter(Match.started_on, _l("Started")),
+        DanishDateBetweenFilter(Match.ended_on, _l("Ended")),
+    )
     # No status here: a match moves (suggested → tried → joined | stopped) only through the
     # workflow's buttons on the case page (models/workflow.py move_match); a new one is suggested.
     form_columns = ("referral", "activity", "role", "accompanied", "started_on", "ended_on")

@@ -216,3 +216,50 @@ def test_the_danish_date_range_filter_reads_danish_and_iso():
     assert not flt.validate("31.03.2025 til 01.03.2025")  # backwards
     assert not flt.validate("i går til i dag")
     assert flt.data_type == "daterange-da"
+
+
+def test_every_date_filter_of_every_list_is_danish(app):
+    """No list falls back to Flask-Admin's English date pickers: every date and datetime filter of
+    every admin list (core and plugins; declared by class or by column name) is a Danish range."""
+    from flask_admin.model import filters as fa_filters
+
+    from admin.filters import DanishDateBetweenFilter, DanishDateTimeBetweenFilter, danish_dates
+    from models import AuditLog, Match
+
+    english = (
+        fa_filters.BaseDateFilter,
+        fa_filters.BaseDateBetweenFilter,
+        fa_filters.BaseDateTimeFilter,
+        fa_filters.BaseDateTimeBetweenFilter,
+    )
+    dated = {}
+    with app.test_request_context():
+        for view in app.extensions["admin"][0]._views:
+            if not hasattr(view, "get_filters"):
+                continue
+            for flt in view.get_filters() or ():
+                if isinstance(flt, english):
+                    assert isinstance(flt, DanishDateBetweenFilter), (view.endpoint, flt.name, type(flt))
+                    assert flt.data_type == "daterange-da", (view.endpoint, flt.name)
+                    dated.setdefault(view.endpoint, []).append(str(flt.name))
+                    if view.endpoint == "audit_log":  # a datetime column: whole days
+                        assert isinstance(flt, DanishDateTimeBetweenFilter), type(flt)
+    # The lists with date filters, the ones that had the English picker included.
+    assert {"referral", "contact", "match", "activity_session", "audit_log", "collab_note"} <= set(dated), dated
+    # A column named in column_filters gets Flask-Admin's six date filters: one Danish range instead.
+    from flask_admin.contrib.peewee.filters import FilterConverter
+
+    scaffolded = FilterConverter().convert("DateTimeField", AuditLog.at, "Hvornår")
+    converted = danish_dates(scaffolded)
+    assert [type(f) for f in converted if isinstance(f, english)] == [DanishDateTimeBetweenFilter]
+    assert len(danish_dates(FilterConverter().convert("DateField", Match.started_on, "Startet"))) == 2  # + empty
+
+
+def test_the_danish_datetime_filter_takes_whole_days():
+    from admin.filters import DanishDateTimeBetweenFilter
+    from models import AuditLog
+
+    flt = DanishDateTimeBetweenFilter(AuditLog.at, "Hvornår")
+    start, end = flt.clean("01.03.2025 til 02.03.2025")
+    sql, params = flt.apply(AuditLog.select(), [start, end]).sql()
+    assert params[-2:] == [datetime.datetime(2025, 3, 1), datetime.datetime(2025, 3, 3)], (sql, params)

@@ -4,7 +4,7 @@ import datetime
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.peewee.filters import FilterEqual
+from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
 from flask_login import current_user
 from wtforms.validators import ValidationError
 
@@ -52,6 +52,8 @@ class CollaborationNoteAdmin(CaseRowView):
     column_sortable_list = ("date", "followup_on")
     column_filters = (
         FilterEqual(CollaborationNote.handover_status, _l("Hand-over status"), options=HANDOVER_STATUSES),
+        DateBetweenFilter(CollaborationNote.date, _l("Date")),  # in Danish on every list (danish_dates)
+        DateBetweenFilter(CollaborationNote.followup_on, _l("Follow up on")),
     )
     form_columns = (
         "referral",
