@@ -17,6 +17,7 @@ from plugins.api import (
     _,
     _l,
     csv_response,
+    format_day,
     to_int,
     visible_or_404,
     xlsx_response,
@@ -102,8 +103,8 @@ class ClosuresView(RoleView):
         rows = (
             [
                 r["case_id"],
-                r["received_on"].isoformat(),
-                r["closed_on"].isoformat(),
+                format_day(r["received_on"]),
+                format_day(r["closed_on"]),
                 (r["closed_on"] - r["received_on"]).days,
                 r["builder"] or "",
                 r["reason"],
