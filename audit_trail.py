@@ -69,8 +69,9 @@ def audit_case_page(referral, extra):
                 items += [(type(row).__name__, row.id) for row in value if isinstance(row, Model) and row.id]
     items = list(dict.fromkeys(items))
     entry = g.get("audit_view_entry")
-    if entry is None:
-        entry = AuditLog.record("view", referral, referral.id)
+    if entry is None:  # the case page's own entry: written once, with its rows (ReferralAdmin.get_one)
+        AuditLog.record("view", referral, referral.id, rows=len(items) or None, items=items)
+        return
     if items:
         AuditLogItem.insert_many([{"audit": entry.id, "model": m, "record_id": i} for m, i in items]).execute()
         AuditLog.update(rows=len(items)).where(AuditLog.id == entry.id).execute()

@@ -26,6 +26,7 @@ from wtforms.widgets import DateInput
 
 import audit_trail
 import exports
+from admin.filters import danish_dates
 from admin.formatting import COMMON_LABELS, DETAIL_FORMATTERS, EXPORT_FORMATTERS, LIST_FORMATTERS
 from admin.lean_list import LeanListMixin
 from admin.loading import SEARCH_MAX, SEARCH_TOKENS, IntChoiceFilter, ScopedAjaxLoader, batch_load, to_int
@@ -153,6 +154,10 @@ class BrobyggerModelView(LeanListMixin, ModelView):
     # -- scoping ----------------------------------------------------------------------------
     def get_query(self):
         return self.model.visible_to(current_user)
+
+    def get_filters(self):
+        # Every date and datetime filter in Danish (admin/filters.py): none falls back to English.
+        return danish_dates(super().get_filters() or [])
 
     def get_count_query(self):
         return self.get_query()

@@ -91,13 +91,18 @@ def queue_counts(user, team, today=None):
     return {which: queue_query(user, which, team, today, extra).count() for which in LISTS}
 
 
-def assignees(user):
-    """Who a coordinator may give a case to."""
-    return list(
+def assignees_query(user):
+    """Who a coordinator may give a case to (a query)."""
+    return (
         User.visible_to(user)
         .where(User.role.in_(("bridge_builder", "coordinator", "admin")) & (User.active == True))  # noqa: E712
         .order_by(User.name)
     )
+
+
+def assignees(user):
+    """Who a coordinator may give a case to."""
+    return list(assignees_query(user))
 
 
 class CaseloadView(RoleView):

@@ -6,14 +6,12 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_login import current_user
-from peewee import JOIN
 from wtforms import SelectMultipleField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import BrobyggerModelView
 from admin.case_rows import CASE_ACCESS, CaseRowView
-from admin.caseload import assignees
-from admin.filters import SCRIPT as DANISH_DATES_JS
+from admin.caseload import assignees_query
 from admin.filters import DanishDateBetweenFilter
 from admin.loading import batch_load, lookup_filter, to_int
 from audit_trail import audit_case_page
@@ -41,8 +39,19 @@ from models import (
 )
 from models.activity import WEEKDAYS
 from models.base import StaleRecordError
+from models.case_rows import (
+    case_closures,
+    case_contacts,
+    case_matches,
+    case_measurements,
+    case_notes,
+    case_status_changes,
+    reason_names,
+    rows_in_one_query,
+    with_case_labels,
+)
 from models.lookups import ReferralChannel
-from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
+from models.outcomes import ClosureReason, Instrument, Measurement
 from models.referral import MATCH_STATUSES, STATUSES, SUGGESTED, Contact, Match, Referral
 from models.roles import CASE_WORKERS
 from models.rules import not_in_future
@@ -50,7 +59,6 @@ from models.search import fold
 from models.workflow import (
     CASE_WORKER_ROLES,
     MATCH_FLOW,
-    StatusChange,
     TransitionError,
     allowed_transitions,
     assign_case,
@@ -78,7 +86,6 @@ class ReferralAdmin(BrobyggerModelView):
     column_labels = {"id": _l("No."), "reasons": _l("Reasons")}
     column_sortable_list = ("id", "status", "received_on", "first_contact_on")
     column_default_sort = ("received_on", True)
-    extra_js = [DANISH_DATES_JS]
     column_filters = (
         FilterEqual(Referral.status, _l("Status"), options=STATUSES),
         DanishDateBetweenFilter(Referral.received_on, _l("Received")),
@@ -148,36 +155,51 @@ class ReferralAdmin(BrobyggerModelView):
         if is_created:
             referral_created(model, source="admin")
 
+    def get_one_query(self):
+        # The case page's header: the citizen, channel, bridge builder and reasons in one query.
+        return with_case_labels(super().get_one_query())
+
+    def get_one(self, id):
+        if request.method == "GET" and (request.endpoint or "").endswith(".details_view"):
+            # The case page writes its "view" entry itself, with the rows it showed (audit_case_page).
+            pk = to_int(id)
+            return None if pk is None else self.get_one_query().where(Referral.id == pk).first()
+        return super().get_one(id)
+
     def details_extra(self, referral):
-        """What the case page shows beyond the referral's own fields."""
-        contacts = case_contacts(referral)
-        matches = case_matches(referral)
-        history = list(
-            StatusChange.select(StatusChange, User)
-            .join(User, JOIN.LEFT_OUTER, on=(StatusChange.by == User.id))
-            .where(StatusChange.referral == referral.id)
-            .order_by(StatusChange.at.desc())
-            .limit(50)
-        )
-        closures = list(
-            CaseClosure.select(CaseClosure, ClosureReason)
-            .join(ClosureReason)
-            .where(CaseClosure.referral == referral.id)
-            .order_by(CaseClosure.id.desc())
-        )
-        notes = list(
-            CaseNote.select().where(CaseNote.referral == referral.id).order_by(CaseNote.date.desc()).limit(200)
-        )
-        batch_load(notes, CaseNote, ["by"])
-        outcomes = outcome_summary(referral)
-        panels = [p for p in hook().brobygger_case_panels(referral=referral, user=current_user) if p]
-        plugin_entries = [
-            e for found in hook().brobygger_case_timeline(referral=referral, user=current_user) for e in found or ()
-        ]
+        """What the case page shows beyond the referral's own fields: every kind of row (the
+        plugins' too) is read in ONE statement (models/case_rows.py rows_in_one_query)."""
         can_act = self.can_edit and referral.is_open
+        leads = current_user.role in ("admin", "coordinator")
+        queries = {
+            "contacts": case_contacts(referral.id),
+            "matches": case_matches(referral.id),
+            "history": case_status_changes(referral.id),
+            "closures": case_closures(referral.id),
+            "notes": case_notes(referral.id),
+            "measurements": case_measurements(referral.id),
+            "kinds": ContactKind.choices_for(current_user).select(ContactKind.id, ContactKind.name),
+        }
+        if can_act and leads:
+            queries["assignees"] = assignees_query(current_user).select(User.id, User.name)
+        for found in hook().brobygger_case_queries(referral=referral, user=current_user):
+            for name, query in (found or {}).items():
+                if name in queries:
+                    raise ValueError(f"case page query {name!r} is named twice")
+                queries[name] = query
+        rows = rows_in_one_query(**queries)
+        contacts, matches, history = rows["contacts"], rows["matches"], rows["history"]
+        closures, notes = rows["closures"], rows["notes"]
+        outcomes = outcome_summary(rows["measurements"])
+        panels = [p for p in hook().brobygger_case_panels(referral=referral, user=current_user, rows=rows) if p]
+        plugin_entries = [
+            e
+            for found in hook().brobygger_case_timeline(referral=referral, user=current_user, rows=rows)
+            for e in found or ()
+        ]
         minimal = current_user.organisation.minimal_records
         contact_form = QuickContactForm(prefix="contact", formdata=None)
-        contact_form.kind.choices = [("", "—")] + [(k.id, k.name) for k in ContactKind.choices_for(current_user)]
+        contact_form.kind.choices = [("", "—")] + [(k.id, k.name) for k in rows["kinds"]]
         if minimal:
             del contact_form.note
         return {
@@ -195,21 +217,14 @@ class ReferralAdmin(BrobyggerModelView):
             "can_act": can_act,
             "can_take": can_act and referral.assigned_to_id is None and current_user.role in CASE_WORKER_ROLES,
             "can_note": can_act and not minimal,
-            "assignees": assignees_for(current_user)
-            if can_act and current_user.role in ("admin", "coordinator")
-            else [],
+            "assignees": rows.get("assignees", []),
             "contact_form": contact_form,
             "note_form": CaseNoteForm(prefix="note", formdata=None),
             "next_step": next_step(referral, matches),
             "timeline": case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_entries, minimal),
             "top_panels": [p for p in panels if p.get("position") == "top"],
             "panels": [p for p in panels if p.get("position") != "top"],
-            "reasons": [
-                link.reason.name
-                for link in ReferralReasonLink.select(ReferralReasonLink, ReferralReason)
-                .join(ReferralReason)
-                .where(ReferralReasonLink.referral == referral.id)
-            ],
+            "reasons": reason_names(referral),
         }
 
     def _case_or_404(self, value):
@@ -498,22 +513,6 @@ class ReferralAdmin(BrobyggerModelView):
         return redirect(url_for(".details_view", id=referral.id))
 
 
-# The case pages' rows are selected by the case alone: the case itself was fetched through the
-# user's scope, and an organisation filter here makes SQLite walk the organisation's whole
-# (organisation, date) index instead of the case's own (measured: 221-347 ms at 200 000 cases).
-def case_contacts(referral):
-    contacts = list(Contact.select().where(Contact.referral == referral.id).order_by(Contact.date.desc()).limit(200))
-    batch_load(contacts, Contact, ["kind"])
-    return contacts
-
-
-def case_matches(referral):
-    """The case's matches with their activities and what each practice community leads to."""
-    matches = list(Match.select().where(Match.referral == referral.id).order_by(Match.created_at))
-    batch_load(matches, Match, ["activity", "activity.leads_to"])
-    return matches
-
-
 def find_activities(user, category=None, weekday=None, place="", age=None, limit=100):
     """Active activities the user may see, narrowed by category, weekday, place and the citizen's age."""
     today = datetime.date.today()
@@ -534,25 +533,16 @@ def find_activities(user, category=None, weekday=None, place="", age=None, limit
     return rows
 
 
-def outcome_summary(referral):
-    """Per instrument: the measurements of a case in order, and the change from first to last."""
-    rows = list(
-        Measurement.select(Measurement, Instrument)
-        .join(Instrument)
-        .where(Measurement.referral == referral.id)
-        .order_by(Measurement.taken_on, Measurement.id)
-    )
+def outcome_summary(measurements):
+    """Per instrument: a case's measurements in order (case_measurements), and the change from
+    first to last."""
     summary = {}
-    for m in rows:
+    for m in measurements:
         summary.setdefault(m.instrument_id, {"instrument": m.instrument, "measurements": []})["measurements"].append(m)
     for entry in summary.values():
         first, last = entry["measurements"][0], entry["measurements"][-1]
         entry["change"] = round(last.score - first.score, 1) if len(entry["measurements"]) > 1 else None
     return list(summary.values())
-
-
-def assignees_for(user):
-    return assignees(user)
 
 
 def form_errors(form):
@@ -643,7 +633,6 @@ class ContactAdmin(CaseRowView):
     column_default_sort = ("date", True)
     column_sortable_list = ("date", "minutes")
     column_filters = (DanishDateBetweenFilter(Contact.date, _l("Date")),)
-    extra_js = [DANISH_DATES_JS]
     form_columns = ("referral", "date", "kind", "minutes", "note", "by")
     form_args = {"minutes": {"validators": [Optional(), NumberRange(min=0, max=24 * 60)]}}
 
@@ -671,7 +660,11 @@ class MatchAdmin(CaseRowView):
     column_list = ("referral", "activity", "status", "role", "accompanied", "started_on", "ended_on")
     column_default_sort = ("created_at", True)
     column_sortable_list = ("status", "started_on", "ended_on")
-    column_filters = (FilterEqual(Match.status, _l("Status"), options=MATCH_STATUSES),)
+    column_filters = (
+        FilterEqual(Match.status, _l("Status"), options=MATCH_STATUSES),
+        DanishDateBetweenFilter(Match.started_on, _l("Started")),
+        DanishDateBetweenFilter(Match.ended_on, _l("Ended")),
+    )
     # No status here: a match moves (suggested → tried → joined | stopped) only through the
     # workflow's buttons on the case page (models/workflow.py move_match); a new one is suggested.
     form_columns = ("referral", "activity", "role", "accompanied", "started_on", "ended_on")

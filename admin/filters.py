@@ -1,20 +1,26 @@
 """List filters in Danish: a date range typed and shown as dd.mm.åååå til dd.mm.åååå.
 
-Flask-Admin's date-range filter uses an English picker (Apply/Cancel, weeks from Sunday) and ISO
-dates joined by " to ". `DanishDateBetweenFilter` marks its input with its own widget type, which
-static/daterange-da.js turns into the same picker with Danish labels, weeks from Monday and Danish
-dates; the filter reads both the Danish and the ISO form (old links keep working).
+Flask-Admin's date filters use English pickers (Apply/Cancel, weeks from Sunday) and ISO dates
+joined by " to ". `DanishDateBetweenFilter` (a date column) and `DanishDateTimeBetweenFilter` (a
+datetime column, whole days) mark their inputs with their own widget type, which
+static/daterange-da.js (loaded on every admin page) turns into the same picker with Danish labels,
+weeks from Monday and Danish dates; the filters read both the Danish and the ISO form (old links
+keep working). `danish_dates` — applied to every list by BrobyggerModelView.get_filters — puts
+them in place of any Flask-Admin date or datetime filter a view declares (by class or by column
+name), so no list falls back to the English picker.
 """
 
 import datetime
 import re
 
 from flask_admin.contrib.peewee.filters import DateBetweenFilter
+from flask_admin.model import filters as fa_filters
+from peewee import DateTimeField
 
 from i18n import _l
 
 WIDGET = "daterange-da"
-SCRIPT = "/static/daterange-da.js"  # a view using the filter lists it in extra_js
+SCRIPT = "/static/daterange-da.js"  # loaded on every admin page (templates/admin/brobygger_base.html)
 _SEPARATOR = re.compile(r"\s+(?:til|to|–|-)\s+")
 
 
@@ -46,3 +52,40 @@ class DanishDateBetweenFilter(DateBetweenFilter):
 
     def operation(self):
         return _l("between")
+
+
+class DanishDateTimeBetweenFilter(DanishDateBetweenFilter):
+    """A datetime column between two whole days: from the first day's start to the last day's end."""
+
+    def apply(self, query, value):
+        start, end = value
+        first = datetime.datetime.combine(start, datetime.time())
+        after = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time())
+        return query.filter((self.column >= first) & (self.column < after))
+
+
+_DATE_FILTERS = (
+    fa_filters.BaseDateFilter,
+    fa_filters.BaseDateBetweenFilter,
+    fa_filters.BaseDateTimeFilter,
+    fa_filters.BaseDateTimeBetweenFilter,
+)
+
+
+def danish_dates(filters):
+    """`filters` (a view's get_filters) with every Flask-Admin date or datetime filter replaced by
+    the Danish range filter of the same column and name — whole days on a datetime column — once
+    per column (Flask-Admin makes equal/greater/smaller/between/not-between of a column named in
+    column_filters)."""
+    result, seen = [], set()
+    for flt in filters:
+        if not isinstance(flt, _DATE_FILTERS):
+            result.append(flt)
+            continue
+        wanted = DanishDateTimeBetweenFilter if isinstance(flt.column, DateTimeField) else DanishDateBetweenFilter
+        danish = flt if type(flt) is wanted else wanted(flt.column, flt.name)
+        key = (getattr(danish.column, "model", None), getattr(danish.column, "name", None))
+        if key not in seen:
+            seen.add(key)
+            result.append(danish)
+    return result

@@ -18,6 +18,10 @@ def _datetime(view, value, name=None):
     return format_moment(value)
 
 
+def _time(view, value, name=None):
+    return value.strftime("%H:%M")  # 13:00, not 13:00:00
+
+
 def _bool(view, value, name=None):
     return _("Yes") if value else _("No")
 
@@ -28,9 +32,10 @@ def _bool_icon(view, value, name=None):
     return Markup('<span class="fa {}" title="{}"></span>').format(icon, _bool(view, value))
 
 
-# Danish dates, local times (stored in UTC) and yes/no, in lists, details and exports alike.
-# Flask-Admin takes the first type that matches (isinstance): datetime before its base class date.
-_TYPE_FORMATTERS = {datetime.datetime: _datetime, datetime.date: _date}
+# Danish dates, local times (stored in UTC), times without seconds and yes/no, in lists, details
+# and exports alike (None is empty: Flask-Admin's base formatters). Flask-Admin takes the first type
+# that matches (isinstance): datetime before its base class date.
+_TYPE_FORMATTERS = {datetime.datetime: _datetime, datetime.date: _date, datetime.time: _time}
 LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool_icon}
 DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}
 EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, **_TYPE_FORMATTERS, bool: _bool}

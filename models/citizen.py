@@ -190,29 +190,46 @@ class Citizen(VersionedModel):
         """Citizens of the organisation who may be the one described (one rule for every place
         citizens are created): the same folded name (or initials when no name), birth year and
         postal area — or the same phone number, however it was written."""
-        found = {}
+        candidates = cls.look_alike_queries(organisation_id, name, initials, birth_year, postal_code, phone)
+        return cls.pick_look_alikes([(list(query), alike) for query, alike in candidates])
+
+    @classmethod
+    def look_alike_queries(
+        cls, organisation_id, name=None, initials=None, birth_year=None, postal_code=None, phone=None
+    ):
+        """look_alikes' rule as [(query of candidates, alike(citizen) → bool)], for a page that
+        runs the queries together with its others (the case page)."""
+        found = []
         if birth_year and postal_code:
             wanted_name, wanted_initials = fold(name or ""), fold(initials or "")
-            candidates = cls.select().where(
+
+            def same_name(citizen):
+                if wanted_name:
+                    return fold(citizen.name or "") == wanted_name
+                return bool(wanted_initials) and fold(citizen.initials or "") == wanted_initials
+
+            query = cls.select().where(
                 (cls.organisation == organisation_id)
                 & (cls.birth_year == birth_year)
                 & (cls.postal_code == postal_code.strip())
             )
-            for citizen in candidates.limit(200):
-                if wanted_name:
-                    alike = fold(citizen.name or "") == wanted_name
-                else:
-                    alike = bool(wanted_initials) and fold(citizen.initials or "") == wanted_initials
-                if alike:
-                    found[citizen.id] = citizen
+            found.append((query.order_by(cls.id).limit(200), same_name))
         key = phone_key(phone)
         if key:
             digits = cls.phone
             for sign in (" ", "-", "+", ".", "(", ")"):
                 digits = fn.REPLACE(digits, sign, "")
-            candidates = cls.select().where((cls.organisation == organisation_id) & digits.endswith(key))
-            for citizen in candidates.limit(200):
-                if phone_key(citizen.phone) == key:
+            query = cls.select().where((cls.organisation == organisation_id) & digits.endswith(key))
+            found.append((query.order_by(cls.id).limit(200), lambda citizen: phone_key(citizen.phone) == key))
+        return found
+
+    @staticmethod
+    def pick_look_alikes(candidates):
+        """The look-alikes among [(candidate rows, alike)] of look_alike_queries, each once."""
+        found = {}
+        for rows, alike in candidates:
+            for citizen in rows:
+                if alike(citizen):
                     found.setdefault(citizen.id, citizen)
         return list(found.values())
 

@@ -137,11 +137,29 @@ def brobygger_after_case_closed(referral, closure, user):
 
 # -- what the core asks plugins ------------------------------------------------------------
 @hookspec
-def brobygger_case_panels(referral, user):
-    """Panels to show on a case's page, below its contacts and matches.
+def brobygger_case_queries(referral, user):
+    """The rows a plugin's case panel and timeline entries need, as SELECT queries (not rows).
+
+    The case page runs every plugin's queries together with its own in ONE statement (it is held
+    to 10 queries however many rows a case has) and hands the rows to brobygger_case_panels and
+    brobygger_case_timeline as ``rows``. Join what the panel shows (a note's service, a
+    feedback's author) into the query instead of reading it row by row in the template.
 
     :param referral: the ``models.Referral`` being shown (already checked visible to ``user``).
     :param user: the logged-in user.
+    :return: a dict ``{name: peewee SELECT query}`` (prefix the names with the plugin's), or None.
+    """
+
+
+@hookspec
+def brobygger_case_panels(referral, user, rows):
+    """Panels to show on a case's page, below its contacts and matches.
+
+    :param referral: the ``models.Referral`` being shown (already checked visible to ``user``),
+        with its citizen, channel and bridge builder loaded.
+    :param user: the logged-in user.
+    :param rows: ``{name: [rows]}`` — what every plugin's brobygger_case_queries selected.
+        Build the panel from these; a query of its own here costs the page a round trip.
     :return: a dict ``{"title": str, "template": "plugin/template.html", "context": {...}}``
         or None to show nothing. The template is included with the context; it is autoescaped.
         ``"position": "top"`` puts the panel under the case's header (e.g. the intake answers).
@@ -212,10 +230,11 @@ def brobygger_cases_due(user, today):
 
 
 @hookspec
-def brobygger_case_timeline(referral, user):
+def brobygger_case_timeline(referral, user, rows):
     """Entries a plugin adds to the case page's one timeline (contacts, matches, notes...).
 
     :param referral: the case being shown (already checked visible to ``user``).
     :param user: the logged-in user.
+    :param rows: ``{name: [rows]}`` from brobygger_case_queries, as for brobygger_case_panels.
     :return: a list of dicts ``{"on": date, "kind": str, "title": str, "detail": str}``, or None.
     """

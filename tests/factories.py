@@ -148,3 +148,76 @@ def build_org_world(name):
 
 def build_world():
     return SimpleNamespace(a=build_org_world("Alfa"), b=build_org_world("Beta"))
+
+
+def build_rich_case(side, n=5):
+    """Give `side.referral` (of build_org_world) `n` rows of every kind its case page shows:
+    contacts, matches (a practice community leading on), measurements, notes, status changes, a
+    reopened closing, intake answers, collaboration notes (with follow-ups), GP feedback, agreed
+    end criteria and a look-alike citizen. The case page's query count must not grow with `n`."""
+    import json
+
+    from models import Measurement
+    from models.lookups import ContactKind, PartnerKind
+    from models.outcomes import CaseClosure, ClosureReason, Instrument
+    from models.referral import CaseNote, ReferralReasonLink
+    from models.workflow import StatusChange
+    from plugins.collaboration.models import CollaborationNote, GpFeedback
+    from plugins.end_criteria.models import AgreedCriterion, EndCriterion
+    from plugins.intake.models import IntakeAnswer
+
+    org, case, builder = side.org, side.referral, side.users["bridge_builder"]
+    start = datetime.date(2025, 1, 6)
+    Citizen.update(phone="20 30 40 50", gp_practice="Lægehuset Nord", lives_alone=True).where(
+        Citizen.id == case.citizen_id
+    ).execute()
+    make_citizen(org, name=f"{side.citizen.name} kopi", phone="20304050")  # a look-alike (the same phone)
+    for reason in ReferralReason.select().where(ReferralReason.organisation == org).limit(2):
+        ReferralReasonLink.get_or_create(referral=case, reason=reason)
+    kinds = list(ContactKind.select().where(ContactKind.organisation == org))
+    instruments = list(Instrument.select().where(Instrument.organisation == org))
+    service_kind = PartnerKind.get((PartnerKind.organisation == org.id) & (PartnerKind.name == "Kommunal tjeneste"))
+    gp = make_partner(org, name="Lægehuset Nord", kind=service_kind, sor_code="123456789", ean_code="5790000123456")
+    onward = make_activity(org, partner=side.partner, name="Spisefællesskab")
+    reason = ClosureReason.select().where(ClosureReason.organisation == org).first()
+    closure = CaseClosure.create(organisation=org, referral=case, closed_on=start, reason=reason)
+    CaseClosure.update(reopened_at=datetime.datetime(2025, 1, 7, 9, 0)).where(CaseClosure.id == closure.id).execute()
+    for i in range(n):
+        day = start + datetime.timedelta(days=7 * i)
+        make_contact(case, minutes=10 + i, date=day, kind=kinds[i % len(kinds)], by=builder, note=f"Samtale {i}")
+        practice = make_activity(org, partner=side.partner, is_practice=True, leads_to=onward, name=f"Netværkscafé {i}")
+        make_match(case, practice, status="joined", started_on=day)
+        for instrument in instruments:
+            Measurement.create(
+                organisation=org,
+                referral=case,
+                instrument=instrument,
+                phase="during",
+                taken_on=day,
+                answers=json.dumps([1] * len(instrument.item_list)),
+                score=float(len(instrument.item_list) + i),
+            )
+        CaseNote.create(organisation=org, referral=case, date=day, text=f"Note {i}", by=builder)
+        StatusChange.create(referral=case, from_status="received", to_status="contacted", by=builder, effective_on=day)
+        IntakeAnswer.create(
+            organisation=org,
+            referral=case,
+            position=i,
+            question_label=f"Spørgsmål {i}",
+            kind="short_text",
+            value='"Ja"',
+        )
+        CollaborationNote.create(
+            organisation=org,
+            referral=case,
+            service=gp if i % 2 else make_partner(org, name=f"Jobcenter {i}", kind=service_kind),
+            date=day,
+            summary=f"Aftalt {i}",
+            followup_on=day + datetime.timedelta(days=14),
+            followup_owner=builder,
+            by=builder,
+        )
+        GpFeedback.create(organisation=org, referral=case, form="print", by=builder, status="contacted", receiver=gp)
+        criterion = EndCriterion.create(organisation=org, name=f"Kriterium {i} ({case.id})", required=i == 0)
+        AgreedCriterion.create(referral=case, criterion=criterion, agreed_on=day, by=builder)
+    return case

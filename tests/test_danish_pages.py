@@ -216,3 +216,154 @@ def test_the_danish_date_range_filter_reads_danish_and_iso():
     assert not flt.validate("31.03.2025 til 01.03.2025")  # backwards
     assert not flt.validate("i går til i dag")
     assert flt.data_type == "daterange-da"
+
+
+def test_every_date_filter_of_every_list_is_danish(app):
+    """No list falls back to Flask-Admin's English date pickers: every date and datetime filter of
+    every admin list (core and plugins; declared by class or by column name) is a Danish range."""
+    from flask_admin.model import filters as fa_filters
+
+    from admin.filters import DanishDateBetweenFilter, DanishDateTimeBetweenFilter, danish_dates
+    from models import AuditLog, Match
+
+    english = (
+        fa_filters.BaseDateFilter,
+        fa_filters.BaseDateBetweenFilter,
+        fa_filters.BaseDateTimeFilter,
+        fa_filters.BaseDateTimeBetweenFilter,
+    )
+    dated = {}
+    with app.test_request_context():
+        for view in app.extensions["admin"][0]._views:
+            if not hasattr(view, "get_filters"):
+                continue
+            for flt in view.get_filters() or ():
+                if isinstance(flt, english):
+                    assert isinstance(flt, DanishDateBetweenFilter), (view.endpoint, flt.name, type(flt))
+                    assert flt.data_type == "daterange-da", (view.endpoint, flt.name)
+                    dated.setdefault(view.endpoint, []).append(str(flt.name))
+                    if view.endpoint == "audit_log":  # a datetime column: whole days
+                        assert isinstance(flt, DanishDateTimeBetweenFilter), type(flt)
+    # The lists with date filters, the ones that had the English picker included.
+    assert {"referral", "contact", "match", "activity_session", "audit_log", "collab_note"} <= set(dated), dated
+    # A column named in column_filters gets Flask-Admin's six date filters: one Danish range instead.
+    from flask_admin.contrib.peewee.filters import FilterConverter
+
+    scaffolded = FilterConverter().convert("DateTimeField", AuditLog.at, "Hvornår")
+    converted = danish_dates(scaffolded)
+    assert [type(f) for f in converted if isinstance(f, english)] == [DanishDateTimeBetweenFilter]
+    assert len(danish_dates(FilterConverter().convert("DateField", Match.started_on, "Startet"))) == 2  # + empty
+
+
+def test_the_danish_datetime_filter_takes_whole_days():
+    from admin.filters import DanishDateTimeBetweenFilter
+    from models import AuditLog
+
+    flt = DanishDateTimeBetweenFilter(AuditLog.at, "Hvornår")
+    start, end = flt.clean("01.03.2025 til 02.03.2025")
+    sql, params = flt.apply(AuditLog.select(), [start, end]).sql()
+    assert params[-2:] == [datetime.datetime(2025, 3, 1), datetime.datetime(2025, 3, 3)], (sql, params)
+
+
+# -- exports a person reads ---------------------------------------------------------------------
+# The import round-trip export (Administration → Import → export, issue 10) is the machine export
+# chosen explicitly: ISO dates and raw codes, so that it imports back unchanged (tests/test_imports.py).
+
+
+def cell_leaks(value, english):
+    """What a person should not read in one exported cell (header or value)."""
+    text = "" if value is None else str(value)
+    found = []
+    if text in english:
+        found.append(f"English {text!r}")
+    for pattern, what in (
+        (r"^(None|True|False|null)$", "a raw value"),
+        (r"\b\d{1,2}:\d{2}:\d{2}\b", "a time with seconds"),
+        (r"\b\d{4}-\d{2}-\d{2}\b", "an ISO date"),
+    ):
+        if re.search(pattern, text):
+            found.append(f"{what}: {text!r}")
+    return found
+
+
+def _export_urls(app, role):
+    """Every list export `role` may download (csv and xlsx), core and plugins."""
+    from models.roles import ADMIN
+
+    urls = []
+    with app.test_request_context():
+        for view in app.extensions["admin"][0]._views:
+            access = getattr(view, "access", {}).get(role or ADMIN, "")
+            if getattr(view, "model", None) is not None and "x" in access and view.export_types:
+                urls += [f"{view.url}/export/{fmt}/" for fmt in view.export_types]
+    return urls
+
+
+def _rows(response, url):
+    import csv
+    import io
+
+    if url.rstrip("/").endswith("csv") or "/csv" in url:
+        return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    return [list(row) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+
+
+def test_exports_a_person_reads_have_danish_headers_and_no_raw_values(app, login, rich_world):
+    """Every list export (CSV and Excel, core and plugins) and the closures summary: Danish headers,
+    dd.mm.åååå dates, no None, no seconds, yes/no in Danish (issue 14)."""
+    from plugins.collaboration.models import CollaborationNote
+
+    world, case, closed = rich_world
+    a = world.a
+    gp = factories.make_partner(a.org, name="Lægehuset Enghave")
+    CollaborationNote.create(
+        organisation=a.org, referral=case, service=gp, date=datetime.date.today(), followup_on=datetime.date.today()
+    )
+    from plugins.intake.models import IntakeAnswer
+
+    for kind, value in (("yes_no", "true"), ("date", '"2025-03-01"'), ("short_text", '"Gerne om tirsdagen"')):
+        IntakeAnswer.create(
+            organisation=a.org, referral=case, question_label=f"Spørgsmål {kind}", kind=kind, value=value
+        )
+    english = english_messages()
+    client = login(a.users["admin"])
+    today = datetime.date.today()
+    urls = _export_urls(app, "admin")
+    assert "/admin/referral/export/csv/" in urls and "/admin/collab_note/export/xlsx/" in urls, urls
+    urls += [
+        f"/admin/closures/export/{fmt}/?start={today - datetime.timedelta(days=30)}&end={today}"
+        for fmt in ("csv", "xlsx")
+    ]
+    problems, exported = [], 0
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.location)
+        rows = _rows(response, url.split("?")[0])
+        assert rows and rows[0], url
+        exported += len(rows) > 1
+        header = [str(h) for h in rows[0]]
+        for row in rows:
+            for column, value in zip(header, row, strict=False):
+                for leak in cell_leaks(value, english):
+                    # Exceptions, on purpose: a list's stable codes (e.g. "moved") are identifiers
+                    # the import reads, not words; the audit trail keeps its times to the second.
+                    if column == "Kode" and leak.startswith("English"):
+                        continue
+                    if url.startswith("/admin/audit_log/") and column == "Tidspunkt" and "seconds" in leak:
+                        continue
+                    problems.append(f"{url}: {column}: {leak}")
+    assert exported >= 10, exported  # the check read rows, not only headers
+    assert not problems, "\n".join(sorted(set(problems)))
+
+
+def test_the_machine_export_keeps_iso_dates(app, login, rich_world):
+    """The import round-trip export is chosen explicitly and stays ISO (it imports back unchanged)."""
+    world, case, _closed = rich_world
+    for fmt in ("csv", "xlsx"):
+        response = login(world.a.users["admin"]).get(f"/admin/import/export/referrals.{fmt}")
+        assert response.status_code == 200, response.status_code
+    response = login(world.a.users["admin"]).get("/admin/import/export/referrals.csv")
+    assert case.received_on.isoformat() in response.get_data(as_text=True)

@@ -42,8 +42,15 @@ def brobygger_blueprints(app):
 
 
 @hookimpl
-def brobygger_case_panels(referral, user):
-    return case_panel(referral, user)
+def brobygger_case_queries(referral, user):
+    from plugins.collaboration.service import case_queries
+
+    return case_queries(referral, user)
+
+
+@hookimpl
+def brobygger_case_panels(referral, user, rows):
+    return case_panel(referral, user, rows)
 
 
 @hookimpl
@@ -57,5 +64,5 @@ def brobygger_cases_due(user, today):
 
 
 @hookimpl
-def brobygger_case_timeline(referral, user):
-    return timeline_entries(referral, user)
+def brobygger_case_timeline(referral, user, rows):
+    return timeline_entries(referral, user, rows)

@@ -5,7 +5,7 @@ import json
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.peewee.filters import FilterEqual
+from flask_admin.contrib.peewee.filters import DateBetweenFilter, FilterEqual
 from flask_login import current_user
 from wtforms.validators import ValidationError
 
@@ -53,6 +53,8 @@ class CollaborationNoteAdmin(CaseRowView):
     column_sortable_list = ("date", "followup_on")
     column_filters = (
         FilterEqual(CollaborationNote.handover_status, _l("Hand-over status"), options=HANDOVER_STATUSES),
+        DateBetweenFilter(CollaborationNote.date, _l("Date")),  # in Danish on every list (danish_dates)
+        DateBetweenFilter(CollaborationNote.followup_on, _l("Follow up on")),
     )
     form_columns = (
         "referral",
@@ -189,26 +191,22 @@ class FeedbackView(RoleView):
         )
 
 
-def case_panel(referral, user):
+def case_panel(referral, user, rows):
+    """The case page's collaboration panel, from the rows of service.case_queries."""
     if user.role not in CASE_WORKERS:
         return None
-    notes = list(
-        CollaborationNote.visible_to(user)
-        .where(CollaborationNote.referral == referral.id)
-        .order_by(CollaborationNote.date.desc(), CollaborationNote.id.desc())
-        .limit(200)
-    )
-
-    batch_load(notes, CollaborationNote, ["service", "followup_owner"])
+    notes = rows.get("collab_notes", [])
+    feedback = rows.get("collab_feedback", [])
+    practices = rows.get("collab_practices", [])
     return {
         "title": _("Collaboration"),
         "template": "collaboration/case_panel.html",
         "context": {
             "notes": notes,
             "referral": referral,
-            "practices": service.gp_practices(user),
-            "gp": service.gp_for(referral, user),
-            "last_feedback": service.last_feedback(referral),
+            "practices": practices,
+            "gp": service.gp_for(referral, user, practices=practices),
+            "last_feedback": feedback[0] if feedback else None,
             "handovers": [n for n in notes if n.handover and n.handover_status in ("asked", "accepted", "ongoing")],
         },
     }

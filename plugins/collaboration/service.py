@@ -2,7 +2,10 @@
 
 import datetime
 
+from peewee import JOIN
+
 from plugins.api import (
+    CASE_WORKERS,
     JOINED,
     Activity,
     AuditLog,
@@ -11,6 +14,7 @@ from plugins.api import (
     Match,
     Partner,
     PartnerKind,
+    User,
     _,
     _l,
     db,
@@ -165,16 +169,35 @@ def followups_due(user, today):
     return due
 
 
-def timeline_entries(referral, user):
-    """Collaboration notes and GP feedback as entries of the case's timeline."""
-    entries = []
-    notes = (
-        CollaborationNote.select()
+def case_queries(referral, user):
+    """What the case page's collaboration panel and timeline entries show, as queries (the page
+    runs them with its own in one statement): the notes with their services, the GP feedback
+    with its receiver and author, and the GP practices a message can go to."""
+    if user.role not in CASE_WORKERS:
+        return None
+    receiver = Partner.alias()
+    return {
+        "collab_notes": CollaborationNote.visible_to(user)
+        .select_extend(Partner.id, Partner.name)
+        .join(Partner, on=(CollaborationNote.service == Partner.id))
         .where(CollaborationNote.referral == referral.id)
-        .order_by(CollaborationNote.date.desc())
-        .limit(100)
-    )
-    for note in notes:
+        .order_by(CollaborationNote.date.desc(), CollaborationNote.id.desc())
+        .limit(200),
+        "collab_feedback": GpFeedback.select(GpFeedback, receiver.id, receiver.name, User.id, User.name)
+        .join(receiver, JOIN.LEFT_OUTER, on=(GpFeedback.receiver == receiver.id))
+        .switch(GpFeedback)
+        .join(User, JOIN.LEFT_OUTER, on=(GpFeedback.by == User.id))
+        .where(GpFeedback.referral == referral.id)
+        .order_by(GpFeedback.given_at.desc(), GpFeedback.id.desc())
+        .limit(100),
+        "collab_practices": gp_practices_query(user).select(Partner.id, Partner.name),
+    }
+
+
+def timeline_entries(referral, user, rows):
+    """Collaboration notes and GP feedback as entries of the case's timeline (from case_queries)."""
+    entries = []
+    for note in rows.get("collab_notes", ()):
         detail = [note.label_of("direction"), note.label_of("channel")]
         if note.followup_on:
             detail.append(_("follow up %(date)s", date=note.followup_on.strftime("%d.%m.%Y")))
@@ -187,7 +210,7 @@ def timeline_entries(referral, user):
                 "text": note.summary or "",
             }
         )
-    for feedback in GpFeedback.select().where(GpFeedback.referral == referral.id).order_by(GpFeedback.id.desc()):
+    for feedback in rows.get("collab_feedback", ()):
         entries.append(
             {
                 "on": feedback.given_at,
@@ -214,7 +237,11 @@ FEEDBACK_FORMS = (("print", _l("letter")), ("fhir", _l("FHIR message")))
 
 def gp_practices(user):
     """GP practices and services the user's organisation may send a message to (SOR and EAN known)."""
-    return list(
+    return list(gp_practices_query(user))
+
+
+def gp_practices_query(user):
+    return (
         Partner.visible_to(user)
         .join(PartnerKind, on=(Partner.kind == PartnerKind.id))
         .where(
@@ -226,9 +253,9 @@ def gp_practices(user):
     )
 
 
-def gp_for(referral, user, partner_id=None):
+def gp_for(referral, user, partner_id=None, practices=None):
     """The GP practice to send to: the one chosen, else the one named as the citizen's GP."""
-    practices = gp_practices(user)
+    practices = gp_practices(user) if practices is None else practices
     if partner_id is not None:
         return next((p for p in practices if p.id == partner_id), None)
     named = fold(referral.citizen.gp_practice or "")

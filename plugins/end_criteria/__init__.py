@@ -7,7 +7,14 @@ from pathlib import Path
 from flask import Blueprint
 
 from plugins.api import ADMINISTRATION, CASES, _l, catalogue, hookimpl
-from plugins.end_criteria.admin import AgreeView, ClosuresView, EndCriterionAdmin, case_panel, close_section
+from plugins.end_criteria.admin import (
+    AgreeView,
+    ClosuresView,
+    EndCriterionAdmin,
+    case_panel,
+    case_queries,
+    close_section,
+)
 from plugins.end_criteria.models import EndCriterion
 from plugins.end_criteria.service import CLOSE_FORM_FIELDS, objection, record_closing
 
@@ -45,8 +52,13 @@ def brobygger_blueprints(app):
 
 
 @hookimpl
-def brobygger_case_panels(referral, user):
-    return case_panel(referral, user)
+def brobygger_case_queries(referral, user):
+    return case_queries(referral, user)
+
+
+@hookimpl
+def brobygger_case_panels(referral, user, rows):
+    return case_panel(referral, user, rows)
 
 
 @hookimpl

@@ -17,12 +17,13 @@ from plugins.api import (
     _,
     _l,
     csv_response,
+    format_day,
     to_int,
     visible_or_404,
     xlsx_response,
 )
 from plugins.end_criteria import service
-from plugins.end_criteria.models import JUSTIFICATIONS
+from plugins.end_criteria.models import JUSTIFICATIONS, AgreedCriterion
 
 
 class EndCriterionAdmin(BrobyggerModelView):
@@ -102,8 +103,8 @@ class ClosuresView(RoleView):
         rows = (
             [
                 r["case_id"],
-                r["received_on"].isoformat(),
-                r["closed_on"].isoformat(),
+                format_day(r["received_on"]),
+                format_day(r["closed_on"]),
                 (r["closed_on"] - r["received_on"]).days,
                 r["builder"] or "",
                 r["reason"],
@@ -117,8 +118,16 @@ class ClosuresView(RoleView):
         return xlsx_response(name, [(str(_("Closures")), header, rows)], audit="CaseClosure")
 
 
-def case_panel(referral, user):
-    criteria = service.criteria_for(user.organisation_id)
+def case_queries(referral, user):
+    """The case page's end-criteria panel as queries (run with the page's others in one statement)."""
+    return {
+        "ec_criteria": service.criteria_query(user.organisation_id),
+        "ec_agreed": AgreedCriterion.select().where(AgreedCriterion.referral == referral.id),
+    }
+
+
+def case_panel(referral, user, rows):
+    criteria = rows.get("ec_criteria", [])
     if not criteria:
         return None
     return {
@@ -126,7 +135,7 @@ def case_panel(referral, user):
         "template": "end_criteria/case_panel.html",
         "context": {
             "criteria": criteria,
-            "agreed": service.agreed_ids(referral),
+            "agreed": {a.criterion_id for a in rows.get("ec_agreed", ())},
             "referral": referral,
             "can_edit": user.role in CASE_WORKERS,
         },

@@ -12,7 +12,11 @@ JUSTIFICATION_MAX = 2000
 
 
 def criteria_for(organisation_id):
-    return list(
+    return list(criteria_query(organisation_id))
+
+
+def criteria_query(organisation_id):
+    return (
         EndCriterion.select()
         .where((EndCriterion.organisation == organisation_id) & (EndCriterion.active == True))  # noqa: E712
         .order_by(EndCriterion.position, EndCriterion.name)

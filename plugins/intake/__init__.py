@@ -4,7 +4,7 @@ citizens, and staff intake with a duplicate check. Enable it with BROBYGGER_PLUG
 from pathlib import Path
 
 from plugins.api import ADMINISTRATION, CASES, _l, hookimpl
-from plugins.intake.admin import IntakeAnswerAdmin, IntakeFormAdmin, StaffIntakeView, case_panel
+from plugins.intake.admin import IntakeAnswerAdmin, IntakeFormAdmin, StaffIntakeView, case_panel, case_queries
 from plugins.intake.demo import seed_forms
 from plugins.intake.models import IntakeAnswer, IntakeForm
 from plugins.intake.public import bp
@@ -56,8 +56,13 @@ def brobygger_blueprints(app):
 
 
 @hookimpl
-def brobygger_case_panels(referral, user):
-    return case_panel(referral, user)
+def brobygger_case_queries(referral, user):
+    return case_queries(referral, user)
+
+
+@hookimpl
+def brobygger_case_panels(referral, user, rows):
+    return case_panel(referral, user, rows)
 
 
 @hookimpl

@@ -227,28 +227,55 @@ class StaffIntakeView(RoleView):
         return redirect(url_for("referral.details_view", id=referral.id))
 
 
-def case_panel(referral, user):
-    """Answers on the case page, and look-alike citizens to link the referral to."""
-    answers = list(
-        IntakeAnswer.select()
+def case_queries(referral, user):
+    """The case page's intake panel as queries (run with the page's others in one statement):
+    the answers, and the citizens the user may see who look like the case's citizen."""
+    queries = {
+        "intake_answers": IntakeAnswer.select()
         .where((IntakeAnswer.referral == referral.id) & (IntakeAnswer.organisation == user.organisation_id))
         .order_by(IntakeAnswer.position, IntakeAnswer.id)
+    }
+    visible = Citizen.visible_to(user).select(Citizen.id)
+    for i, (query, _alike) in enumerate(_look_alike_queries(referral)):
+        queries[f"intake_alike_{i}"] = query.select(*_CITIZEN_COLUMNS).where(
+            (Citizen.id != referral.citizen_id) & Citizen.id.in_(visible)
+        )
+    return queries
+
+
+# What the look-alike rule and the "link to" button read of a citizen.
+_CITIZEN_COLUMNS = (
+    Citizen.id,
+    Citizen.organisation,
+    Citizen.name,
+    Citizen.initials,
+    Citizen.anonymous,
+    Citizen.birth_year,
+    Citizen.postal_code,
+    Citizen.phone,
+)
+
+
+def _look_alike_queries(referral):
+    citizen = referral.citizen
+    return Citizen.look_alike_queries(
+        referral.organisation_id,
+        citizen.name,
+        citizen.initials,
+        citizen.birth_year,
+        citizen.postal_code,
+        phone=citizen.phone,
     )
+
+
+def case_panel(referral, user, rows):
+    """Answers on the case page, and look-alike citizens to link the referral to (case_queries)."""
+    answers = rows.get("intake_answers", [])
     if user.organisation.minimal_records:  # free text written before the switch is not shown
         answers = [a for a in answers if a.kind not in TEXT_KINDS]
-    citizen = referral.citizen
-    similar = [
-        c
-        for c in service.find_similar_citizens(
-            user.organisation_id,
-            citizen.name,
-            citizen.initials,
-            citizen.birth_year,
-            citizen.postal_code,
-            phone=citizen.phone,
-        )
-        if c.id != citizen.id and Citizen.visible_to(user).where(Citizen.id == c.id).exists()
-    ]
+    similar = Citizen.pick_look_alikes(
+        [(rows.get(f"intake_alike_{i}", []), alike) for i, (_q, alike) in enumerate(_look_alike_queries(referral))]
+    )
     if not answers and not similar:
         return None
     return {

@@ -433,7 +433,9 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
         "Afslutningsårsag",
         "Krævede kriterier ikke opfyldt",
     ]
-    assert rows[1:] == [[str(case_id), RECEIVED_ON.isoformat(), TODAY.isoformat(), "21", "Åse Brobygger", REASON, "0"]]
+    assert rows[1:] == [
+        [str(case_id), f"{RECEIVED_ON:%d.%m.%Y}", f"{TODAY:%d.%m.%Y}", "21", "Åse Brobygger", REASON, "0"]
+    ]
 
     assert page.errors == []
     assert page.dialogs == []
