@@ -12,8 +12,10 @@ from peewee import JOIN, DateTimeField, PostgresqlDatabase, Select, fn
 from models.activity import Activity
 from models.citizen import Citizen
 from models.lookups import ContactKind, ReferralChannel, ReferralReason
-from models.referral import Contact, Match, Referral, ReferralReasonLink
+from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
+from models.referral import CaseNote, Contact, Match, Referral, ReferralReasonLink
 from models.user import User
+from models.workflow import StatusChange
 
 SEPARATOR = "\x1f"  # ASCII unit separator: never in a reason's name
 
@@ -95,8 +97,6 @@ def case_matches(referral_id):
 
 def case_status_changes(referral_id, limit=50):
     """The case's status changes, newest first, with who made them."""
-    from models.workflow import StatusChange
-
     return (
         StatusChange.select(StatusChange, User.id, User.name)
         .join(User, JOIN.LEFT_OUTER, on=(StatusChange.by == User.id))
@@ -108,8 +108,6 @@ def case_status_changes(referral_id, limit=50):
 
 def case_closures(referral_id):
     """The case's closings (a reopened case keeps them), newest first, with their reasons."""
-    from models.outcomes import CaseClosure, ClosureReason
-
     return (
         CaseClosure.select(CaseClosure, ClosureReason.id, ClosureReason.name)
         .join(ClosureReason, on=(CaseClosure.reason == ClosureReason.id))
@@ -120,8 +118,6 @@ def case_closures(referral_id):
 
 def case_notes(referral_id, limit=200):
     """The case's notes, newest first, with their authors."""
-    from models.referral import CaseNote
-
     return (
         CaseNote.select(CaseNote, User.id, User.name)
         .join(User, JOIN.LEFT_OUTER, on=(CaseNote.by == User.id))
@@ -133,8 +129,6 @@ def case_notes(referral_id, limit=200):
 
 def case_measurements(referral_id):
     """The case's outcome measurements in the order they were taken, with their instruments."""
-    from models.outcomes import Instrument, Measurement
-
     return (
         Measurement.select(Measurement, Instrument.id, Instrument.name, Instrument.higher_is_better)
         .join(Instrument, on=(Measurement.instrument == Instrument.id))

@@ -9,7 +9,7 @@ from flask import Blueprint
 from plugins.api import CASES, _l, hookimpl
 from plugins.collaboration.admin import CollaborationNoteAdmin, FeedbackView, FollowupView, case_panel
 from plugins.collaboration.models import CollaborationNote
-from plugins.collaboration.service import followups_due, objection, timeline_entries
+from plugins.collaboration.service import case_queries, followups_due, objection, timeline_entries
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,8 +43,6 @@ def brobygger_blueprints(app):
 
 @hookimpl
 def brobygger_case_queries(referral, user):
-    from plugins.collaboration.service import case_queries
-
     return case_queries(referral, user)
 
 
