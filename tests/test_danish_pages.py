@@ -245,7 +245,7 @@ def test_every_date_filter_of_every_list_is_danish(app):
                     if view.endpoint == "audit_log":  # a datetime column: whole days
                         assert isinstance(flt, DanishDateTimeBetweenFilter), type(flt)
     # The lists with date filters, the ones that had the English picker included.
-    assert {"referral", "contact", "match", "activity_session", "audit_log", "collab_note"} <= set(dated), dated
+    assert {"referral", "contact", "match", "activity_session", "audit_log", "collaboration_notes"} <= set(dated), dated
     # A column named in column_filters gets Flask-Admin's six date filters: one Danish range instead.
     from flask_admin.contrib.peewee.filters import FilterConverter
 
