@@ -16,6 +16,7 @@ from admin.administration import (
 )
 from admin.caseload import CaseloadView
 from admin.cases import ContactAdmin, MatchAdmin, ReferralAdmin
+from admin.chrome import init_chrome_cache
 from admin.citizens import CitizenAdmin
 from admin.menu import ACTIVITIES, ADMINISTRATION, CASES, CITIZENS
 from admin.pages import BrobyggerIndexView
@@ -66,6 +67,7 @@ def _use_our_admin_catalogue():
 
 def init_admin(app):
     _use_our_admin_catalogue()
+    init_chrome_cache(app)
 
     admin = Admin(
         app,

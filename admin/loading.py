@@ -1,6 +1,6 @@
 """Loading rows for admin pages: scoped ajax lookups, scoped filters and batch-loaded labels."""
 
-from flask import abort
+from flask import abort, g
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_login import current_user
@@ -72,8 +72,25 @@ class IntChoiceFilter(BasePeeweeFilter):
         return super().get_options(view)
 
 
-def batch_load(rows, model, paths):
-    """Load the related rows named by `paths` ("citizen", "referral.citizen") with one query each."""
+# A lookup filter offers at most this many rows (the first the database returns).
+LOOKUP_OPTIONS_MAX = 500
+
+
+def visible_rows(rel_model):
+    """The rows of `rel_model` a lookup filter offers the logged-in user, read once per request:
+    the filter's options and the labels of a list page's rows (`batch_load(..., known=)`) share
+    them, instead of one query each."""
+    cache = g.setdefault("_lookup_rows", {})
+    if rel_model not in cache:
+        cache[rel_model] = {row.id: row for row in rel_model.visible_to(current_user).limit(LOOKUP_OPTIONS_MAX)}
+    return cache[rel_model]
+
+
+def batch_load(rows, model, paths, known=()):
+    """Load the related rows named by `paths` ("citizen", "referral.citizen") with one query each.
+
+    Related models in `known` (a view's lookup filters' models) are taken from `visible_rows`,
+    which the filter reads anyway; only ids it does not hold are queried."""
     tails = {}
     for path in paths:
         head, _dot, rest = path.partition(".")
@@ -86,7 +103,13 @@ def batch_load(rows, model, paths):
         if not ids:
             continue
         rel_model = field.rel_model
-        related = {obj.id: obj for obj in rel_model.select().where(rel_model.id.in_(list(ids)))}
+        related = {}
+        if rel_model in known and current_user and current_user.is_authenticated:
+            offered = visible_rows(rel_model)
+            related = {i: offered[i] for i in ids if i in offered}
+        missing = ids - related.keys()
+        if missing:
+            related.update((obj.id, obj) for obj in rel_model.select().where(rel_model.id.in_(list(missing))))
         for row in rows:
             obj = related.get(row.__data__.get(head))
             if obj is not None:
@@ -97,8 +120,10 @@ def batch_load(rows, model, paths):
 
 def lookup_filter(column, label, rel_model):
     """An equality filter on a foreign key, offering the user's own organisation's rows."""
-    return IntChoiceFilter(
+    flt = IntChoiceFilter(
         column,
         label,
-        options=lambda: [(str(obj.id), str(obj)) for obj in rel_model.visible_to(current_user).limit(500)],
+        options=lambda: [(str(obj.id), str(obj)) for obj in visible_rows(rel_model).values()],
     )
+    flt.rel_model = rel_model  # the list page's labels of this model come from the same rows
+    return flt

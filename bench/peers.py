@@ -180,6 +180,8 @@ def measure_brobygger(path, n, code):
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "bench",
             "LOGIN_RATE_LIMIT": "100000 per minute",
+            "MFA_REQUIRED_ROLES": (),  # the bench logs in with a password only
+            "DB_KEEP_CONNECTION": True,  # as a production worker (TESTING alone would close it per request)
             "CHECK_SCHEMA": not code,  # an older commit does not know the newer migrations
         }
     )
