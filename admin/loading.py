@@ -86,11 +86,25 @@ def visible_rows(rel_model):
     return cache[rel_model]
 
 
-def batch_load(rows, model, paths, known=()):
+def label_selection(model):
+    """The fields to read of a `model` row that is only shown as its label (str()): the id and
+    the `label_fields` of the class whose __str__ it uses; None (every field) when that class
+    does not name them."""
+    owner = next(cls for cls in model.__mro__ if "__str__" in cls.__dict__)
+    names = owner.__dict__.get("label_fields")
+    if names is None:
+        return None
+    heads = [path.partition(".")[0] for path in model.label_paths]  # what the label follows
+    return [model._meta.primary_key, *(model._meta.fields[name] for name in dict.fromkeys([*names, *heads]))]
+
+
+def batch_load(rows, model, paths, known=(), labels_only=False):
     """Load the related rows named by `paths` ("citizen", "referral.citizen") with one query each.
 
     Related models in `known` (a view's lookup filters' models) are taken from `visible_rows`,
-    which the filter reads anyway; only ids it does not hold are queried."""
+    which the filter reads anyway; only ids it does not hold are queried. With `labels_only`
+    the related rows are read with their `label_selection` only (for exports, which show them
+    as text)."""
     tails = {}
     for path in paths:
         head, _dot, rest = path.partition(".")
@@ -109,13 +123,15 @@ def batch_load(rows, model, paths, known=()):
             related = {i: offered[i] for i in ids if i in offered}
         missing = ids - related.keys()
         if missing:
-            related.update((obj.id, obj) for obj in rel_model.select().where(rel_model.id.in_(list(missing))))
+            selection = label_selection(rel_model) if labels_only else None
+            query = rel_model.select(*selection) if selection else rel_model.select()
+            related.update((obj.id, obj) for obj in query.where(rel_model.id.in_(list(missing))))
         for row in rows:
             obj = related.get(row.__data__.get(head))
             if obj is not None:
                 row.__rel__[head] = obj
         if rests:
-            batch_load(list(related.values()), rel_model, rests)
+            batch_load(list(related.values()), rel_model, rests, labels_only=labels_only)
 
 
 def lookup_filter(column, label, rel_model):
