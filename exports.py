@@ -5,7 +5,7 @@ the same three calls:
 
     safe_cell(value)                        -> str: one cell as text that a spreadsheet will not run
     csv_response(filename, header, rows)    -> a streamed CSV download (constant memory)
-    xlsx_response(filename, sheets)         -> an XLSX download built in openpyxl's write-only mode,
+    xlsx_response(filename, sheets)         -> an XLSX download, its sheets streamed into the zip,
                                                sheets = [(title, header, rows), ...]
 
 `rows` is any iterable of sequences (a generator is best: nothing is held in memory). Pass
@@ -103,35 +103,118 @@ def csv_response(filename, header, rows, audit=None):
     )
 
 
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+# One font, the two fills Excel requires, one border, one cell format: the minimal styles part.
+_STYLES = (
+    f'{_XML}<styleSheet xmlns="{_MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+    '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+)
+
+
+def _column_letters(n):
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _row_xml(number, values, letters):
+    """Row `number` of a sheet: one inline-string cell per value (`letters` caches the column
+    names A, B, ... AA)."""
+    from xml.sax.saxutils import escape
+
+    while len(letters) < len(values):
+        letters.append(_column_letters(len(letters) + 1))
+    cells = []
+    for j, value in enumerate(values):
+        text = safe_cell(value)
+        if text:
+            cells.append(
+                f'<c r="{letters[j]}{number}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+            )
+        else:  # an empty string cell, as openpyxl's write-only mode wrote it
+            cells.append(f'<c r="{letters[j]}{number}" t="inlineStr"/>')
+    return f'<row r="{number}">{"".join(cells)}</row>'
+
+
 def write_xlsx(fileobj, sheets):
     """Write `sheets` ([(title, header, rows), ...]) to `fileobj` as XLSX; returns the row count.
 
-    openpyxl's write-only mode streams rows to disk, so memory does not grow with the rows. Every
-    cell is a string cell, whatever it looks like.
+    The workbook is written as its XML parts directly, each sheet streamed row by row into the
+    zip: memory does not grow with the rows.
+    Every cell is an inline string (`t="inlineStr"`), whatever it looks like: never a formula,
+    number or date guess — the cells openpyxl's write-only mode wrote, without its ~150 µs a cell.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    import zipfile
+    from xml.sax.saxutils import quoteattr
 
-    workbook = Workbook(write_only=True)
+    sheets = list(sheets) or [("Sheet", [], [])]
+    titles, used = [], set()
+    for title, _header, _rows in sheets:
+        name, n = _sheet_title(title), 1
+        while name.lower() in used:  # Excel refuses two sheets of the same name
+            suffix = str(n)
+            name, n = _sheet_title(title)[: 31 - len(suffix)] + suffix, n + 1
+        used.add(name.lower())
+        titles.append(name)
     count = 0
-    for title, header, rows in sheets:
-        sheet = workbook.create_sheet(title=_sheet_title(title))
-
-        def cells(values, sheet=sheet):
-            out = []
-            for value in values:
-                cell = WriteOnlyCell(sheet, safe_cell(value))
-                cell.data_type = "s"  # a string, never a formula, number or date guess
-                out.append(cell)
-            return out
-
-        sheet.append(cells(header))
-        for row in rows:
-            sheet.append(cells(row))
-            count += 1
-    if not workbook.worksheets:
-        workbook.create_sheet()
-    workbook.save(fileobj)
+    with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_TYPE}.worksheet+xml"/>'
+            for i in range(1, len(sheets) + 1)
+        )
+        book.writestr(
+            "[Content_Types].xml",
+            f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            f'<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{_TYPE}.styles+xml"/>{overrides}</Types>',
+        )
+        book.writestr(
+            "_rels/.rels",
+            f'{_XML}<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
+            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        entries = "".join(
+            f'<sheet name={quoteattr(title)} sheetId="{i}" r:id="rId{i}"/>' for i, title in enumerate(titles, 1)
+        )
+        book.writestr(
+            "xl/workbook.xml",
+            f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>{entries}</sheets></workbook>',
+        )
+        links = "".join(
+            f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, len(sheets) + 1)
+        )
+        styles = f'<Relationship Id="rId{len(sheets) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
+        book.writestr(
+            "xl/_rels/workbook.xml.rels", f'{_XML}<Relationships xmlns="{_PKG_REL}">{links}{styles}</Relationships>'
+        )
+        book.writestr("xl/styles.xml", _STYLES)
+        for i, (_title, header, rows) in enumerate(sheets, 1):
+            with book.open(f"xl/worksheets/sheet{i}.xml", "w") as part:
+                part.write(f'{_XML}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
+                letters = []
+                number = 1
+                buffer = [_row_xml(number, header, letters)]
+                for row in rows:
+                    number += 1
+                    buffer.append(_row_xml(number, row, letters))
+                    if len(buffer) >= 500:
+                        part.write("".join(buffer).encode())
+                        buffer = []
+                part.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+                count += number - 1
     return count
 
 
