@@ -1,6 +1,6 @@
 """Loading rows for admin pages: scoped ajax lookups, scoped filters and batch-loaded labels."""
 
-from flask import abort, g
+from flask import abort, has_request_context, request
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_login import current_user
@@ -80,10 +80,13 @@ def visible_rows(rel_model):
     """The rows of `rel_model` a lookup filter offers the logged-in user, read once per request:
     the filter's options and the labels of a list page's rows (`batch_load(..., known=)`) share
     them, instead of one query each."""
-    cache = g.setdefault("_lookup_rows", {})
-    if rel_model not in cache:
-        cache[rel_model] = {row.id: row for row in rel_model.visible_to(current_user).limit(LOOKUP_OPTIONS_MAX)}
-    return cache[rel_model]
+    # Kept on the request itself (its WSGI environ), not on `g`: an application context can
+    # outlive a request (tests, CLI) and must not hand one user's rows to the next request.
+    cache = request.environ.setdefault("brobygger.lookup_rows", {}) if has_request_context() else {}
+    key = (rel_model, current_user.get_id())
+    if key not in cache:
+        cache[key] = {row.id: row for row in rel_model.visible_to(current_user).limit(LOOKUP_OPTIONS_MAX)}
+    return cache[key]
 
 
 def label_selection(model):
