@@ -73,7 +73,7 @@ def audit_case_page(referral, extra):
         AuditLog.record("view", referral, referral.id, rows=len(items) or None, items=items)
         return
     if items:
-        AuditLogItem.insert_many([{"audit": entry.id, "model": m, "record_id": i} for m, i in items]).execute()
+        AuditLogItem.add(entry.id, items)
         AuditLog.update(rows=len(items)).where(AuditLog.id == entry.id).execute()
 
 

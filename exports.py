@@ -26,11 +26,13 @@ import unicodedata
 import uuid
 
 from flask import Response, current_app, stream_with_context
-from flask_login import current_user, login_fresh
-from peewee import PostgresqlDatabase
+from flask_login import current_user
+from peewee import BooleanField, DateField, DateTimeField, ForeignKeyField, PostgresqlDatabase
 from werkzeug.utils import secure_filename
 
+from admin.loading import label_selection, visible_rows
 from models.audit import AuditLog
+from security import has_recent_auth
 
 CSV_MIMETYPE = "text/csv"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -112,27 +114,18 @@ def write_xlsx(fileobj, sheets):
     """Write `sheets` ([(title, header, rows), ...]) to `fileobj` as XLSX; returns the row count.
 
     openpyxl's write-only mode streams rows to disk, so memory does not grow with the rows. Every
-    cell is a string cell, whatever it looks like.
+    cell is a string cell: safe_cell's text never starts a formula, and openpyxl stores a str as a
+    string, never as a number or date guess.
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     count = 0
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title=_sheet_title(title))
-
-        def cells(values, sheet=sheet):
-            out = []
-            for value in values:
-                cell = WriteOnlyCell(sheet, safe_cell(value))
-                cell.data_type = "s"  # a string, never a formula, number or date guess
-                out.append(cell)
-            return out
-
-        sheet.append(cells(header))
+        sheet.append([safe_cell(value) for value in header])
         for row in rows:
-            sheet.append(cells(row))
+            sheet.append([safe_cell(value) for value in row])
             count += 1
     if not workbook.worksheets:
         workbook.create_sheet()
@@ -202,13 +195,32 @@ def iter_query(query, chunk=CHUNK):
         yield batch
 
 
-def _iter_server_side(database, query, chunk):
+def iter_raw(query, chunk=CHUNK):
+    """Like iter_query, but the rows are the cursor's own tuples (no peewee conversion)."""
+    database = query._database
+    sql, params = query.sql()
+    if isinstance(database, PostgresqlDatabase):
+        yield from _iter_server_side(database, query, chunk, raw=True)
+        return
+    cursor = database.execute_sql(sql, params)
+    try:
+        while batch := cursor.fetchmany(chunk):
+            yield batch
+    finally:
+        cursor.close()
+
+
+def _iter_server_side(database, query, chunk, raw=False):
     sql, params = query.sql()
     with database.atomic():
         cursor = database.connection().cursor(name=f"export_{uuid.uuid4().hex}", withhold=True)
         try:
             cursor.itersize = chunk
             cursor.execute(sql, params)
+            if raw:
+                while batch := cursor.fetchmany(chunk):
+                    yield batch
+                return
             wrapper = query._get_cursor_wrapper(cursor)
             batch = []
             for row in wrapper.iterator():
@@ -234,16 +246,18 @@ def row_limit(user, view_limit=None):
 
 
 def reauthenticated_recently():
-    """Flask-Login's `login_fresh()`: the session comes from a password login in this browser,
-    not a remembered cookie. (The seam for issue 9.2's re-authentication: `security.has_recent_auth`
-    now exists; using it here would change who gets unlimited exports, so it is not done yet.)
-    """
-    return login_fresh()
+    """Whether the user confirmed the password (and second factor) within REAUTH_MINUTES."""
+    return has_recent_auth()
 
 
 class ColumnValues:
     """Fast per-column export values for a Flask-Admin model view: the view's export formatters,
-    choice labels and type formatters, resolved once per column instead of once per cell."""
+    choice labels and type formatters, resolved once per column instead of once per cell.
+
+    `format(name, value)` is the one place a stored value becomes the text of an exported cell
+    (choice label, then the view's `column_type_formatters_export`, i.e. admin/formatting.py's
+    EXPORT_FORMATTERS: dates, yes/no, empty for None); both export paths below go through it.
+    """
 
     def __init__(self, view):
         self.view = view
@@ -254,6 +268,9 @@ class ColumnValues:
         self.type_formatters = dict(view.column_type_formatters_export or {})
         self._by_type = {}
         self._cache = {}
+        # Minimal records: free text written before the switch is not exported (as get_export_value).
+        minimal = getattr(view, "_minimal_records", None)
+        self.hidden = set(view._free_text_names()) if minimal is not None and minimal() else set()
 
     def _type_formatter(self, value):
         kind = type(value)
@@ -264,12 +281,19 @@ class ColumnValues:
         return self._by_type[kind]
 
     def value(self, model, name):
+        if name in self.hidden:
+            return ""
         view = self.view
         formatter = self.formatters.get(name)
         if formatter is not None:
             value = formatter(view, None, model, name)
         else:
             value = view._get_field_value(model, name)
+        return self.format(name, value)
+
+    def format(self, name, value):
+        """The exported text (or value for safe_cell) of column `name` holding `value`."""
+        view = self.view
         choices = self.choices.get(name)
         if choices:
             return choices.get(value) or value
@@ -303,23 +327,114 @@ def model_view_export(view, export_type):
         execute=False,
         page_size=limit or 0,
     )
-    if not view.column_formatters_export:
-        # Only the exported columns (and the key): fewer values to fetch and turn into objects.
-        # A view with export formatters may read any field, so it keeps the whole row.
-        fields = view.model._meta.fields
-        wanted = [fields[name] for name, _label in view._export_columns if name in fields]
-        query = query.select(view.model._meta.primary_key, *wanted)
     values = ColumnValues(view)
     header = [str(label) for _name, label in view._export_columns]
-
-    def rows():
-        for batch in iter_query(query):
-            view.load_related(batch)
-            for model in batch:
-                yield values.row(model)
+    fields = view.model._meta.fields
+    if not view.column_formatters_export and all(name in fields for name in values.columns):
+        known = {flt.rel_model for flt in view._filters or () if getattr(flt, "rel_model", None) is not None}
+        rows = _tuple_rows(query, [fields[name] for name in values.columns], values, known)
+    else:
+        rows = _model_rows(view, query, values)
 
     filename = view.get_export_name(export_type)
     record_type = view.model.__name__
     if export_type == "csv":
-        return csv_response(filename, header, rows(), audit=record_type)
-    return xlsx_response(filename, [(str(view.name), header, rows())], audit=record_type)
+        return csv_response(filename, header, rows, audit=record_type)
+    return xlsx_response(filename, [(str(view.name), header, rows)], audit=record_type)
+
+
+def _model_rows(view, query, values):
+    """Rows as model objects, for views whose export formatters may read anything of a row."""
+    for batch in iter_query(query):
+        view.load_related(batch)
+        for model in batch:
+            yield values.row(model)
+
+
+def _tuple_rows(query, fields, values, known=()):
+    """Rows as the database cursor returns them, only the exported columns (no model objects):
+    each column has one converter, a foreign key's labels are read once per chunk (only the
+    fields the label uses; lookup tables once per export, `known`), and dates, yes/no and
+    choices are formatted once per distinct value."""
+
+    names = values.columns
+    labels = {}  # column index -> {id: label} for the current chunk
+
+    def converter(i, name, field):
+        if name in values.hidden:
+            return lambda raw: ""
+        if isinstance(field, ForeignKeyField):
+            empty = values.format(name, None)
+            return lambda raw: empty if raw is None else labels[i].get(raw, raw)
+        to_python, fmt = field.python_value, values.format
+        if name in values.choices or isinstance(field, (DateField, DateTimeField, BooleanField)):
+            seen = {}  # few distinct values (days, yes/no, statuses): memory stays bounded
+
+            def cached(raw):
+                try:
+                    return seen[raw]
+                except KeyError:
+                    seen[raw] = text = fmt(name, to_python(raw))
+                    return text
+
+            return cached
+        return lambda raw: fmt(name, to_python(raw))
+
+    converters = [converter(i, name, field) for i, (name, field) in enumerate(zip(names, fields, strict=True))]
+    keys = [i for i, f in enumerate(fields) if isinstance(f, ForeignKeyField) and names[i] not in values.hidden]
+    for batch in iter_raw(query.select(*fields)):
+        for i in keys:
+            rel_model = fields[i].rel_model
+            ids = {row[i] for row in batch} - {None}
+            if rel_model in known:
+                offered = visible_rows(rel_model)
+                labels[i] = {pk: str(offered[pk]) for pk in ids if pk in offered}
+                ids -= labels[i].keys()
+            else:
+                labels[i] = {}
+            if ids:
+                labels[i].update(_labels(rel_model, list(ids)))
+        for row in batch:
+            yield [convert(raw) for convert, raw in zip(converters, row, strict=True)]
+
+
+def _labels(model, ids):
+    """{id: str(row)} of the `model` rows `ids`, reading only the fields the label uses."""
+    return {pk: str(obj) for pk, obj in _label_objects(model, ids, model.label_paths).items()}
+
+
+def _label_objects(model, ids, paths):
+    """{id: row} for `ids`, with the related rows `paths` ("citizen") filled in: rows made from
+    the cursor's values directly, with only their `label_selection` (or every field), by one
+    hand-written SELECT ... WHERE id IN (...) per model — building these IN lists with peewee
+    and a model object per row cost more than everything else of an export."""
+
+    fields = label_selection(model) or model._meta.sorted_fields
+    database = model._meta.database
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    marks = ", ".join([database.param] * len(ids))
+    table, key = model._meta.table_name, model._meta.primary_key.column_name
+    sql = f'SELECT {columns} FROM "{table}" WHERE "{key}" IN ({marks})'  # noqa: S608  # nosec B608 - our own identifiers, bound values
+    names = [field.name for field in fields]
+    to_python = [field.python_value for field in fields]
+    objects = {}
+    for raw in database.execute_sql(sql, list(ids)).fetchall():
+        obj = model.__new__(model)  # no __init__: no defaults to fill, every value comes from the row
+        obj.__data__ = {name: convert(value) for name, convert, value in zip(names, to_python, raw, strict=True)}
+        obj.__rel__, obj._dirty = {}, set()
+        objects[raw[0]] = obj
+    tails = {}
+    for path in paths:
+        head, _dot, rest = path.partition(".")
+        tails.setdefault(head, [])
+        if rest:
+            tails[head].append(rest)
+    for head, rests in tails.items():
+        field = model._meta.fields[head]
+        related_ids = list({obj.__data__.get(head) for obj in objects.values()} - {None})
+        related = _label_objects(field.rel_model, related_ids, rests) if related_ids else {}
+        for obj in objects.values():
+            rel = related.get(obj.__data__.get(head))
+            if rel is not None:
+                obj.__rel__[head] = rel
+    return objects

@@ -16,6 +16,7 @@ from admin.administration import (
 )
 from admin.caseload import CaseloadView
 from admin.cases import ContactAdmin, MatchAdmin, ReferralAdmin
+from admin.chrome import init_chrome_cache
 from admin.citizens import CitizenAdmin
 from admin.imports import ImportView, init_upload_limit
 from admin.listings import ListingChangeView, WaitingListView
@@ -70,6 +71,7 @@ def _use_our_admin_catalogue():
 
 def init_admin(app):
     _use_our_admin_catalogue()
+    init_chrome_cache(app)
 
     admin = Admin(
         app,

@@ -326,7 +326,8 @@ class BrobyggerModelView(LeanListMixin, ModelView):
 
     def load_related(self, rows):
         """Fill the related objects of `rows` with one query per path, not one per row."""
-        batch_load(rows, self.model, self.related_paths())
+        known = {flt.rel_model for flt in self._filters or () if getattr(flt, "rel_model", None) is not None}
+        batch_load(rows, self.model, self.related_paths(), known=known)
 
     # -- writes -----------------------------------------------------------------------------
     def handle_view_exception(self, exc):

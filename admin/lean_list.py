@@ -26,7 +26,8 @@ class LeanListMixin:
     def render(self, template, **kwargs):
         if template == self.list_template and "list_row_actions" in kwargs:
             actions = kwargs["list_row_actions"]
-            kwargs["lean_row_actions"] = [(_kind(action), action) for action in actions]
+            # Titles translated once per page, not once per row.
+            kwargs["lean_row_actions"] = [(_kind(action), action, str(action.title or "")) for action in actions]
             back = "&url=" + quote(kwargs.get("return_url") or "", safe="!$'()*,/:;?@")  # as url_for
             kwargs["lean_urls"] = {
                 "details": self.get_url(".details_view") + "?id=",

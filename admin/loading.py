@@ -1,6 +1,6 @@
 """Loading rows for admin pages: scoped ajax lookups, scoped filters and batch-loaded labels."""
 
-from flask import abort
+from flask import abort, has_request_context, request
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_login import current_user
@@ -72,8 +72,42 @@ class IntChoiceFilter(BasePeeweeFilter):
         return super().get_options(view)
 
 
-def batch_load(rows, model, paths):
-    """Load the related rows named by `paths` ("citizen", "referral.citizen") with one query each."""
+# A lookup filter offers at most this many rows (the first the database returns).
+LOOKUP_OPTIONS_MAX = 500
+
+
+def visible_rows(rel_model):
+    """The rows of `rel_model` a lookup filter offers the logged-in user, read once per request:
+    the filter's options and the labels of a list page's rows (`batch_load(..., known=)`) share
+    them, instead of one query each."""
+    # Kept on the request itself (its WSGI environ), not on `g`: an application context can
+    # outlive a request (tests, CLI) and must not hand one user's rows to the next request.
+    cache = request.environ.setdefault("brobygger.lookup_rows", {}) if has_request_context() else {}
+    key = (rel_model, current_user.get_id())
+    if key not in cache:
+        cache[key] = {row.id: row for row in rel_model.visible_to(current_user).limit(LOOKUP_OPTIONS_MAX)}
+    return cache[key]
+
+
+def label_selection(model):
+    """The fields to read of a `model` row that is only shown as its label (str()): the id and
+    the `label_fields` of the class whose __str__ it uses; None (every field) when that class
+    does not name them."""
+    owner = next(cls for cls in model.__mro__ if "__str__" in cls.__dict__)
+    names = owner.__dict__.get("label_fields")
+    if names is None:
+        return None
+    heads = [path.partition(".")[0] for path in model.label_paths]  # what the label follows
+    return [model._meta.primary_key, *(model._meta.fields[name] for name in dict.fromkeys([*names, *heads]))]
+
+
+def batch_load(rows, model, paths, known=(), labels_only=False):
+    """Load the related rows named by `paths` ("citizen", "referral.citizen") with one query each.
+
+    Related models in `known` (a view's lookup filters' models) are taken from `visible_rows`,
+    which the filter reads anyway; only ids it does not hold are queried. With `labels_only`
+    the related rows are read with their `label_selection` only (for exports, which show them
+    as text)."""
     tails = {}
     for path in paths:
         head, _dot, rest = path.partition(".")
@@ -86,19 +120,29 @@ def batch_load(rows, model, paths):
         if not ids:
             continue
         rel_model = field.rel_model
-        related = {obj.id: obj for obj in rel_model.select().where(rel_model.id.in_(list(ids)))}
+        related = {}
+        if rel_model in known and current_user and current_user.is_authenticated:
+            offered = visible_rows(rel_model)
+            related = {i: offered[i] for i in ids if i in offered}
+        missing = ids - related.keys()
+        if missing:
+            selection = label_selection(rel_model) if labels_only else None
+            query = rel_model.select(*selection) if selection else rel_model.select()
+            related.update((obj.id, obj) for obj in query.where(rel_model.id.in_(list(missing))))
         for row in rows:
             obj = related.get(row.__data__.get(head))
             if obj is not None:
                 row.__rel__[head] = obj
         if rests:
-            batch_load(list(related.values()), rel_model, rests)
+            batch_load(list(related.values()), rel_model, rests, labels_only=labels_only)
 
 
 def lookup_filter(column, label, rel_model):
     """An equality filter on a foreign key, offering the user's own organisation's rows."""
-    return IntChoiceFilter(
+    flt = IntChoiceFilter(
         column,
         label,
-        options=lambda: [(str(obj.id), str(obj)) for obj in rel_model.visible_to(current_user).limit(500)],
+        options=lambda: [(str(obj.id), str(obj)) for obj in visible_rows(rel_model).values()],
     )
+    flt.rel_model = rel_model  # the list page's labels of this model come from the same rows
+    return flt

@@ -3,17 +3,20 @@
 peak memory while it exports 100 000 rows.
 
     .venv/bin/python bench/exports.py [--rows 100000] [--db sqlite|postgres|both] [--reps 5]
+    .venv/bin/python bench/exports.py --sqlite bench/results/big200000.sqlite --db sqlite --before e913e99
 
-For each database it builds --rows referrals per organisation with bench/list_pages.py's builder,
-then, logged in as organisation 1's admin through the Flask test client:
-  1. times the referral export (CSV and XLSX) at 10 000 rows and at every row, the contact export
-     at 10 000 rows, and
-     the SQL those requests ran, replayed as plain fetches ("SQL"): the ratio is export / SQL;
-  2. times the export as it was before exports.py (Flask-Admin's own CSV/tablib export over the
-     view's list query, 10 000 rows) in the same run;
+For each database it builds --rows referrals per organisation with bench/list_pages.py's builder
+(or uses --sqlite PATH / --skip-build), then, logged in as organisation 1's admin through the
+Flask test client:
+  1. times the referral export (CSV and XLSX) at 10 000 and 100 000 rows (EXPORT_ROW_LIMIT), the
+     contact and match exports at 10 000 rows, and the SQL those requests ran, replayed as plain
+     fetches ("SQL"): the ratio is export / SQL;
+  2. with --before REV, times the same exports with the code of commit REV (a snapshot under
+     bench/results/app-REV, in a child process) in the same run; otherwise Flask-Admin's own
+     CSV/tablib export over the view's list query (10 000 rows);
   3. starts gunicorn with one worker on the same database, logs in over HTTP and downloads the
-     referral CSV and XLSX of every row, reading the worker's VmHWM (peak RSS) from /proc before
-     and after.
+     referral CSV and XLSX of every row of organisation 1, reading the worker's VmHWM (peak RSS)
+     from /proc before and after.
 Never point BENCH_PG_URL at a database you care about: its public schema is dropped.
 """
 
@@ -21,6 +24,7 @@ Never point BENCH_PG_URL at a database you care about: its public schema is drop
 
 import argparse
 import http.cookiejar
+import json
 import os
 import re
 import socket
@@ -37,6 +41,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import list_pages  # noqa: E402 - the data builder and helpers
+
+if "--code" in sys.argv:  # list_pages put this checkout first again: the other one goes before it
+    sys.path.insert(0, sys.argv[sys.argv.index("--code") + 1])
 
 RESULTS = ROOT / "bench" / "results"
 SQLITE_PATH = RESULTS / "exports.sqlite"
@@ -110,18 +117,22 @@ def measure_test_client(kind, url, ctx, reps):
     with app.app_context():
         db.connect(reuse_if_open=True)
         database = db.obj
-        for view, scopes in (("referral", (("10 000", 10000), ("all", None))), ("contact", (("10 000", 10000),))):
+        big = (("10 000", 10000), ("100 000", 100000))
+        views = {v.endpoint: v for v in app.extensions["brobygger_admin"]._views if hasattr(v, "export_max_rows")}
+        for view, scopes in (("referral", big), ("contact", (("10 000", 10000),)), ("match", (("10 000", 10000),))):
             for fmt in ("csv", "xlsx"):
                 for scope, limit in scopes:
                     target = f"/admin/{view}/export/{fmt}/"
-                    # Every row: the admin's role may pass the limit (after a fresh login);
-                    # 10 000 rows: the same export limited like a role without that right.
-                    app.config["EXPORT_UNLIMITED_ROLES"] = ("admin",) if limit is None else ()
-                    app.config["EXPORT_ROW_LIMIT"] = limit or 10000
+                    # A fresh login per export: slow old code outlives the re-authentication window.
+                    client = list_pages.login(app, ctx["admin_email"])
+                    client.admin_id = ctx["admin_id"]
+                    app.config["EXPORT_UNLIMITED_ROLES"] = ()
+                    app.config["EXPORT_ROW_LIMIT"] = limit
+                    views[view].export_max_rows = limit  # the views' own cap is 10 000
                     status, size, statements = capture(client, target)
                     assert status == 200, (target, status)
-                    n = reps if limit else max(1, reps // 2)
-                    export_med, export_min = timed(lambda t=target: list_pages.fetch(client, t), n)
+                    n = reps if limit <= 10000 else max(1, reps // 2)
+                    export_med, export_min = timed(lambda t=target, c=client: list_pages.fetch(c, t), n)
                     sql_med, sql_min = timed(replay(database, statements), n)
                     row = {
                         "db": kind,
@@ -133,13 +144,26 @@ def measure_test_client(kind, url, ctx, reps):
                         "sql_ms": (sql_med, sql_min),
                         "ratio": export_min / sql_min if sql_min else float("nan"),
                     }
-                    if limit:
+                    if limit <= 10000 and COMPARE_FLASK_ADMIN:
                         old_med, old_min = timed(old_export(app, client, view, fmt), max(1, reps // 2))
                         row["before_ms"] = (old_med, old_min)
                     rows.append(row)
                     log(row)
         db.close()
     return rows
+
+
+COMPARE_FLASK_ADMIN = True  # False with --before: the old commit is the "before"
+
+
+def measure_before(code, kind, url, ctx, reps):
+    """The same measurements with the code at `code` (a snapshot), in a child process."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--code", str(code), "--db", kind, "--reps", str(reps)]
+    cmd += ["--child-url", url, "--child-ctx", json.dumps(ctx)]
+    result = subprocess.run(cmd, cwd=code, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr[-3000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def free_port():
@@ -178,12 +202,13 @@ def measure_gunicorn(kind, url, ctx):
             "300",
             "--bind",
             f"127.0.0.1:{port}",
-            "app:create_app()",
+            # The bench logs in with a password only; a fresh login lets the admin export every row.
+            "app:create_app({'MFA_REQUIRED_ROLES': ()})",
         ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(RESULTS / f"gunicorn-{kind}.log").open("w"),  # noqa: SIM115 - the server's log, kept
     )
     base = f"http://127.0.0.1:{port}"
     results = []
@@ -201,8 +226,8 @@ def measure_gunicorn(kind, url, ctx):
         body = urllib.parse.urlencode(
             {"csrf_token": token, "email": ctx["admin_email"], "password": list_pages.PASSWORD}
         ).encode()
-        opener.open(f"{base}/login", data=body, timeout=30).read()
-        opener.open(f"{base}/admin/referral/", timeout=60).read()  # warm: imports, caches, pools
+        opener.open(f"{base}/login", data=body, timeout=600).read()  # then the start page: slow at 200 000
+        opener.open(f"{base}/admin/referral/", timeout=600).read()  # warm: imports, caches, pools
         pid = worker_pid(server.pid)
         for fmt in ("csv", "xlsx"):
             before = vm_hwm_kb(pid)
@@ -232,19 +257,47 @@ def measure_gunicorn(kind, url, ctx):
     return results
 
 
-def report(rows, workers, n):
-    out = [f"## Exports at {n} referrals per organisation\n"]
-    out.append(
-        "| db | export | rows | queries | export median/min ms | SQL median/min ms | min ratio | before median/min ms |"
-    )
-    out.append("|---|---|---|---|---|---|---|---|")
+def report(rows, workers, n, before=None, meta=""):
+    out = [f"## Exports at {n} referrals per organisation ({meta})\n"]
+    if before:
+        out.append(
+            f"| db | export | rows | queries | export median / min ms | SQL median / min ms | ratio median / min "
+            f"| {before['rev']}: queries | export median / min ms | SQL median / min ms | ratio median / min |"
+        )
+        out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    else:
+        out.append(
+            "| db | export | rows | queries | export median/min ms | SQL median/min ms | min ratio "
+            "| before median/min ms |"
+        )
+        out.append("|---|---|---|---|---|---|---|---|")
+    old = {(r["db"], r["export"], r["rows"]): r for r in (before or {}).get("rows", [])}
     for r in rows:
-        before = r.get("before_ms")
+        if before:
+            o = old.get((r["db"], r["export"], r["rows"]))
+            cells = [
+                f"{r['queries']}",
+                f"{r['export_ms'][0]:.0f} / {r['export_ms'][1]:.0f}",
+                f"{r['sql_ms'][0]:.0f} / {r['sql_ms'][1]:.0f}",
+                f"{r['export_ms'][0] / r['sql_ms'][0]:.1f}× / {r['ratio']:.1f}×",
+            ]
+            if o:
+                cells += [
+                    f"{o['queries']}",
+                    f"{o['export_ms'][0]:.0f} / {o['export_ms'][1]:.0f}",
+                    f"{o['sql_ms'][0]:.0f} / {o['sql_ms'][1]:.0f}",
+                    f"{o['export_ms'][0] / o['sql_ms'][0]:.1f}× / {o['ratio']:.1f}×",
+                ]
+            else:
+                cells += [""] * 4
+            out.append(f"| {r['db']} | {r['export']} | {r['rows']} | " + " | ".join(cells) + " |")
+            continue
+        prior = r.get("before_ms")
         out.append(
             f"| {r['db']} | {r['export']} | {r['rows']} | {r['queries']} "
             f"| {r['export_ms'][0]:.0f} / {r['export_ms'][1]:.0f} "
             f"| {r['sql_ms'][0]:.0f} / {r['sql_ms'][1]:.0f} | {r['ratio']:.1f}× "
-            f"| {'' if not before else f'{before[0]:.0f} / {before[1]:.0f}'} |"
+            f"| {'' if not prior else f'{prior[0]:.0f} / {prior[1]:.0f}'} |"
         )
     out.append("\nGunicorn worker (1 worker), referral export of every row of organisation 1:\n")
     out.append("| db | format | bytes | seconds | worker peak RSS before → after (MB) |")
@@ -263,15 +316,34 @@ def main():
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--skip-build", action="store_true", help="reuse the database of the last run")
+    parser.add_argument("--sqlite", help="an already built SQLite database (e.g. bench/results/big200000.sqlite)")
+    parser.add_argument("--before", metavar="REV", help="the same exports with commit REV's code, same run")
+    parser.add_argument("--no-gunicorn", action="store_true", help="skip the worker's peak-memory measurement")
+    parser.add_argument("--only-gunicorn", action="store_true", help="only the worker's peak-memory measurement")
+    parser.add_argument("--code", help=argparse.SUPPRESS)
+    parser.add_argument("--child-url", help=argparse.SUPPRESS)
+    parser.add_argument("--child-ctx", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global COMPARE_FLASK_ADMIN
+    COMPARE_FLASK_ADMIN = not (args.before or args.code)
+    if args.code:  # child: another checkout's exports, printed as JSON
+        print(json.dumps(measure_test_client(args.db, args.child_url, json.loads(args.child_ctx), args.reps)))
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
-    list_pages.SQLITE_PATH = SQLITE_PATH
+    sqlite_path = Path(args.sqlite).resolve() if args.sqlite else SQLITE_PATH
+    list_pages.SQLITE_PATH = sqlite_path
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    rows, workers = [], []
+    rows, workers, before_rows = [], [], []
+    code = None
+    if args.before:
+        import peers
+
+        code = peers.snapshot(args.before)
+    started_load = os.getloadavg()[0]
     for kind in kinds:
-        url = f"sqlite:///{SQLITE_PATH}" if kind == "sqlite" else PG_URL
+        url = f"sqlite:///{sqlite_path}" if kind == "sqlite" else PG_URL
         log(f"building {args.rows} referrals per organisation on {kind} ...")
-        if args.skip_build:
+        if args.skip_build or (kind == "sqlite" and args.sqlite):
             ctx = {"admin_email": "admin@org1.bench.dk"}
             from models import User
 
@@ -284,9 +356,19 @@ def main():
                 db.close()
         else:
             ctx = list_pages.build(kind, url, args.rows)
-        rows += measure_test_client(kind, url, ctx, args.reps)
-        workers += measure_gunicorn(kind, url, ctx)
-    text = report(rows, workers, args.rows)
+        if not args.only_gunicorn:
+            if code is not None:
+                before_rows += measure_before(code, kind, url, ctx, args.reps)
+            rows += measure_test_client(kind, url, ctx, args.reps)
+        if not args.no_gunicorn:
+            try:
+                workers += measure_gunicorn(kind, url, ctx)
+            except Exception as exc:  # the table of the test-client runs is kept
+                log(f"gunicorn measurement on {kind} failed: {exc!r}")
+    load = f"load average {started_load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    meta = f"{time.strftime('%Y-%m-%d %H:%M')}, {load}, {os.cpu_count()} CPUs"
+    before = {"rev": args.before, "rows": before_rows} if args.before else None
+    text = report(rows, workers, args.rows, before, meta)
     print(text)
     (RESULTS / "exports.md").write_text(text)
 

@@ -596,6 +596,8 @@ def make_app(url):
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "bench",
             "LOGIN_RATE_LIMIT": "100000 per minute",
+            "MFA_REQUIRED_ROLES": (),  # the bench logs in with a password only
+            "DB_KEEP_CONNECTION": True,  # as a production worker (TESTING alone would close it per request)
             "POOL_MAX_CONNECTIONS": 4,
             # The export probes compare 10 000 with 1 000 rows (export_max_rows): no unlimited roles.
             "EXPORT_UNLIMITED_ROLES": (),

@@ -5,6 +5,7 @@
     .venv/bin/python bench/peers.py --rows 200000 --citizens 20000 --rounds 3
     .venv/bin/python bench/peers.py --reuse            # keep the databases of the last run
     .venv/bin/python bench/peers.py --also 2bd8f1b     # Brobygger at an older commit too, same run
+    .venv/bin/python bench/peers.py --no-peers --rows 5000 --also e913e99   # Brobygger and its floor only
 
 1. Data: the peers' own loader (`../shared/peers/django_admin/load_scaled.py`: REFERRALS referrals,
    CITIZENS citizens) into bench/results/peers_<N>.db, Django's migrate (auth tables only), and a
@@ -54,19 +55,25 @@ PAGES = {
     "f_search_citizen": ("citizen name search ('Anna' / 'søren')", "/admin/referral/?search=s%C3%B8ren"),
 }
 CASE_PAGE = "case page (rich case)"
+BARE = "bare Flask floor (Brobygger's rows)"
 
 
 def log(*args):
     print(*args, file=sys.stderr, flush=True)
 
 
-def median_min(fn, n):
+def median_min(fn, n, cpu=None):
+    """Median and minimum wall ms of `fn` over n calls; with a list `cpu`, the median CPU ms of
+    this process per call is appended to it (less disturbed by other work on the machine)."""
     fn()
-    times = []
+    times, cpu_times = [], []
     for _ in range(n):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
+        cpu_times.append((time.process_time() - c0) * 1000)
+    if cpu is not None:
+        cpu.append(statistics.median(cpu_times))
     return statistics.median(times), min(times)
 
 
@@ -180,6 +187,8 @@ def measure_brobygger(path, n, code):
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "bench",
             "LOGIN_RATE_LIMIT": "100000 per minute",
+            "MFA_REQUIRED_ROLES": (),  # the bench logs in with a password only
+            "DB_KEEP_CONNECTION": True,  # as a production worker (TESTING alone would close it per request)
             "CHECK_SCHEMA": not code,  # an older commit does not know the newer migrations
         }
     )
@@ -197,12 +206,13 @@ def measure_brobygger(path, n, code):
         with count_queries() as counter:
             status = client.get(url).status_code
         assert status == 200, (key, status)
-        med, low = median_min(lambda u=url: client.get(u).get_data(), n)
-        entry = {"queries": counter.count, "median": med, "min": low}
+        cpu = []
+        med, low = median_min(lambda u=url: client.get(u).get_data(), n, cpu)
+        entry = {"queries": counter.count, "median": med, "min": low, "cpu": cpu[0]}
         if key in PAGES:
             entry["floor"] = median_min(lambda k=key: floor_rows(con, k, ctx["org"]), n)[0]
-            bare_med, bare_min = median_min(lambda k=key: bare.get(f"/bare/{k}").get_data(), n)
-            entry.update(bare_median=bare_med, bare_min=bare_min)
+            bare_med, bare_min = median_min(lambda k=key: bare.get(f"/bare/{k}").get_data(), n, cpu)
+            entry.update(bare_median=bare_med, bare_min=bare_min, bare_cpu=cpu[1])
         out[key] = entry
     con.close()
     print(json.dumps(out))
@@ -291,6 +301,8 @@ def one_round(py, bb_path, base, idx, n, also):
     got["Brobygger"] = last_json(run(me, cwd=ROOT))
     for rev, code in also:
         got[f"Brobygger {rev}"] = last_json(run([*me, "--code", str(code)], cwd=code))
+    if py is None:  # --no-peers
+        return got
     flask_dir = PEERS / "flaskadmin_default"
     env = peer_env(DB_URL=f"sqlite:///{base}", VARIANTS="default", N=n)
     got["flask"] = last_json(run([py, str(flask_dir / "bench.py")], cwd=flask_dir, env=env))
@@ -307,18 +319,24 @@ def summarize(rounds, also):
     """{system: {page: {queries, median, min, floor}}} over the rounds."""
     systems = {}
 
-    def add(system, page, queries, value, floor):
-        entry = systems.setdefault(system, {}).setdefault(page, {"queries": queries, "values": [], "floors": []})
+    def add(system, page, queries, value, floor, cpu=None):
+        entry = systems.setdefault(system, {}).setdefault(
+            page, {"queries": queries, "values": [], "floors": [], "cpus": []}
+        )
         entry["values"].append(value)
         if floor is not None:
             entry["floors"].append(floor)
+        if cpu is not None:
+            entry["cpus"].append(cpu)
 
     for got in rounds:
         for label in ["Brobygger", *(f"Brobygger {rev}" for rev, _code in also)]:
             for page, e in got[label].items():
-                add(label, page, e["queries"], e["median"], e.get("floor"))
+                add(label, page, e["queries"], e["median"], e.get("floor"), e.get("cpu"))
                 if "bare_median" in e and label == "Brobygger":
-                    add("bare Flask floor (Brobygger's rows)", page, None, e["bare_median"], e.get("floor"))
+                    add(BARE, page, None, e["bare_median"], e.get("floor"), e.get("bare_cpu"))
+        if "flask" not in got:  # --no-peers
+            continue
         flask_floor = got["flask"]["raw_batched_page"]
         for page in PAGES:
             add(
@@ -355,14 +373,21 @@ def summarize(rounds, also):
                 "min": min(e["values"]),
                 "floor": floor,
                 "ratio": med / floor if floor else None,
+                "cpu": statistics.median(e["cpus"]) if e["cpus"] else None,
             }
     return table
 
 
 def render(table, args, meta):
+    peers = "Flask-Admin default" in table
     lines = [
-        f"Peers at {args.rows} referrals / {args.citizens} citizens (their schema); Brobygger at {args.rows} referrals "
-        f"per organisation, two organisations (its schema). {args.rounds} rounds × {args.n} requests; {meta}.",
+        (
+            f"Peers at {args.rows} referrals / {args.citizens} citizens (their schema); Brobygger at {args.rows} "
+            "referrals per organisation, two organisations (its schema). "
+            if peers
+            else f"Brobygger at {args.rows} referrals per organisation, two organisations; no peers (--no-peers). "
+        )
+        + f"{args.rounds} rounds × {args.n} requests; {meta}.",
         "",
         "Cells: median ms / min ms (queries) ×ratio to the system's raw-SQL floor. Medians and minimums are over "
         "the rounds of each round's median.",
@@ -382,22 +407,38 @@ def render(table, args, meta):
             cells.append(f"{e['median']:.1f} / {e['min']:.1f}{q}{ratio}")
         lines.append(f"| {system} | " + " | ".join(cells) + " |")
     floors = table["Brobygger"]
+    bare = table[BARE]
     lines += [
         "",
         "Raw-SQL floors (ms, median): Brobygger "
         + ", ".join(f"{p} {floors[p]['floor']:.2f}" for p in PAGES)
-        + "; peers "
-        + ", ".join(f"{p} {table['Flask-Admin default'][p]['floor']:.2f}" for p in PAGES)
+        + (
+            "; peers " + ", ".join(f"{p} {table['Flask-Admin default'][p]['floor']:.2f}" for p in PAGES)
+            if peers
+            else ""
+        )
         + ".",
         "",
-        "Brobygger ÷ bare Flask floor (same rows, same run, medians): "
-        + ", ".join(
-            f"{p} {floors[p]['median'] / table['bare Flask floor (Brobygger' + chr(39) + 's rows)'][p]['median']:.1f}×"
-            for p in PAGES
-        ),
-        "",
-        "Pages: " + "; ".join(f"{k} = {what} `{url}`" for k, (what, url) in PAGES.items()) + ".",
     ]
+    for system in [s for s in table if s.startswith("Brobygger")]:
+        pages = table[system]
+        lines += [
+            f"{system} ÷ bare Flask floor (same rows, same run): medians "
+            + ", ".join(f"{p} {pages[p]['median'] / bare[p]['median']:.1f}×" for p in PAGES)
+            + "; minimums "
+            + ", ".join(f"{p} {pages[p]['min'] / bare[p]['min']:.1f}×" for p in PAGES)
+            + (
+                "; CPU ms per request (median) "
+                + ", ".join(
+                    f"{p} {pages[p]['cpu']:.1f} vs {bare[p]['cpu']:.1f} = {pages[p]['cpu'] / bare[p]['cpu']:.1f}×"
+                    for p in PAGES
+                )
+                if all(pages[p].get("cpu") and bare[p].get("cpu") for p in PAGES)
+                else ""
+            ),
+            "",
+        ]
+    lines.append("Pages: " + "; ".join(f"{k} = {what} `{url}`" for k, (what, url) in PAGES.items()) + ".")
     return "\n".join(lines)
 
 
@@ -410,6 +451,7 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="reuse the databases of the last run")
     parser.add_argument("--python", help="Python with the peers' requirements (default: bench/results/peers-venv)")
     parser.add_argument("--also", action="append", default=[], metavar="REV", help="Brobygger at REV too")
+    parser.add_argument("--no-peers", action="store_true", help="Brobygger (and --also) and the bare floor only")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -417,17 +459,21 @@ def main():
         measure_brobygger(args.measure, args.n, args.code)
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
-    py = peer_python(args)
-    base, idx = build_peers(py, args.rows, args.citizens, args.reuse)
+    py = base = idx = None
+    if not args.no_peers:
+        py = peer_python(args)
+        base, idx = build_peers(py, args.rows, args.citizens, args.reuse)
     bb_path = build_brobygger(args.rows, args.reuse)
     also = [(rev, snapshot(rev)) for rev in args.also]
     rounds = []
+    started_load = os.getloadavg()[0]
     for r in range(args.rounds):
         log(f"round {r + 1}/{args.rounds} …")
         rounds.append(one_round(py, bb_path, base, idx, args.n, also))
         (RESULTS / f"peers_{args.rows}_rounds.json").write_text(json.dumps(rounds))  # kept if interrupted
     table = summarize(rounds, also)
-    meta = f"{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs"
+    load = f"load average {started_load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    meta = f"{time.strftime('%Y-%m-%d %H:%M')}, {load}, {os.cpu_count()} CPUs"
     text = render(table, args, meta)
     (RESULTS / f"peers_{args.rows}.md").write_text(text + "\n")
     (RESULTS / f"peers_{args.rows}.json").write_text(json.dumps({"rounds": rounds, "table": table}, indent=1))

@@ -167,6 +167,8 @@ class Activity(VersionedModel):
             return False
         return self.places_taken([self.id]).get(self.id, 0) >= self.capacity
 
+    label_fields = ("name",)
+
     def __str__(self):
         return self.name
 

@@ -64,6 +64,13 @@ class AuditLog(TenantModel):
             user = current_user if current_user and current_user.is_authenticated else None
         if organisation is None and user is not None:
             organisation = user.organisation_id
+        if items and not db.in_transaction():
+            with db.atomic():  # the entry and its items in one commit: one fsync, not two
+                return cls._write(action, model, record_id, user, rows, detail, organisation, items)
+        return cls._write(action, model, record_id, user, rows, detail, organisation, items)
+
+    @classmethod
+    def _write(cls, action, model, record_id, user, rows, detail, organisation, items):
         entry = cls.create(
             organisation=organisation,
             user=user.id if user else None,
@@ -74,9 +81,7 @@ class AuditLog(TenantModel):
             rows=rows,
             detail=detail[:200] if detail else None,
         )
-        items = [{"audit": entry.id, "model": m, "record_id": i} for m, i in items if i is not None]
-        for start in range(0, len(items), 500):
-            AuditLogItem.insert_many(items[start : start + 500]).execute()
+        AuditLogItem.add(entry.id, items)
         return entry
 
 
@@ -92,3 +97,18 @@ class AuditLogItem(Model):
         database = db
         table_name = "audit_log_item"
         indexes = ((("model", "record_id"), False),)
+
+    @classmethod
+    def add(cls, audit_id, items):
+        """Insert the (record type, id) pairs `items` of entry `audit_id`, 500 to a statement.
+
+        One hand-built multi-row INSERT (the same statement peewee's insert_many builds): every
+        list page of personal data writes 25–50 of these, and building them as peewee nodes
+        cost more than the rest of the audit."""
+        database = cls._meta.database
+        rows = [(int(audit_id), str(m), int(i)) for m, i in items if i is not None]
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            marks = ", ".join([f"({database.param}, {database.param}, {database.param})"] * len(chunk))
+            sql = f'INSERT INTO "audit_log_item" ("audit_id", "model", "record_id") VALUES {marks}'  # noqa: S608  # nosec B608 - only placeholders are built, the values are bound parameters
+            database.execute_sql(sql, [v for row in chunk for v in row])

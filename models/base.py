@@ -38,6 +38,9 @@ class BaseModel(Model):
     search_fields = ()
     # Foreign keys that __str__ follows; list pages and lookups batch-load them with the row.
     label_paths = ()
+    # The fields __str__ reads (besides the id), or None for "any": exports read only these of
+    # a related row they name (tests/test_exports.py checks that the label comes out the same).
+    label_fields = None
 
     def save(self, *args, **kwargs):
         self.touch()

@@ -240,6 +240,8 @@ class Citizen(VersionedModel):
             self.case_model().refresh_search_keys(self)
         return result
 
+    label_fields = ("name", "initials", "anonymous")
+
     def __str__(self):
         if self.anonymous or not self.name:
             return self.initials

@@ -76,6 +76,8 @@ class Lookup(TenantModel):
         """(id, name) pairs for a select field: the organisation's active entries in order."""
         return [(entry.id, entry.name) for entry in cls.choices_for_organisation(organisation_id)]
 
+    label_fields = ("name",)
+
     def __str__(self):
         return self.name
 

@@ -47,5 +47,7 @@ class Partner(VersionedModel):
             query = query.where(cls.id == user.partner_id)
         return query
 
+    label_fields = ("name",)
+
     def __str__(self):
         return self.name

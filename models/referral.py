@@ -126,6 +126,8 @@ class Referral(VersionedModel):
         for (case_id,) in cls.select(cls.id).where(cls.citizen == citizen.id).tuples():
             cls.update(search_key=fold(f"{case_id} {citizen.search_key}")).where(cls.id == case_id).execute()
 
+    label_fields = ("citizen", "received_on")
+
     def __str__(self):
         received = format_day(self.received_on)
         return f"#{self.id} {self.citizen} {received}"

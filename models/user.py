@@ -75,6 +75,8 @@ class User(UserMixin, VersionedModel):
 
     search_fields = ("name", "email")
 
+    label_fields = ("name",)
+
     def __str__(self):
         return self.name
 
