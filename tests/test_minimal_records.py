@@ -54,6 +54,7 @@ ALLOWED_TEXT = {
     "postnummer",
     "place",  # the activity finder's place filter
     "password",
+    "code",  # the six digits of a second factor (turning two-factor login on)
     "website",  # the public form's honeypot, hidden from people
 }
 
