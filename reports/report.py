@@ -25,14 +25,19 @@ def report_data(organisation_ids, start, end, on):
     """Every figure of the report for these organisations, period and reference date, as plain
     data (dicts, lists, numbers, strings) — what the page, the exports and tests compare."""
     scope = Scope(tuple(sorted(organisation_ids)), start, end, on)
+    # A figure by bridge builder or by reason counts the same citizens or cases as the one by
+    # gender or by channel: its total is that one's (a unit in two groups counts once in it).
+    active = figures.active_by_gender(scope)
+    new = figures.new_by_gender(scope)
+    by_channel = figures.referrals_by_channel(scope)
     return {
         "scope": {"organisation_ids": list(scope.organisation_ids), "start": start, "end": end, "on": on},
-        "active": figures.active_by_gender(scope),
-        "active_by_builder": figures.active_by_builder(scope),
-        "new": figures.new_by_gender(scope),
-        "new_by_builder": figures.new_by_builder(scope),
-        "referrals_by_channel": figures.referrals_by_channel(scope),
-        "referrals_by_reason": figures.referrals_by_reason(scope),
+        "active": active,
+        "active_by_builder": figures.active_by_builder(scope, total=active["total"]),
+        "new": new,
+        "new_by_builder": figures.new_by_builder(scope, total=new["total"]),
+        "referrals_by_channel": by_channel,
+        "referrals_by_reason": figures.referrals_by_reason(scope, total=by_channel["total"]),
         "referrals_by_age": figures.referrals_by_age(scope),
         "closings_by_reason": figures.closings_by_reason(scope),
         "open_too_long": figures.open_too_long(scope),
