@@ -67,6 +67,11 @@ RULES = {
     "closings_by_reason": _l(
         "Closings = closings dated in the period, by closure reason (a case reopened and closed again counts twice)."
     ),
+    "closings_continuing": _l(
+        "Continues in a lasting activity = closings in the period where the citizen had joined an activity that "
+        "is not a practice community and it was still ongoing at the closing (the closing ends the practice "
+        "community's match, not this one)."
+    ),
     "open_too_long": _l(
         "Cases open on the reference date (Received, Contacted, Active or Waiting) that were received longer "
         "ago than the organisation's case length limit."
@@ -326,6 +331,34 @@ def base_closings_by_reason(scope):
     )
 
 
+CONTINUES, ENDS = "continues", "ends"
+
+
+def base_closings_continuing(scope):
+    """Closings in the period, key `continues` when the citizen stayed in a lasting activity: a
+    match to an activity that is not a practice community, joined by the closing date and not
+    ended by it (closing ends the practice community's match and keeps this one), else `ends`."""
+    lasting = Match.alias("lm")
+    activity = Activity.alias("la")
+    continues = fn.EXISTS(
+        lasting.select(SQL("1"))
+        .join(activity, on=(activity.id == lasting.activity))
+        .where(
+            (lasting.referral == CaseClosure.referral)
+            & (activity.is_practice == False)  # noqa: E712 (SQL)
+            & (lasting.status == JOINED)
+            & lasting.started_on.is_null(False)
+            & (lasting.started_on <= CaseClosure.closed_on)
+            & (lasting.ended_on.is_null() | (lasting.ended_on > CaseClosure.closed_on))
+        )
+    )
+    return CaseClosure.select(
+        CaseClosure.referral.alias("case_id"),
+        CaseClosure.id.alias("unit_id"),
+        Case(None, [(continues, CONTINUES)], ENDS).alias("key"),
+    ).where(_in_scope(CaseClosure, scope) & CaseClosure.closed_on.between(scope.start, scope.end))
+
+
 def base_caseload(scope):
     hits = cases_in_status_on(scope, OPEN_STATUSES, [scope.on]).alias("hit")
     query, key = with_builder(Referral.select().join(hits, on=(hits.c.case_id == Referral.id)).switch(Referral), scope)
@@ -503,6 +536,7 @@ BASES = {
     "referrals_by_reason": (base_referrals_by_reason, "case_id"),
     "referrals_by_age": (base_referrals_by_age, "case_id"),
     "closings_by_reason": (base_closings_by_reason, "unit_id"),
+    "closings_continuing": (base_closings_continuing, "unit_id"),
     "caseload": (base_caseload, "case_id"),
     "open_too_long": (base_open_too_long, "case_id"),
     "days_to_contact": (base_days_to_contact, "case_id"),
@@ -604,6 +638,10 @@ def referrals_by_age(scope):
 
 def closings_by_reason(scope):
     return count_by_key(base_closings_by_reason(scope), "unit_id", partition=True)
+
+
+def closings_continuing(scope):
+    return count_by_key(base_closings_continuing(scope), "unit_id", partition=True)
 
 
 def caseload(scope):

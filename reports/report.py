@@ -15,7 +15,7 @@ from flask_babel import format_decimal
 from i18n import _l
 from models import Organisation, User
 from reports import figures, suppress
-from reports.figures import NONE_KEY, RULES, Scope
+from reports.figures import CONTINUES, ENDS, NONE_KEY, RULES, Scope
 
 GENDER_LABELS = {"male": _l("Men"), "female": _l("Women"), "other": _l("Other or not stated")}
 GENDER_ORDER = ("male", "female", "other")
@@ -40,6 +40,7 @@ def report_data(organisation_ids, start, end, on):
         "referrals_by_reason": figures.referrals_by_reason(scope, total=by_channel["total"]),
         "referrals_by_age": figures.referrals_by_age(scope),
         "closings_by_reason": figures.closings_by_reason(scope),
+        "closings_continuing": figures.closings_continuing(scope),
         "open_too_long": figures.open_too_long(scope),
         "days_to_contact": figures.days_to_contact(scope),
         "days_to_joined": figures.days_to_joined(scope),
@@ -242,6 +243,21 @@ def build_tables(data, layout, builder_label):
     )
     closings.chart = "bars"
     tables.append(closings)
+    continuing = {CONTINUES: _l("Continues in a lasting activity"), ENDS: _l("Does not continue in one")}
+    tables.append(
+        _distribution(
+            layout,
+            "closings_continuing",
+            _l("Closings: the citizen continues in a lasting activity"),
+            RULES["closings_continuing"],
+            data["closings_continuing"],
+            "closings_continuing",
+            lambda key, _group: continuing[key],
+            [str(_l("Closings"))],
+            keys=[CONTINUES, ENDS],
+            total_id=("closings_by_reason", "total"),
+        )
+    )
     tables.append(
         _distribution(
             layout,

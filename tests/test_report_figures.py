@@ -211,3 +211,34 @@ def test_seed_002_figures(org):
     new = figures.new_by_gender(scope(org, D(2021, 10, 1), D(2023, 2, 28)))
     assert new["total"] == 100
     assert new["groups"]["male"]["n"] == 35
+
+
+def test_a_closing_where_the_citizen_stays_in_the_lasting_activity_says_so(org):
+    """Issue 14.3: closing ends the practice community's match and keeps the lasting one; the
+    report counts those closings (through the real closing, end_matches_at_closing)."""
+    from models import Match
+    from models.workflow import end_matches_at_closing
+
+    lasting = factories.make_activity(org, name="Spisefællesskabet")
+    cafe = factories.make_activity(org, name="Netværkscaféen", is_practice=True, leads_to=lasting)
+    other = factories.make_activity(org, name="Gåturen")
+    staying, leaving, stopped = (
+        case_with(org, factories.make_citizen(org), D(2022, 1, 1), [(D(2022, 1, 5), "contacted")]) for _ in range(3)
+    )
+    for case in (staying, leaving, stopped):
+        factories.make_match(case, cafe, status="joined", started_on=D(2022, 2, 1))
+    factories.make_match(staying, lasting, status="joined", started_on=D(2022, 5, 1))
+    factories.make_match(stopped, other, status="joined", started_on=D(2022, 3, 1), ended_on=D(2022, 4, 1))
+    for case in (staying, leaving, stopped):
+        close(case, D(2022, 6, 1), reason(org))
+        end_matches_at_closing(case, D(2022, 6, 1))
+    # The practice community's matches ended at the closing, the lasting one is still going on.
+    assert not Match.select().where((Match.activity == cafe.id) & Match.ended_on.is_null()).exists()
+    assert Match.get((Match.referral == staying.id) & (Match.activity == lasting.id)).ended_on is None
+    s = scope(org, D(2022, 1, 1), D(2022, 12, 31))
+    figure = figures.closings_continuing(s)
+    assert figure == {"groups": {"continues": {"label": None, "n": 1}, "ends": {"label": None, "n": 2}}, "total": 3}
+    assert figures.cases_behind("closings_continuing", s, key="continues") == [staying.id]
+    # Later: the citizen leaves the lasting activity; at the closing they still continued in it.
+    Match.update(ended_on=D(2022, 9, 1)).where(Match.referral == staying.id).execute()
+    assert figures.closings_continuing(s)["groups"]["continues"]["n"] == 1
