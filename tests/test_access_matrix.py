@@ -318,6 +318,13 @@ MATRIX = {
     "reports.cases":               (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "network_report.index":        (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "network_report.export":       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The operator's network pages (see OPERATOR_ACCESS): nobody of an organisation.
+    "networks.index":              (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "networks.network":            (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "networks.add_member":         (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "networks.remove_member":      (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "networks.add_evaluator":      (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "networks.remove_evaluator":   (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "closures.export":             (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # Privacy (issue 11): access reports and upcoming anonymisations for admins and coordinators;
     # who saw a citizen, erasure, the record of processing and old free text for admins only.
@@ -408,6 +415,12 @@ OPERATOR_ACCESS = {
     "operator.set_active": MOVED,
     "operator.add_admin": OK,
     "operator.reset": OK,
+    "networks.index": OK,
+    "networks.network": OK,
+    "networks.add_member": MOVED,
+    "networks.remove_member": MOVED,
+    "networks.add_evaluator": MOVED,
+    "networks.remove_evaluator": MOVED,
     # Their own account, as for every logged-in user.
     "auth.mfa": TO_LOGIN,
     "auth.mfa_setup": TO_LOGIN,
@@ -629,6 +642,8 @@ def build_probes(app, world, endpoints):
                 probes.append(_public_intake_probe(endpoint, world))
             elif endpoint.startswith(("onboarding.", "imports.", "operator.")):
                 probes.append(_onboarding_probe(endpoint, world))
+            elif endpoint.startswith("networks."):
+                probes.append(_network_probe(endpoint, world))
             elif endpoint.split(".")[0] in ("directory", "partner_page", "listing_change", "waiting_list"):
                 probes.append(_activity_pages_probe(endpoint, world))
             elif "." in endpoint and endpoint.split(".")[0] in samples:
@@ -715,6 +730,59 @@ def _onboarding_probe(endpoint, world):
         return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), data)
     if endpoint == "operator.reset":
         return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id, user_id=world.a.users["admin"].id))
+
+
+def _network_probe(endpoint, world):
+    """The operator's network pages, on a network with world.b as a member and an evaluator."""
+    from models import Network, NetworkEvaluator, NetworkMember
+
+    network = Network.get_or_none(Network.slug == "matrix") or Network.create(name="Matrixnetværket", slug="matrix")
+    if not NetworkMember.select().where(NetworkMember.network == network.id).exists():
+        NetworkMember.create(network=network, organisation=world.b.org)
+        NetworkEvaluator.create(network=network, user=factories.make_user(world.b.org, "network_evaluator"))
+    newcomer = User.get_or_none(User.email == "netvaerk@example.dk") or factories.make_user(
+        world.a.org, "network_evaluator", email="netvaerk@example.dk"
+    )
+    member = NetworkMember.select().where(NetworkMember.network == network.id)
+    evaluator = NetworkEvaluator.select().where(NetworkEvaluator.network == network.id)
+
+    def has(query, **where):
+        return query.where(*[getattr(query.model, k) == v for k, v in where.items()]).exists()
+
+    if endpoint in ("networks.index",):
+        return Probe(endpoint, "GET", url_for(endpoint))
+    if endpoint == "networks.network":
+        return Probe(endpoint, "GET", url_for(endpoint, network_id=network.id))
+    if endpoint == "networks.add_member":
+        return Probe(
+            endpoint,
+            "POST",
+            url_for(endpoint, network_id=network.id),
+            {"organisation": world.a.org.id},
+            changed=lambda: has(member, organisation=world.a.org.id),
+        )
+    if endpoint == "networks.remove_member":
+        return Probe(
+            endpoint,
+            "POST",
+            url_for(endpoint, network_id=network.id, org_id=world.b.org.id),
+            changed=lambda: not has(member, organisation=world.b.org.id),
+        )
+    if endpoint == "networks.add_evaluator":
+        return Probe(
+            endpoint,
+            "POST",
+            url_for(endpoint, network_id=network.id),
+            {"email": newcomer.email},
+            changed=lambda: has(evaluator, user=newcomer.id),
+        )
+    first = evaluator.order_by(NetworkEvaluator.id).first()
+    return Probe(
+        endpoint,
+        "POST",
+        url_for(endpoint, network_id=network.id, user_id=first.user_id),
+        changed=lambda: not has(evaluator, user=first.user_id),
+    )
 
 
 def _activity_pages_probe(endpoint, world):
