@@ -267,33 +267,30 @@ def _received_in_period(scope):
     return _in_scope(Referral, scope) & Referral.received_on.between(scope.start, scope.end)
 
 
+def _by_list(query, lookup, on, where, join_type=JOIN.LEFT_OUTER):
+    """`query` (the ids of the rows counted) grouped by the entries of a list (`lookup`): the
+    entry's stable key as `key`, its name as `label` (a row without one: key '-')."""
+    return (
+        query.select_extend(_key(stable_key(lookup)).alias("key"), lookup.name.alias("label"))
+        .join(lookup, join_type, on=on)
+        .where(where)
+    )
+
+
+def _referral_ids(*extra):
+    return Referral.select(Referral.id.alias("case_id"), Referral.citizen.alias("citizen_id"), *extra)
+
+
 def base_referrals_by_channel(scope, by_month=False):
     month = [_month(Referral.received_on).alias("month")] if by_month else []
-    return (
-        Referral.select(
-            Referral.id.alias("case_id"),
-            Referral.citizen.alias("citizen_id"),
-            _key(stable_key(ReferralChannel)).alias("key"),
-            ReferralChannel.name.alias("label"),
-            *month,
-        )
-        .join(ReferralChannel, JOIN.LEFT_OUTER, on=(ReferralChannel.id == Referral.channel))
-        .where(_received_in_period(scope))
+    return _by_list(
+        _referral_ids(*month), ReferralChannel, ReferralChannel.id == Referral.channel, _received_in_period(scope)
     )
 
 
 def base_referrals_by_reason(scope):
-    return (
-        Referral.select(
-            Referral.id.alias("case_id"),
-            Referral.citizen.alias("citizen_id"),
-            _key(stable_key(ReferralReason)).alias("key"),
-            ReferralReason.name.alias("label"),
-        )
-        .join(ReferralReasonLink, JOIN.LEFT_OUTER, on=(ReferralReasonLink.referral == Referral.id))
-        .join(ReferralReason, JOIN.LEFT_OUTER, on=(ReferralReason.id == ReferralReasonLink.reason))
-        .where(_received_in_period(scope))
-    )
+    linked = _referral_ids().join(ReferralReasonLink, JOIN.LEFT_OUTER, on=(ReferralReasonLink.referral == Referral.id))
+    return _by_list(linked, ReferralReason, ReferralReason.id == ReferralReasonLink.reason, _received_in_period(scope))
 
 
 def age_band_expr(year):
@@ -319,16 +316,9 @@ def base_referrals_by_age(scope):
 
 
 def base_closings_by_reason(scope):
-    return (
-        CaseClosure.select(
-            CaseClosure.referral.alias("case_id"),
-            CaseClosure.id.alias("unit_id"),
-            _key(stable_key(ClosureReason)).alias("key"),
-            ClosureReason.name.alias("label"),
-        )
-        .join(ClosureReason, on=(ClosureReason.id == CaseClosure.reason))
-        .where(_in_scope(CaseClosure, scope) & CaseClosure.closed_on.between(scope.start, scope.end))
-    )
+    closings = CaseClosure.select(CaseClosure.referral.alias("case_id"), CaseClosure.id.alias("unit_id"))
+    in_period = _in_scope(CaseClosure, scope) & CaseClosure.closed_on.between(scope.start, scope.end)
+    return _by_list(closings, ClosureReason, ClosureReason.id == CaseClosure.reason, in_period, JOIN.INNER)
 
 
 CONTINUES, ENDS = "continues", "ends"
