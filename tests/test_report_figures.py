@@ -242,3 +242,28 @@ def test_a_closing_where_the_citizen_stays_in_the_lasting_activity_says_so(org):
     # Later: the citizen leaves the lasting activity; at the closing they still continued in it.
     Match.update(ended_on=D(2022, 9, 1)).where(Match.referral == staying.id).execute()
     assert figures.closings_continuing(s)["groups"]["continues"]["n"] == 1
+
+
+def test_the_one_pass_series_counts_as_the_distinct_count_per_date(org):
+    """active_over_time merges each citizen's collaboration over all their cases into stretches;
+    it must give what a distinct count of citizens per date gives: two cases of one citizen at
+    once, back-to-back statuses, a gap, a reopening, a status changed twice in a day."""
+    anna, bo, cy = (factories.make_citizen(org, gender=g) for g in ("female", "male", "other"))
+    first = case_with(org, anna, D(2022, 1, 10), [(D(2022, 1, 15), "contacted"), (D(2022, 2, 1), "active")])
+    case_with(org, anna, D(2022, 1, 20), [(D(2022, 1, 25), "contacted"), (D(2022, 5, 31), "declined")])
+    close(first, D(2022, 3, 31), reason(org))
+    step(first, D(2022, 6, 30), "active")  # reopened: a gap in April and May
+    case_with(org, bo, D(2022, 2, 1), [(D(2022, 2, 28), "contacted"), (D(2022, 2, 28), "waiting")])
+    case_with(org, cy, D(2022, 3, 1), [(D(2022, 4, 30), "contacted"), (D(2022, 4, 30), "declined")])
+    for start, end in (
+        (D(2022, 1, 1), D(2022, 12, 31)),
+        (D(2022, 2, 15), D(2022, 7, 15)),
+        (D(2019, 1, 1), D(2022, 6, 30)),
+    ):
+        s = scope(org, start, end)
+        series = figures.active_over_time(s)
+        assert series == figures.active_over_time_by_distinct_count(s)
+    year = figures.active_over_time(scope(org, D(2022, 1, 1), D(2022, 12, 31)))
+    assert year["2022-01-31"] == {"female": 1} and year["2022-02-28"] == {"female": 1, "male": 1}
+    assert year["2022-04-30"] == {"female": 1, "male": 1} and year["2022-06-30"] == {"female": 1, "male": 1}
+    assert year["2022-05-31"] == {"male": 1}
