@@ -267,3 +267,38 @@ def test_the_one_pass_series_counts_as_the_distinct_count_per_date(org):
     assert year["2022-01-31"] == {"female": 1} and year["2022-02-28"] == {"female": 1, "male": 1}
     assert year["2022-04-30"] == {"female": 1, "male": 1} and year["2022-06-30"] == {"female": 1, "male": 1}
     assert year["2022-05-31"] == {"male": 1}
+
+
+def test_outcome_change_from_the_first_intake_to_the_last_closure_in_the_period(org):
+    from models import Instrument, Measurement
+
+    ucla = Instrument.get((Instrument.organisation == org.id) & (Instrument.higher_is_better == False))  # noqa: E712
+
+    def measure(case, phase, on, score):
+        Measurement.create(
+            organisation=org.id,
+            referral=case.id,
+            instrument=ucla.id,
+            phase=phase,
+            taken_on=on,
+            answers="[]",
+            score=score,
+        )
+
+    cases = [case_with(org, factories.make_citizen(org), D(2023, 1, 1)) for _ in range(5)]
+    measure(cases[0], "intake", D(2023, 1, 5), 9)
+    measure(cases[0], "intake", D(2023, 2, 5), 7)  # a second intake: the first one counts
+    measure(cases[0], "closure", D(2024, 3, 1), 6)  # improved by 3 (lower is better)
+    measure(cases[1], "intake", D(2023, 1, 5), 5)
+    measure(cases[1], "closure", D(2024, 2, 1), 3)
+    measure(cases[1], "closure", D(2024, 6, 1), 7)  # the last closure in the period counts: worse by 2
+    measure(cases[2], "closure", D(2024, 3, 1), 4)  # no intake: not counted
+    measure(cases[3], "intake", D(2023, 1, 5), 6)
+    measure(cases[3], "closure", D(2024, 5, 1), 6)  # unchanged
+    measure(cases[3], "closure", D(2025, 2, 1), 3)  # after the period: the one in it counts
+    measure(cases[4], "intake", D(2023, 1, 5), 8)
+    measure(cases[4], "closure", D(2023, 12, 1), 3)  # before the period: not counted
+    result = figures.outcomes(scope(org, D(2024, 1, 1), D(2024, 12, 31)))
+    assert list(result.values()) == [
+        {"label": ucla.name, "n": 3, "mean_change": round((-3 + 2 + 0) / 3, 2), "improved": 1}
+    ]
