@@ -135,5 +135,8 @@ def init_admin(app):
 
     admin.add_view(ReportView(name=_l("Reports"), endpoint="reports", url="/admin/reports"))
     admin.add_view(NetworkReportView(name=_l("Network report"), endpoint="network_report", url="/admin/network-report"))
+    from reports.network_admin import NetworkAdminView
+
+    admin.add_view(NetworkAdminView(name=_l("Networks"), endpoint="networks", url="/admin/networks"))
     app.extensions["brobygger_admin"] = admin
     return admin

@@ -2,6 +2,7 @@
 """Benchmark of the report (reports/) at national scale, against the raw SQL of the same aggregates.
 
     .venv/bin/python bench/reports.py [--rows N] [--db sqlite|postgres|both] [--reps 3] [--reuse]
+                                      [--build-only] [--compare REV]
 
 For each database it
   1. builds N referrals for organisation 1 (and N/10 for organisation 2, so scoping matters):
@@ -13,9 +14,15 @@ For each database it
      aggregates" — and reports the ratio report / raw;
   4. checks that the query count is the same at N and at N/10.
 
+Each N has its own database (bench/results/reports-<N>.sqlite, <BENCH_PG_URL>_<N>), so a
+500 000 build survives a 20 000 run; `--reuse` measures it again, after applying any migration
+it lacks (timed: a new materialised table is built then). `--compare REV` also measures REV's
+committed code (git archive into bench/results/rev-REV, run in a subprocess) on the same
+database, the two in turns, so before/after share the machine's load.
+
 Results go to stdout and bench/results/reports-<N>.md. The PostgreSQL database
-(BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/bb_h12_bench) has its public
-schema dropped and rebuilt: never point it at a database you care about.
+(BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/bb_bench12, suffixed _<N>) has its
+public schema dropped and rebuilt: never point it at a database you care about.
 """
 
 # ruff: noqa: S608
@@ -33,7 +40,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 SQLITE_PATH = RESULTS / "reports.sqlite"
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/bb_h12_bench")
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/bb_bench12")
+
+
+def set_rows(n):
+    """One database per size, so a 500 000 build survives a 20 000 run."""
+    global SQLITE_PATH, PG_URL
+    SQLITE_PATH = RESULTS / f"reports-{n}.sqlite"
+    PG_URL = f"{PG_URL}_{n}"
+
+
 YEAR = (datetime.date(2024, 1, 1), datetime.date(2024, 12, 31), datetime.date(2024, 12, 31))
 
 
@@ -89,7 +105,12 @@ def build(kind, n, seed=2024):
             ReferralReason,
             User,
         )
+        from models.intervals import drop_trigger_sql, rebuild_sql, trigger_sql
 
+        # Bulk load without the status-interval triggers; the table is built once at the end (as
+        # migration 032 builds it for existing data).
+        for sql in drop_trigger_sql(db.obj):
+            db.execute_sql(sql)
         orgs = [Organisation.create(name=f"Bench {i}", slug=f"bench-{i}") for i in (1, 2)]
         for org in orgs:
             ensure_lists(org)
@@ -254,20 +275,42 @@ def build(kind, n, seed=2024):
                 measure_rows,
             )
             conn.commit()
+        with db.atomic():
+            for sql in rebuild_sql(db.obj) + trigger_sql(db.obj):
+                db.execute_sql(sql)
         if kind == "postgres":
             cur.execute("SELECT setval('citizen_id_seq', (SELECT MAX(id) FROM citizen))")
             cur.execute("SELECT setval('referral_id_seq', (SELECT MAX(id) FROM referral))")
             conn.commit()
             conn.autocommit = True
-            cur.execute("ANALYZE")
+            cur.execute("VACUUM ANALYZE")
             conn.autocommit = False
         del CaseClosure
         db.close()
     return time.perf_counter() - started
 
 
+def migrate(kind):
+    """Apply the migrations the database lacks (a database built by older code); seconds."""
+    from app import create_app
+    from database import builtin_migration_sets
+    from extensions import db
+
+    started = time.perf_counter()
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url_of(kind)})
+    with app.app_context():
+        for migration_set in builtin_migration_sets():
+            migration_set.router(db.obj).run()
+        if kind == "postgres":  # autovacuum's part, at once: statistics and the visibility map
+            conn = db.connection()
+            conn.autocommit = True
+            conn.cursor().execute("VACUUM ANALYZE")
+        db.close()
+    return time.perf_counter() - started
+
+
 def measure(kind, reps):
-    """(median seconds of report_data, median seconds of its SQL replayed raw, queries)."""
+    """(report seconds per rep, raw-SQL seconds per rep, queries, captured SQL)."""
     from app import create_app
     from extensions import db
     from reports.report import report_data
@@ -298,7 +341,40 @@ def measure(kind, reps):
                 cur.fetchall()
             raw_times.append(time.perf_counter() - started)
             db.close()
-    return statistics.median(times), statistics.median(raw_times), len(captured), captured
+    return times, raw_times, len(captured), captured
+
+
+def measure_in(code_root, kind, rows, reps):
+    """`measure` run by the code of another tree (a subprocess with that tree first on sys.path)."""
+    import json
+    import subprocess  # nosec B404 - our own script, fixed arguments
+
+    out = subprocess.run(  # nosec B603 - our own interpreter and script
+        [sys.executable, __file__, "--measure-json", "--code-root", str(code_root), "--rows", str(rows)]
+        + ["--db", kind, "--reps", str(reps)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=code_root,
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    return result["times"], result["raw"], result["queries"]
+
+
+def checkout(rev):
+    """The committed tree of `rev` in bench/results/rev-<rev> (git archive), for --compare."""
+    import subprocess  # nosec B404 - git with fixed arguments
+
+    target = RESULTS / f"rev-{rev}"
+    if not target.exists():
+        target.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout  # nosec
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)  # nosec
+    return target
+
+
+def summary(values):
+    return statistics.median(values), min(values)
 
 
 def main():
@@ -307,18 +383,59 @@ def main():
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="measure the databases already built")
+    parser.add_argument("--build-only", action="store_true", help="build the databases, measure nothing")
+    parser.add_argument("--compare", metavar="REV", help="also measure REV's committed code, in turns, same run")
+    parser.add_argument("--code-root", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    set_rows(args.rows)
+    if args.code_root:
+        sys.path.insert(0, args.code_root)
+    if args.measure_json:
+        import json
+
+        times, raw, queries, _sql = measure(args.db, args.reps)
+        print(json.dumps({"times": times, "raw": raw, "queries": queries}))
+        return
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    lines = [f"# Report benchmark: {args.rows} referrals in organisation 1, a year's report", ""]
-    lines += [
-        "| database | build s | queries | report s (median) | raw SQL s (median) | ratio |",
-        "|---|---|---|---|---|---|",
+    load = os.getloadavg()
+    lines = [
+        f"# Report benchmark: {args.rows} referrals in organisation 1, a year's report",
+        "",
+        f"{datetime.datetime.now():%Y-%m-%d %H:%M}, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, "
+        f"{os.cpu_count()} CPUs; {args.reps} repetitions (in turns with --compare). Seconds: median / min.",
+        "",
+        "| database | code | build s | migrate s | queries | report s | raw SQL s | ratio (medians) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    old_root = checkout(args.compare) if args.compare else None
     for kind in kinds:
         built = 0.0 if args.reuse else build(kind, args.rows)
-        seconds, raw, queries, _sql = measure(kind, args.reps)
-        lines.append(f"| {kind} | {built:.0f} | {queries} | {seconds:.3f} | {raw:.3f} | {seconds / raw:.2f} |")
-        print(lines[-1], flush=True)
+        if args.build_only:
+            print(f"{kind}: built {args.rows} in {built:.0f} s", flush=True)
+            continue
+        migrated = migrate(kind)
+        runs = {"working tree": ([], [], 0)}
+        if old_root:
+            runs[args.compare] = ([], [], 0)
+        for _rep in range(args.reps):
+            for label in list(runs):
+                if label == "working tree":
+                    times, raw, queries, _sql = measure(kind, 1)
+                else:
+                    times, raw, queries = measure_in(old_root, kind, args.rows, 1)
+                runs[label][0].extend(times)
+                runs[label][1].extend(raw)
+                runs[label] = (runs[label][0], runs[label][1], queries)
+        for label, (times, raw, queries) in runs.items():
+            (t_med, t_min), (r_med, r_min) = summary(times), summary(raw)
+            lines.append(
+                f"| {kind} | {label} | {built:.0f} | {migrated:.1f} | {queries} | {t_med:.3f} / {t_min:.3f} "
+                f"| {r_med:.3f} / {r_min:.3f} | {t_med / r_med:.2f} |"
+            )
+            print(lines[-1], flush=True)
+    if args.build_only:
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"reports-{args.rows}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -17,6 +17,7 @@ from models.audit import AuditLog, AuditLogItem
 from models.workflow import StatusChange
 from models.outcomes import CaseClosure, ClosureReason, Instrument, Measurement
 from models.erasure import Erasure
+from models.intervals import StatusInterval
 from models.referral import CaseAssignment
 from models.network import Network, NetworkEvaluator, NetworkMember
 from models.listing import ListingChange, WaitingListEntry
@@ -56,5 +57,6 @@ __all__ = [
     "ReminderState",
     "StaleRecordError",
     "StatusChange",
+    "StatusInterval",
     "User",
 ]

@@ -168,6 +168,14 @@ TAGS = {
         "effective_on": _stat("case"),
         "note": _stat("case"),  # set by the workflow only ("reopened"), never typed
     },
+    # Derived from status_change by triggers (models/intervals.py), for the reports.
+    "status_interval": {
+        "referral": _LINK,
+        "citizen": _LINK,
+        "status": _stat("case"),
+        "from_on": _stat("case"),
+        "until_on": _stat("case"),
+    },
     "waiting_list_entry": {"activity": _stat("case"), "referral": _LINK, "added_by": _STAFF},
     "case_assignment": {
         "referral": _LINK,
@@ -336,6 +344,7 @@ RECORD_LABELS = {
     "match": _l("Activity match"),
     "attendance": _l("Attendance"),
     "status_change": _l("Status change"),
+    "status_interval": _l("Status period (for reports)"),
     "waiting_list_entry": _l("Waiting list"),
     "case_assignment": _l("Assignment to a bridge builder"),
     "case_closure": _l("Closing"),

@@ -4,7 +4,8 @@ Every figure is an SQL aggregate over a *base* query — the rows the figure cou
 citizen and the group it falls in) — so the list of cases behind a figure is the same query
 without the aggregate (`cases_behind`). Statuses and bridge builders are read from their
 histories (`StatusChange.effective_on`, `CaseAssignment`), never from the case's current state,
-so a report for a past date gives the same answer after later changes.
+so a report for a past date gives the same answer after later changes. "Status on date D" is read
+from the status intervals that triggers keep in step with the history (`models.intervals`).
 
 `Scope` says which organisations, which period (from–to, both included) and which reference
 date. Each function returns plain data (dicts, lists, numbers); `RULES` holds the one-line
@@ -34,9 +35,9 @@ from models import (
     ReferralChannel,
     ReferralReason,
     ReferralReasonLink,
-    StatusChange,
 )
 from models.citizen import AGE_BANDS
+from models.intervals import StatusInterval
 from models.referral import ACTIVE, CONTACTED, JOINED, OPEN_STATUSES, STOPPED, TRIED, WAITING
 
 # "In active collaboration": contacted, active or waiting on the date (not received: nobody has
@@ -65,6 +66,11 @@ RULES = {
     "referrals_by_age": _l("Referrals received in the period by the citizen's age on the reference date."),
     "closings_by_reason": _l(
         "Closings = closings dated in the period, by closure reason (a case reopened and closed again counts twice)."
+    ),
+    "closings_continuing": _l(
+        "Continues in a lasting activity = closings in the period where the citizen had joined an activity that "
+        "is not a practice community and it was still ongoing at the closing (the closing ends the practice "
+        "community's match, not this one)."
     ),
     "open_too_long": _l(
         "Cases open on the reference date (Received, Contacted, Active or Waiting) that were received longer "
@@ -140,38 +146,6 @@ def _in_scope(model, scope):
 
 
 # -- histories ---------------------------------------------------------------------------------
-def status_intervals(scope):
-    """Each case's statuses as intervals [from_on, until_on) (until_on NULL: still so).
-
-    From the received date until the first status change the case is Received; each change opens
-    an interval that the next change (by effective date, then time of entry) closes. Several
-    changes on one day leave empty intervals for all but the last, so the last one counts."""
-    sc = StatusChange.alias("sc")
-    r = Referral.alias("ri")
-    changes = (
-        sc.select(
-            sc.referral.alias("case_id"),
-            sc.to_status.alias("status"),
-            sc.effective_on.alias("from_on"),
-            fn.LEAD(sc.effective_on)
-            .over(partition_by=[sc.referral], order_by=[sc.effective_on, sc.at, sc.id])
-            .alias("until_on"),
-        )
-        .join(r, on=(r.id == sc.referral))
-        .where(r.organisation.in_(list(scope.organisation_ids)))
-    )
-    first = StatusChange.alias("sf")
-    rr = Referral.alias("rr")
-    first_change = first.select(fn.MIN(first.effective_on)).where(first.referral == rr.id)
-    received = rr.select(
-        rr.id.alias("case_id"),
-        Value("received").alias("status"),
-        rr.received_on.alias("from_on"),
-        first_change.alias("until_on"),
-    ).where(rr.organisation.in_(list(scope.organisation_ids)))
-    return changes.union_all(received)
-
-
 def _dates_table(dates):
     """SELECT d1 AS on_date UNION ALL SELECT d2 ... (SQLite names no VALUES columns)."""
     query = None
@@ -182,38 +156,56 @@ def _dates_table(dates):
 
 
 def cases_in_status_on(scope, statuses, dates):
-    """(case_id, on_date) of the scope's cases whose status on each of `dates` was in `statuses`."""
-    intervals = status_intervals(scope).alias("iv")
+    """(case_id, citizen_id, on_date) of the scope's cases whose status on each of `dates` was in
+    `statuses`: from the materialised status intervals (models/intervals.py), which the index
+    (organisation, status, until_on, from_on) answers with the intervals still going on the date."""
+    si = StatusInterval.alias("si")
     days = _dates_table(dates).alias("days")
     return (
         Select(
-            from_list=[intervals],
-            columns=[intervals.c.case_id, days.c.on_date],
+            from_list=[si],
+            columns=[si.referral.alias("case_id"), si.citizen.alias("citizen_id"), days.c.on_date],
         )
-        .join(
-            days,
-            on=(
-                (intervals.c.from_on <= days.c.on_date)
-                & (intervals.c.until_on.is_null() | (intervals.c.until_on > days.c.on_date))
-            ),
-        )
-        .where(intervals.c.status.in_(list(statuses)))
+        .join(days, on=((si.until_on > days.c.on_date) & (si.from_on <= days.c.on_date)))
+        .where(si.organisation.in_(list(scope.organisation_ids)) & si.status.in_(list(statuses)))
     )
 
 
-def builder_on(case_id, on):
-    """The bridge builder a case was assigned to at the end of day `on` (SQL): from the
-    assignment history where the case has one, else its current bridge builder."""
+def builders_on(scope):
+    """(case_id, builder_id, has_history) of the scope's cases with an assignment history: the
+    bridge builder each was assigned to at the end of the reference date (NULL when the history
+    starts after it), by one window over the history instead of a look-up per case."""
     ca = CaseAssignment.alias("ca")
-    history = (
-        ca.select(ca.assigned_to)
-        .where((ca.referral == case_id) & (ca.effective_on <= on))
-        .order_by(ca.effective_on.desc(), ca.at.desc(), ca.id.desc())
-        .limit(1)
+    cr = Referral.alias("cr")
+    on = scope.on
+    not_yet = Case(None, [(ca.effective_on <= on, 0)], 1)
+    rank = fn.ROW_NUMBER().over(
+        partition_by=[ca.referral], order_by=[not_yet, ca.effective_on.desc(), ca.at.desc(), ca.id.desc()]
     )
-    any_history = CaseAssignment.alias("ca2")
-    exists = fn.EXISTS(any_history.select(SQL("1")).where(any_history.referral == case_id))
-    return Case(None, [(exists, history)], Referral.assigned_to)
+    ranked = (
+        ca.select(
+            ca.referral.alias("case_id"),
+            Case(None, [(ca.effective_on <= on, ca.assigned_to)], None).alias("builder_id"),
+            rank.alias("rank"),
+        )
+        .join(cr, on=(cr.id == ca.referral))
+        .where(cr.organisation.in_(list(scope.organisation_ids)))
+        .alias("ranked")
+    )
+    return (
+        Select(from_list=[ranked], columns=[ranked.c.case_id, ranked.c.builder_id])
+        .where(ranked.c.rank == 1)
+        .alias("bo")
+    )
+
+
+def with_builder(query, scope):
+    """`query` (on Referral) joined to `builders_on`; returns (query, builder expression): the
+    bridge builder on the reference date from the assignment history where the case has one,
+    else its current bridge builder (a case with no history has had it all along)."""
+    bo = builders_on(scope)
+    query = query.join(bo, JOIN.LEFT_OUTER, on=(bo.c.case_id == Referral.id))
+    return query, Case(None, [(bo.c.case_id.is_null(False), bo.c.builder_id)], Referral.assigned_to)
 
 
 def gender_key():
@@ -227,23 +219,20 @@ def _key(expr):
 
 
 # -- bases: the rows each figure counts -----------------------------------------------------------
-def base_active(scope, key=None):
-    """Cases in active collaboration on the reference date, by gender (or by `key`)."""
+def base_active(scope, by_builder=False):
+    """Cases in active collaboration on the reference date, by gender (or by bridge builder)."""
     hits = cases_in_status_on(scope, COLLABORATING, [scope.on]).alias("hit")
-    return (
-        Referral.select(
-            Referral.id.alias("case_id"),
-            Referral.citizen.alias("citizen_id"),
-            (gender_key() if key is None else key).alias("key"),
-        )
-        .join(hits, on=(hits.c.case_id == Referral.id))
-        .switch(Referral)
-        .join(Citizen, on=(Citizen.id == Referral.citizen))
-    )
+    query = Referral.select().join(hits, on=(hits.c.case_id == Referral.id)).switch(Referral)
+    if by_builder:
+        query, key = with_builder(query, scope)
+        key = _key(key)
+    else:
+        query, key = query.join(Citizen, on=(Citizen.id == Referral.citizen)), gender_key()
+    return query.select(Referral.id.alias("case_id"), Referral.citizen.alias("citizen_id"), key.alias("key"))
 
 
 def base_active_by_builder(scope):
-    return base_active(scope, key=_key(builder_on(Referral.id, scope.on)))
+    return base_active(scope, by_builder=True)
 
 
 def _first_case(scope):
@@ -268,10 +257,9 @@ def base_new(scope):
 
 
 def base_new_by_builder(scope):
-    return Referral.select(
-        Referral.id.alias("case_id"),
-        Referral.citizen.alias("citizen_id"),
-        _key(builder_on(Referral.id, scope.on)).alias("key"),
+    query, key = with_builder(Referral.select(), scope)
+    return query.select(
+        Referral.id.alias("case_id"), Referral.citizen.alias("citizen_id"), _key(key).alias("key")
     ).where(_first_case(scope))
 
 
@@ -279,33 +267,30 @@ def _received_in_period(scope):
     return _in_scope(Referral, scope) & Referral.received_on.between(scope.start, scope.end)
 
 
+def _by_list(query, lookup, on, where, join_type=JOIN.LEFT_OUTER):
+    """`query` (the ids of the rows counted) grouped by the entries of a list (`lookup`): the
+    entry's stable key as `key`, its name as `label` (a row without one: key '-')."""
+    return (
+        query.select_extend(_key(stable_key(lookup)).alias("key"), lookup.name.alias("label"))
+        .join(lookup, join_type, on=on)
+        .where(where)
+    )
+
+
+def _referral_ids(*extra):
+    return Referral.select(Referral.id.alias("case_id"), Referral.citizen.alias("citizen_id"), *extra)
+
+
 def base_referrals_by_channel(scope, by_month=False):
     month = [_month(Referral.received_on).alias("month")] if by_month else []
-    return (
-        Referral.select(
-            Referral.id.alias("case_id"),
-            Referral.citizen.alias("citizen_id"),
-            _key(stable_key(ReferralChannel)).alias("key"),
-            ReferralChannel.name.alias("label"),
-            *month,
-        )
-        .join(ReferralChannel, JOIN.LEFT_OUTER, on=(ReferralChannel.id == Referral.channel))
-        .where(_received_in_period(scope))
+    return _by_list(
+        _referral_ids(*month), ReferralChannel, ReferralChannel.id == Referral.channel, _received_in_period(scope)
     )
 
 
 def base_referrals_by_reason(scope):
-    return (
-        Referral.select(
-            Referral.id.alias("case_id"),
-            Referral.citizen.alias("citizen_id"),
-            _key(stable_key(ReferralReason)).alias("key"),
-            ReferralReason.name.alias("label"),
-        )
-        .join(ReferralReasonLink, JOIN.LEFT_OUTER, on=(ReferralReasonLink.referral == Referral.id))
-        .join(ReferralReason, JOIN.LEFT_OUTER, on=(ReferralReason.id == ReferralReasonLink.reason))
-        .where(_received_in_period(scope))
-    )
+    linked = _referral_ids().join(ReferralReasonLink, JOIN.LEFT_OUTER, on=(ReferralReasonLink.referral == Referral.id))
+    return _by_list(linked, ReferralReason, ReferralReason.id == ReferralReasonLink.reason, _received_in_period(scope))
 
 
 def age_band_expr(year):
@@ -331,25 +316,43 @@ def base_referrals_by_age(scope):
 
 
 def base_closings_by_reason(scope):
-    return (
-        CaseClosure.select(
-            CaseClosure.referral.alias("case_id"),
-            CaseClosure.id.alias("unit_id"),
-            _key(stable_key(ClosureReason)).alias("key"),
-            ClosureReason.name.alias("label"),
+    closings = CaseClosure.select(CaseClosure.referral.alias("case_id"), CaseClosure.id.alias("unit_id"))
+    in_period = _in_scope(CaseClosure, scope) & CaseClosure.closed_on.between(scope.start, scope.end)
+    return _by_list(closings, ClosureReason, ClosureReason.id == CaseClosure.reason, in_period, JOIN.INNER)
+
+
+CONTINUES, ENDS = "continues", "ends"
+
+
+def base_closings_continuing(scope):
+    """Closings in the period, key `continues` when the citizen stayed in a lasting activity: a
+    match to an activity that is not a practice community, joined by the closing date and not
+    ended by it (closing ends the practice community's match and keeps this one), else `ends`."""
+    lasting = Match.alias("lm")
+    activity = Activity.alias("la")
+    continues = fn.EXISTS(
+        lasting.select(SQL("1"))
+        .join(activity, on=(activity.id == lasting.activity))
+        .where(
+            (lasting.referral == CaseClosure.referral)
+            & (activity.is_practice == False)  # noqa: E712 (SQL)
+            & (lasting.status == JOINED)
+            & lasting.started_on.is_null(False)
+            & (lasting.started_on <= CaseClosure.closed_on)
+            & (lasting.ended_on.is_null() | (lasting.ended_on > CaseClosure.closed_on))
         )
-        .join(ClosureReason, on=(ClosureReason.id == CaseClosure.reason))
-        .where(_in_scope(CaseClosure, scope) & CaseClosure.closed_on.between(scope.start, scope.end))
     )
+    return CaseClosure.select(
+        CaseClosure.referral.alias("case_id"),
+        CaseClosure.id.alias("unit_id"),
+        Case(None, [(continues, CONTINUES)], ENDS).alias("key"),
+    ).where(_in_scope(CaseClosure, scope) & CaseClosure.closed_on.between(scope.start, scope.end))
 
 
 def base_caseload(scope):
     hits = cases_in_status_on(scope, OPEN_STATUSES, [scope.on]).alias("hit")
-    return Referral.select(
-        Referral.id.alias("case_id"),
-        Referral.citizen.alias("citizen_id"),
-        _key(builder_on(Referral.id, scope.on)).alias("key"),
-    ).join(hits, on=(hits.c.case_id == Referral.id))
+    query, key = with_builder(Referral.select().join(hits, on=(hits.c.case_id == Referral.id)).switch(Referral), scope)
+    return query.select(Referral.id.alias("case_id"), Referral.citizen.alias("citizen_id"), _key(key).alias("key"))
 
 
 def base_open_too_long(scope):
@@ -414,37 +417,45 @@ def _took_part_in_period(match, scope):
     )
 
 
-def base_practice(scope, moved_on=False):
-    """Citizens who took part in a practice community in the period (key: the community); with
-    `moved_on`, only those who joined the lasting activity it leads to by the reference date."""
-    query = (
-        Match.select(
-            Match.referral.alias("case_id"),
-            Referral.citizen.alias("citizen_id"),
-            _key(Activity.id).alias("key"),
-            Activity.name.alias("label"),
+def _moved_on(scope):
+    """SQL: the citizen of the current practice-community row joined the lasting activity it
+    leads to by the reference date (in any of their cases)."""
+    lasting = Match.alias("lasting")
+    citizen_case = Referral.alias("cc")
+    return fn.EXISTS(
+        lasting.select(SQL("1"))
+        .join(citizen_case, on=(citizen_case.id == lasting.referral))
+        .where(
+            (citizen_case.citizen == Referral.citizen)
+            & (lasting.activity == Activity.leads_to)
+            & (lasting.status == JOINED)
+            & lasting.started_on.is_null(False)
+            & (lasting.started_on <= scope.on)
         )
+    )
+
+
+def base_practice(scope, moved_on=False, with_moved_on=False):
+    """Citizens who took part in a practice community in the period (key: the community); with
+    `moved_on`, only those who joined the lasting activity it leads to by the reference date;
+    with `with_moved_on`, all of them and a column `moved_on` (1 or 0)."""
+    columns = [
+        Match.referral.alias("case_id"),
+        Referral.citizen.alias("citizen_id"),
+        _key(Activity.id).alias("key"),
+        Activity.name.alias("label"),
+    ]
+    if with_moved_on:
+        columns.append(Case(None, [(_moved_on(scope), 1)], 0).alias("moved_on"))
+    query = (
+        Match.select(*columns)
         .join(Activity, on=(Activity.id == Match.activity))
         .switch(Match)
         .join(Referral, on=(Referral.id == Match.referral))
         .where(_in_scope(Match, scope) & (Activity.is_practice == True) & _took_part_in_period(Match, scope))  # noqa: E712
     )
     if moved_on:
-        lasting = Match.alias("lasting")
-        citizen_case = Referral.alias("cc")
-        query = query.where(
-            fn.EXISTS(
-                lasting.select(SQL("1"))
-                .join(citizen_case, on=(citizen_case.id == lasting.referral))
-                .where(
-                    (citizen_case.citizen == Referral.citizen)
-                    & (lasting.activity == Activity.leads_to)
-                    & (lasting.status == JOINED)
-                    & lasting.started_on.is_null(False)
-                    & (lasting.started_on <= scope.on)
-                )
-            )
-        )
+        query = query.where(_moved_on(scope))
     return query
 
 
@@ -515,6 +526,7 @@ BASES = {
     "referrals_by_reason": (base_referrals_by_reason, "case_id"),
     "referrals_by_age": (base_referrals_by_age, "case_id"),
     "closings_by_reason": (base_closings_by_reason, "unit_id"),
+    "closings_continuing": (base_closings_continuing, "unit_id"),
     "caseload": (base_caseload, "case_id"),
     "open_too_long": (base_open_too_long, "case_id"),
     "days_to_contact": (base_days_to_contact, "case_id"),
@@ -526,9 +538,10 @@ BASES = {
 
 
 # -- aggregates --------------------------------------------------------------------------------
-def count_by_key(base, unit, partition=False):
+def count_by_key(base, unit, partition=False, total=None):
     """{key: {"label": ..., "n": distinct units}} and the distinct total: one query when the keys
-    partition the units (each unit in one group: the total is the groups' sum), else two."""
+    partition the units (each unit in one group: the total is the groups' sum) or when the total
+    is known already (the same units counted by another figure), else two."""
     sub = base.alias("b")
     has_label = any(getattr(c, "_alias", None) == "label" for c in base._returning)
     columns = [sub.c.key, fn.COUNT(fn.DISTINCT(getattr(sub.c, unit)))]
@@ -541,6 +554,8 @@ def count_by_key(base, unit, partition=False):
         groups[str(key)] = {"label": row[2] if has_label else None, "n": row[1]}
     if partition:
         return {"groups": groups, "total": sum(g["n"] for g in groups.values())}
+    if total is not None:
+        return {"groups": groups, "total": total}
     total = (
         Select(from_list=[base.alias("t")], columns=[fn.COUNT(fn.DISTINCT(getattr(base.alias("t").c, unit)))])
         .bind(db)
@@ -583,24 +598,28 @@ def active_by_gender(scope):
     return count_by_key(base_active(scope), "citizen_id", partition=True)
 
 
-def active_by_builder(scope):
-    return count_by_key(base_active_by_builder(scope), "citizen_id")
+def active_by_builder(scope, total=None):
+    """`total`: the citizens in active collaboration (active_by_gender's total: the same citizens)."""
+    return count_by_key(base_active_by_builder(scope), "citizen_id", total=total)
 
 
 def new_by_gender(scope):
     return count_by_key(base_new(scope), "citizen_id", partition=True)
 
 
-def new_by_builder(scope):
-    return count_by_key(base_new_by_builder(scope), "citizen_id")
+def new_by_builder(scope, total=None):
+    """`total`: the new citizens (new_by_gender's total: the same citizens)."""
+    return count_by_key(base_new_by_builder(scope), "citizen_id", total=total)
 
 
 def referrals_by_channel(scope):
     return count_by_key(base_referrals_by_channel(scope), "case_id", partition=True)
 
 
-def referrals_by_reason(scope):
-    return count_by_key(base_referrals_by_reason(scope), "case_id")
+def referrals_by_reason(scope, total=None):
+    """`total`: the referrals in the period (referrals_by_channel's total: every referral has a
+    row in this base, with or without a reason)."""
+    return count_by_key(base_referrals_by_reason(scope), "case_id", total=total)
 
 
 def referrals_by_age(scope):
@@ -609,6 +628,10 @@ def referrals_by_age(scope):
 
 def closings_by_reason(scope):
     return count_by_key(base_closings_by_reason(scope), "unit_id", partition=True)
+
+
+def closings_continuing(scope):
+    return count_by_key(base_closings_continuing(scope), "unit_id", partition=True)
 
 
 def caseload(scope):
@@ -628,12 +651,25 @@ def days_to_joined(scope):
 
 
 def practice_communities(scope):
-    took_part = count_by_key(base_practice(scope), "citizen_id")
-    moved_on = count_by_key(base_practice(scope, moved_on=True), "citizen_id")
-    return {
-        key: {"label": group["label"], "n": group["n"], "moved_on": moved_on["groups"].get(key, {}).get("n", 0)}
-        for key, group in took_part["groups"].items()
-    }
+    """Per practice community: the citizens who took part and, of them, those who moved on — one
+    query (the moved-on rule is a column of the same rows, not a second pass)."""
+    sub = base_practice(scope, with_moved_on=True).alias("b")
+    moved = Case(None, [(sub.c.moved_on == 1, sub.c.citizen_id)], None)
+    rows = (
+        Select(
+            from_list=[sub],
+            columns=[
+                sub.c.key,
+                fn.MAX(sub.c.label),
+                fn.COUNT(fn.DISTINCT(sub.c.citizen_id)),
+                fn.COUNT(fn.DISTINCT(moved)),
+            ],
+        )
+        .group_by(sub.c.key)
+        .bind(db)
+        .tuples()
+    )
+    return {str(key): {"label": label, "n": n, "moved_on": moved_on} for key, label, n, moved_on in rows}
 
 
 def volunteers(scope):
@@ -743,14 +779,64 @@ def series_dates(scope, limit=36):
 
 
 def active_over_time(scope):
-    """{date: {gender: citizens in active collaboration}, total} at each date of `series_dates`."""
+    """{date: {gender: citizens in active collaboration}} at each date of `series_dates`, in one
+    pass: each citizen's collaboration intervals (over all their cases) are merged into disjoint
+    stretches by a window ("gaps and islands"), and a stretch covering a date is one citizen on
+    it — a sum per date, not a distinct count per date over every case that was open."""
+    dates = series_dates(scope)
+    if not dates:
+        return {}
+    param = db.obj.param
+    orgs = ", ".join([param] * len(scope.organisation_ids))
+    statuses = ", ".join([param] * len(COLLABORATING))
+    per_date = ", ".join(
+        [f"SUM(CASE WHEN m.stretch_from <= {param} AND m.stretch_until > {param} THEN 1 ELSE 0 END)"] * len(dates)
+    )
+    sql = f"""
+        WITH iv AS (
+            SELECT citizen_id, from_on, until_on FROM status_interval
+            WHERE organisation_id IN ({orgs}) AND status IN ({statuses}) AND until_on > {param} AND from_on <= {param}
+        ), marked AS (
+            SELECT citizen_id, from_on, until_on,
+                   CASE WHEN from_on <= MAX(until_on) OVER (
+                       PARTITION BY citizen_id ORDER BY from_on, until_on
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                   ) THEN 0 ELSE 1 END AS starts
+            FROM iv
+        ), islands AS (
+            SELECT citizen_id, from_on, until_on,
+                   SUM(starts) OVER (
+                       PARTITION BY citizen_id ORDER BY from_on, until_on ROWS UNBOUNDED PRECEDING
+                   ) AS island
+            FROM marked
+        ), merged AS (
+            SELECT citizen_id, MIN(from_on) AS stretch_from, MAX(until_on) AS stretch_until
+            FROM islands GROUP BY citizen_id, island
+        )
+        SELECT CASE c.gender WHEN 'male' THEN 'male' WHEN 'female' THEN 'female' ELSE 'other' END AS g, {per_date}
+        FROM merged m JOIN citizen c ON c.id = m.citizen_id
+        GROUP BY CASE c.gender WHEN 'male' THEN 'male' WHEN 'female' THEN 'female' ELSE 'other' END
+    """  # noqa: S608  # nosec B608 - our own SQL; every value is a bound parameter
+    days = [d.isoformat() for d in dates]
+    params = [*scope.organisation_ids, *COLLABORATING, days[0], days[-1]]
+    for day in days:
+        params += [day, day]
+    series = {day: {} for day in days}
+    for gender, *counts in db.execute_sql(sql, params).fetchall():
+        for day, n in zip(days, counts, strict=True):
+            if n:
+                series[day][gender] = int(n)
+    return series
+
+
+def active_over_time_by_distinct_count(scope):
+    """The same series as active_over_time, counted the plain way (distinct citizens per date over
+    every interval covering it): the definition the one-pass version is tested against."""
     dates = series_dates(scope)
     hits = cases_in_status_on(scope, COLLABORATING, dates).alias("hit")
     rows = (
-        Referral.select(hits.c.on_date, gender_key(), fn.COUNT(fn.DISTINCT(Referral.citizen)))
-        .join(hits, on=(hits.c.case_id == Referral.id))
-        .switch(Referral)
-        .join(Citizen, on=(Citizen.id == Referral.citizen))
+        Citizen.select(hits.c.on_date, gender_key(), fn.COUNT(fn.DISTINCT(hits.c.citizen_id)))
+        .join(hits, on=(hits.c.citizen_id == Citizen.id))
         .group_by(hits.c.on_date, gender_key())
         .tuples()
     )

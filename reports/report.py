@@ -15,7 +15,7 @@ from flask_babel import format_decimal
 from i18n import _l
 from models import Organisation, User
 from reports import figures, suppress
-from reports.figures import NONE_KEY, RULES, Scope
+from reports.figures import CONTINUES, ENDS, NONE_KEY, RULES, Scope
 
 GENDER_LABELS = {"male": _l("Men"), "female": _l("Women"), "other": _l("Other or not stated")}
 GENDER_ORDER = ("male", "female", "other")
@@ -25,16 +25,22 @@ def report_data(organisation_ids, start, end, on):
     """Every figure of the report for these organisations, period and reference date, as plain
     data (dicts, lists, numbers, strings) — what the page, the exports and tests compare."""
     scope = Scope(tuple(sorted(organisation_ids)), start, end, on)
+    # A figure by bridge builder or by reason counts the same citizens or cases as the one by
+    # gender or by channel: its total is that one's (a unit in two groups counts once in it).
+    active = figures.active_by_gender(scope)
+    new = figures.new_by_gender(scope)
+    by_channel = figures.referrals_by_channel(scope)
     return {
         "scope": {"organisation_ids": list(scope.organisation_ids), "start": start, "end": end, "on": on},
-        "active": figures.active_by_gender(scope),
-        "active_by_builder": figures.active_by_builder(scope),
-        "new": figures.new_by_gender(scope),
-        "new_by_builder": figures.new_by_builder(scope),
-        "referrals_by_channel": figures.referrals_by_channel(scope),
-        "referrals_by_reason": figures.referrals_by_reason(scope),
+        "active": active,
+        "active_by_builder": figures.active_by_builder(scope, total=active["total"]),
+        "new": new,
+        "new_by_builder": figures.new_by_builder(scope, total=new["total"]),
+        "referrals_by_channel": by_channel,
+        "referrals_by_reason": figures.referrals_by_reason(scope, total=by_channel["total"]),
         "referrals_by_age": figures.referrals_by_age(scope),
         "closings_by_reason": figures.closings_by_reason(scope),
+        "closings_continuing": figures.closings_continuing(scope),
         "open_too_long": figures.open_too_long(scope),
         "days_to_contact": figures.days_to_contact(scope),
         "days_to_joined": figures.days_to_joined(scope),
@@ -237,6 +243,21 @@ def build_tables(data, layout, builder_label):
     )
     closings.chart = "bars"
     tables.append(closings)
+    continuing = {CONTINUES: _l("Continues in a lasting activity"), ENDS: _l("Does not continue in one")}
+    tables.append(
+        _distribution(
+            layout,
+            "closings_continuing",
+            _l("Closings: the citizen continues in a lasting activity"),
+            RULES["closings_continuing"],
+            data["closings_continuing"],
+            "closings_continuing",
+            lambda key, _group: continuing[key],
+            [str(_l("Closings"))],
+            keys=[CONTINUES, ENDS],
+            total_id=("closings_by_reason", "total"),
+        )
+    )
     tables.append(
         _distribution(
             layout,

@@ -12,9 +12,15 @@ each "×" at least k, and their sum S = total - shown cells. Per line:
 While a line fails, the smallest non-zero shown cell of the line is hidden as well; if there is
 none, the line's total is hidden. Lines are revisited until none changes (a cell hidden for its
 row can leave its column needing another). Zeros are shown: a zero reveals nobody.
+
+When everything around a failing cell is hidden already, the marks themselves can still pin it:
+"<3" under a "<3" total next to columns marked "×" (at least 3) leaves two cells of 1 and 1 no
+other choice. Then the hidden totals of the failing cell's lines are *withheld* ("…": any count,
+no bound at all), which takes those lines' sums away from the reader, until no cell is pinned;
+with every total of a table withheld, each hidden cell is bounded by its own mark only.
 """
 
-SMALL, HIDDEN = "small", "hidden"
+SMALL, HIDDEN, WITHHELD = "small", "hidden", "withheld"
 
 
 def _bounds(values, lines, state, may_be_zero, k):
@@ -26,6 +32,8 @@ def _bounds(values, lines, state, may_be_zero, k):
     for cell, mark in state.items():
         if mark == SMALL:
             low[cell], high[cell] = (0 if cell in may_be_zero else 1), k - 1
+        elif mark == WITHHELD:
+            low[cell], high[cell] = 0, big
         else:
             low[cell], high[cell] = k, big
 
@@ -65,7 +73,7 @@ def _problem(state, values, low, high, k):
             continue
         if mark == SMALL and (low[cell] > 1 or high[cell] < k - 1):  # more than "<k" learnt
             return cell
-        if mark == HIDDEN and high[cell] <= low[cell]:
+        if mark in (HIDDEN, WITHHELD) and high[cell] <= low[cell]:
             return cell
     return None
 
@@ -74,40 +82,67 @@ def suppress(values, lines, k):
     """Decide which cells to hide.
 
     `values` maps a cell id to its count; `lines` lists (cell ids, total cell id or None). Returns
-    {cell id: SMALL | HIDDEN} for every hidden cell (SMALL: 0 < n < k, shown "<k"; HIDDEN: hidden
-    so that a small one cannot be worked out, shown "×"). In a line whose total is itself small,
+    {cell id: SMALL | HIDDEN | WITHHELD} for every hidden cell (SMALL: 0 < n < k, shown "<k";
+    HIDDEN: hidden so that a small one cannot be worked out, shown "×"; WITHHELD: a total whose
+    mark alone would give a small cell away, shown "…"). In a line whose total is itself small,
     every cell is shown "<k", zeros too: otherwise several "<k" under a "<k" total would give
     themselves away (two of them under "<3" must both be 1). While a reader could narrow a hidden
-    cell down, the smallest shown count near it is hidden as well (a total when no cell is left)."""
-    state = {cell: SMALL for cell, v in values.items() if v is not None and 0 < v < k}
-    may_be_zero = set()
+    cell down, the smallest shown count near it is hidden as well (a total when no cell is left);
+    when nothing near it is left to hide, the hidden totals of its lines are withheld."""
+    chosen = {cell: SMALL for cell, v in values.items() if v is not None and 0 < v < k}
+    withheld = set()
     by_cell = {}
     for cells, total in lines:
         for cell in [*cells, total]:
             by_cell.setdefault(cell, []).append((cells, total))
 
-    def hide(cell):
-        state[cell] = HIDDEN if values[cell] >= k else SMALL
-        if values[cell] == 0:
-            may_be_zero.add(cell)
-
     while True:
-        spread = True
-        while spread:  # every cell of a line with a small total is "<k"
-            spread = False
-            for cells, total in lines:
-                if total is not None and state.get(total) == SMALL:
-                    for cell in cells:  # a reader cannot tell which of them is a zero
-                        if cell not in may_be_zero and state.get(cell, SMALL) == SMALL:
-                            state[cell] = SMALL
-                            may_be_zero.add(cell)
-                            spread = True
+        state, may_be_zero = _spread(chosen, withheld, values, lines)
         low, high = _bounds(values, lines, state, may_be_zero, k)
         problem = _problem(state, values, low, high, k)
-        candidate = None if problem is None else _next_to_hide(problem, by_cell, state, values)
-        if candidate is None:  # done, or everything near it is hidden already
+        if problem is None:
             return state
-        hide(candidate)
+        candidate = _next_to_hide(problem, by_cell, state, values)
+        if candidate is not None:
+            chosen[candidate] = HIDDEN if values[candidate] >= k else SMALL
+            continue
+        totals = _totals_to_withhold(problem, by_cell, state, withheld)
+        if not totals:  # cannot happen: with every total withheld only the marks bound a cell
+            return state
+        withheld.update(totals)
+
+
+def _spread(chosen, withheld, values, lines):
+    """The state of every hidden cell: the chosen ones, the withheld totals, and every cell of a
+    line whose total is "<k" (zeros too: a reader cannot tell which of them is a zero)."""
+    state = dict(chosen)
+    for cell in withheld:
+        state[cell] = WITHHELD
+    may_be_zero = {cell for cell in state if values[cell] == 0}
+    spread = True
+    while spread:
+        spread = False
+        for cells, total in lines:
+            if total is not None and state.get(total) == SMALL:
+                for cell in cells:
+                    if cell not in may_be_zero and state.get(cell, SMALL) == SMALL:
+                        state[cell] = SMALL
+                        may_be_zero.add(cell)
+                        spread = True
+    return state, may_be_zero
+
+
+def _totals_to_withhold(problem, by_cell, state, withheld):
+    """The hidden totals of the lines through `problem`, else of the lines one ring further out."""
+    seen, ring = set(), [problem]
+    while ring:
+        lines = [line for cell in ring for line in by_cell.get(cell, [])]
+        totals = {t for _members, t in lines if t is not None and t in state and t not in withheld}
+        if totals:
+            return totals
+        seen.update(ring)
+        ring = [c for members, t in lines for c in [*members, t] if c is not None and c not in seen]
+    return set()
 
 
 def _next_to_hide(problem, by_cell, state, values):
@@ -167,4 +202,6 @@ def shown(value, state, k):
         return f"<{k}"
     if state == HIDDEN:
         return "×"
+    if state == WITHHELD:
+        return "…"
     return value

@@ -75,7 +75,7 @@ def _meta(title, organisation_ids, period, k):
         "suppression_note": str(
             _l(
                 "Counts below %(k)s are shown as “<%(k)s”; “×” hides a further count so that a small one cannot "
-                "be worked out from a total.",
+                "be worked out from a total; “…” withholds a total whose mark alone would give a small count away.",
                 k=k or 5,
             )
         ),

@@ -302,6 +302,13 @@ MATRIX = {
     "reports.cases":                        (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "network_report.index":                 (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "network_report.export":                (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The operator's network pages (see OPERATOR_ACCESS): nobody of an organisation.
+    "networks.index":                       (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "networks.network":                     (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "networks.add_member":                  (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "networks.remove_member":               (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "networks.add_evaluator":               (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "networks.remove_evaluator":            (LOGIN,     FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "end_criteria_closures.export":         (LOGIN,     OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # Privacy (issue 11): access reports and upcoming anonymisations for admins and coordinators;
     # who saw a citizen, erasure, the record of processing and old free text for admins only.
@@ -392,6 +399,12 @@ OPERATOR_ACCESS = {
     "operator.set_active": MOVED,
     "operator.add_admin": OK,
     "operator.reset": OK,
+    "networks.index": OK,
+    "networks.network": OK,
+    "networks.add_member": MOVED,
+    "networks.remove_member": MOVED,
+    "networks.add_evaluator": MOVED,
+    "networks.remove_evaluator": MOVED,
     # Their own account, as for every logged-in user.
     "auth.mfa": TO_LOGIN,
     "auth.mfa_setup": TO_LOGIN,

@@ -16,9 +16,13 @@ from models import (
     ClosureReason,
     ContactKind,
     Instrument,
+    Network,
+    NetworkEvaluator,
+    NetworkMember,
     PartnerKind,
     ReferralChannel,
     ReferralReason,
+    User,
 )
 from tests import factories
 from tests.access_policy import (
@@ -237,6 +241,8 @@ def build_probes(app, world, endpoints):
                 probes.append(_public_intake_probe(endpoint, world))
             elif endpoint.startswith(("onboarding.", "imports.", "operator.")):
                 probes.append(_onboarding_probe(endpoint, world))
+            elif endpoint.startswith("networks."):
+                probes.append(_network_probe(endpoint, world))
             elif endpoint.split(".")[0] in ("directory", "partner_page", "listing_change", "waiting_list"):
                 probes.append(_activity_pages_probe(endpoint, world))
             elif "." in endpoint and endpoint.split(".")[0] in samples:
@@ -323,6 +329,57 @@ def _onboarding_probe(endpoint, world):
         return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id), data)
     if endpoint == "operator.reset":
         return Probe(endpoint, "POST", url_for(endpoint, org_id=org.id, user_id=world.a.users["admin"].id))
+
+
+def _network_probe(endpoint, world):
+    """The operator's network pages, on a network with world.b as a member and an evaluator."""
+    network = Network.get_or_none(Network.slug == "matrix") or Network.create(name="Matrixnetværket", slug="matrix")
+    if not NetworkMember.select().where(NetworkMember.network == network.id).exists():
+        NetworkMember.create(network=network, organisation=world.b.org)
+        NetworkEvaluator.create(network=network, user=factories.make_user(world.b.org, "network_evaluator"))
+    newcomer = User.get_or_none(User.email == "netvaerk@example.dk") or factories.make_user(
+        world.a.org, "network_evaluator", email="netvaerk@example.dk"
+    )
+    member = NetworkMember.select().where(NetworkMember.network == network.id)
+    evaluator = NetworkEvaluator.select().where(NetworkEvaluator.network == network.id)
+
+    def has(query, **where):
+        return query.where(*[getattr(query.model, k) == v for k, v in where.items()]).exists()
+
+    if endpoint in ("networks.index",):
+        return Probe(endpoint, "GET", url_for(endpoint))
+    if endpoint == "networks.network":
+        return Probe(endpoint, "GET", url_for(endpoint, network_id=network.id))
+    if endpoint == "networks.add_member":
+        return Probe(
+            endpoint,
+            "POST",
+            url_for(endpoint, network_id=network.id),
+            {"organisation": world.a.org.id},
+            changed=lambda: has(member, organisation=world.a.org.id),
+        )
+    if endpoint == "networks.remove_member":
+        return Probe(
+            endpoint,
+            "POST",
+            url_for(endpoint, network_id=network.id, org_id=world.b.org.id),
+            changed=lambda: not has(member, organisation=world.b.org.id),
+        )
+    if endpoint == "networks.add_evaluator":
+        return Probe(
+            endpoint,
+            "POST",
+            url_for(endpoint, network_id=network.id),
+            {"email": newcomer.email},
+            changed=lambda: has(evaluator, user=newcomer.id),
+        )
+    first = evaluator.order_by(NetworkEvaluator.id).first()
+    return Probe(
+        endpoint,
+        "POST",
+        url_for(endpoint, network_id=network.id, user_id=first.user_id),
+        changed=lambda: not has(evaluator, user=first.user_id),
+    )
 
 
 def _activity_pages_probe(endpoint, world):

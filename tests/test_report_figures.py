@@ -211,3 +211,94 @@ def test_seed_002_figures(org):
     new = figures.new_by_gender(scope(org, D(2021, 10, 1), D(2023, 2, 28)))
     assert new["total"] == 100
     assert new["groups"]["male"]["n"] == 35
+
+
+def test_a_closing_where_the_citizen_stays_in_the_lasting_activity_says_so(org):
+    """Issue 14.3: closing ends the practice community's match and keeps the lasting one; the
+    report counts those closings (through the real closing, end_matches_at_closing)."""
+    from models import Match
+    from models.workflow import end_matches_at_closing
+
+    lasting = factories.make_activity(org, name="Spisefællesskabet")
+    cafe = factories.make_activity(org, name="Netværkscaféen", is_practice=True, leads_to=lasting)
+    other = factories.make_activity(org, name="Gåturen")
+    staying, leaving, stopped = (
+        case_with(org, factories.make_citizen(org), D(2022, 1, 1), [(D(2022, 1, 5), "contacted")]) for _ in range(3)
+    )
+    for case in (staying, leaving, stopped):
+        factories.make_match(case, cafe, status="joined", started_on=D(2022, 2, 1))
+    factories.make_match(staying, lasting, status="joined", started_on=D(2022, 5, 1))
+    factories.make_match(stopped, other, status="joined", started_on=D(2022, 3, 1), ended_on=D(2022, 4, 1))
+    for case in (staying, leaving, stopped):
+        close(case, D(2022, 6, 1), reason(org))
+        end_matches_at_closing(case, D(2022, 6, 1))
+    # The practice community's matches ended at the closing, the lasting one is still going on.
+    assert not Match.select().where((Match.activity == cafe.id) & Match.ended_on.is_null()).exists()
+    assert Match.get((Match.referral == staying.id) & (Match.activity == lasting.id)).ended_on is None
+    s = scope(org, D(2022, 1, 1), D(2022, 12, 31))
+    figure = figures.closings_continuing(s)
+    assert figure == {"groups": {"continues": {"label": None, "n": 1}, "ends": {"label": None, "n": 2}}, "total": 3}
+    assert figures.cases_behind("closings_continuing", s, key="continues") == [staying.id]
+    # Later: the citizen leaves the lasting activity; at the closing they still continued in it.
+    Match.update(ended_on=D(2022, 9, 1)).where(Match.referral == staying.id).execute()
+    assert figures.closings_continuing(s)["groups"]["continues"]["n"] == 1
+
+
+def test_the_one_pass_series_counts_as_the_distinct_count_per_date(org):
+    """active_over_time merges each citizen's collaboration over all their cases into stretches;
+    it must give what a distinct count of citizens per date gives: two cases of one citizen at
+    once, back-to-back statuses, a gap, a reopening, a status changed twice in a day."""
+    anna, bo, cy = (factories.make_citizen(org, gender=g) for g in ("female", "male", "other"))
+    first = case_with(org, anna, D(2022, 1, 10), [(D(2022, 1, 15), "contacted"), (D(2022, 2, 1), "active")])
+    case_with(org, anna, D(2022, 1, 20), [(D(2022, 1, 25), "contacted"), (D(2022, 5, 31), "declined")])
+    close(first, D(2022, 3, 31), reason(org))
+    step(first, D(2022, 6, 30), "active")  # reopened: a gap in April and May
+    case_with(org, bo, D(2022, 2, 1), [(D(2022, 2, 28), "contacted"), (D(2022, 2, 28), "waiting")])
+    case_with(org, cy, D(2022, 3, 1), [(D(2022, 4, 30), "contacted"), (D(2022, 4, 30), "declined")])
+    for start, end in (
+        (D(2022, 1, 1), D(2022, 12, 31)),
+        (D(2022, 2, 15), D(2022, 7, 15)),
+        (D(2019, 1, 1), D(2022, 6, 30)),
+    ):
+        s = scope(org, start, end)
+        series = figures.active_over_time(s)
+        assert series == figures.active_over_time_by_distinct_count(s)
+    year = figures.active_over_time(scope(org, D(2022, 1, 1), D(2022, 12, 31)))
+    assert year["2022-01-31"] == {"female": 1} and year["2022-02-28"] == {"female": 1, "male": 1}
+    assert year["2022-04-30"] == {"female": 1, "male": 1} and year["2022-06-30"] == {"female": 1, "male": 1}
+    assert year["2022-05-31"] == {"male": 1}
+
+
+def test_outcome_change_from_the_first_intake_to_the_last_closure_in_the_period(org):
+    from models import Instrument, Measurement
+
+    ucla = Instrument.get((Instrument.organisation == org.id) & (Instrument.higher_is_better == False))  # noqa: E712
+
+    def measure(case, phase, on, score):
+        Measurement.create(
+            organisation=org.id,
+            referral=case.id,
+            instrument=ucla.id,
+            phase=phase,
+            taken_on=on,
+            answers="[]",
+            score=score,
+        )
+
+    cases = [case_with(org, factories.make_citizen(org), D(2023, 1, 1)) for _ in range(5)]
+    measure(cases[0], "intake", D(2023, 1, 5), 9)
+    measure(cases[0], "intake", D(2023, 2, 5), 7)  # a second intake: the first one counts
+    measure(cases[0], "closure", D(2024, 3, 1), 6)  # improved by 3 (lower is better)
+    measure(cases[1], "intake", D(2023, 1, 5), 5)
+    measure(cases[1], "closure", D(2024, 2, 1), 3)
+    measure(cases[1], "closure", D(2024, 6, 1), 7)  # the last closure in the period counts: worse by 2
+    measure(cases[2], "closure", D(2024, 3, 1), 4)  # no intake: not counted
+    measure(cases[3], "intake", D(2023, 1, 5), 6)
+    measure(cases[3], "closure", D(2024, 5, 1), 6)  # unchanged
+    measure(cases[3], "closure", D(2025, 2, 1), 3)  # after the period: the one in it counts
+    measure(cases[4], "intake", D(2023, 1, 5), 8)
+    measure(cases[4], "closure", D(2023, 12, 1), 3)  # before the period: not counted
+    result = figures.outcomes(scope(org, D(2024, 1, 1), D(2024, 12, 31)))
+    assert list(result.values()) == [
+        {"label": ucla.name, "n": 3, "mean_change": round((-3 + 2 + 0) / 3, 2), "improved": 1}
+    ]

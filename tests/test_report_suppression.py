@@ -11,14 +11,14 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from models import ReferralChannel, StatusChange
 from reports import suppress
 from tests import factories
 
-SMALL, HIDDEN = suppress.SMALL, suppress.HIDDEN
+SMALL, HIDDEN, WITHHELD = suppress.SMALL, suppress.HIDDEN, suppress.WITHHELD
 
 
 def feasible_values(values, states, k, total=None, small_total=False):
@@ -61,65 +61,95 @@ def test_a_table_never_shows_a_small_count_nor_lets_one_be_worked_out(k, values)
             assert len(possible) >= 2, (values, states, i, possible)
 
 
-@settings(max_examples=80, deadline=None)
+def readers_matrices(table, k, cells, rows, cols, grand):
+    """Every 2 × 2 matrix a reader cannot tell from the real one: the same shown cells and
+    margins, each hidden cell and margin within what its mark says ("<k": 1..k-1, 0..k-1 in a
+    line whose total is "<k"; "×": k or more; "…": anything)."""
+    top = sum(sum(row.values()) for row in table.values()) + k
+    keys = sorted(cells)
+    options = []
+    for r, c in keys:
+        state = cells[(r, c)]
+        if state is None:
+            options.append([table[r][c]])
+        elif state == SMALL:
+            zero_ok = rows[r] == SMALL or cols[c] == SMALL
+            options.append(list(range(0 if zero_ok else 1, k)))
+        elif state == HIDDEN:
+            options.append(list(range(k, top + 1)))
+        else:
+            options.append(list(range(0, top + 1)))
+
+    def fits(state, value, real, zero_ok):
+        if state is None:
+            return value == real
+        if state == SMALL:
+            return (0 if zero_ok else 1) <= value < k
+        if state == HIDDEN:
+            return value >= k
+        return True
+
+    for combo in itertools.product(*options):
+        m = dict(zip(keys, combo, strict=True))
+        row_sums = {r: m[(r, 0)] + m[(r, 1)] for r in (0, 1)}
+        col_sums = {c: m[(0, c)] + m[(1, c)] for c in (0, 1)}
+        grand_sum = sum(row_sums.values())
+        if not fits(grand, grand_sum, sum(sum(row.values()) for row in table.values()), False):
+            continue
+        row_zero = {r: grand == SMALL or all(cells[(r, c)] == SMALL for c in (0, 1)) for r in (0, 1)}
+        col_zero = {c: grand == SMALL or all(cells[(r, c)] == SMALL for r in (0, 1)) for c in (0, 1)}
+        if not all(fits(rows[r], row_sums[r], sum(table[r].values()), row_zero[r]) for r in (0, 1)):
+            continue
+        if not all(fits(cols[c], col_sums[c], table[0][c] + table[1][c], col_zero[c]) for c in (0, 1)):
+            continue
+        yield m
+
+
+@settings(max_examples=150, deadline=None)
 @given(
     k=st.integers(min_value=3, max_value=5),
     matrix=st.lists(st.lists(st.integers(min_value=0, max_value=7), min_size=2, max_size=2), min_size=2, max_size=2),
 )
+@example(k=3, matrix=[[1, 1], [2, 2]])  # every count hidden: the marks alone pinned both 1s
+@example(k=3, matrix=[[2, 1], [2, 1]])
+@example(k=4, matrix=[[1, 2], [3, 3]])
 def test_a_two_way_table_with_its_margins_never_lets_a_small_count_be_pinned(k, matrix):
     table = {r: dict(enumerate(row)) for r, row in enumerate(matrix)}
     cells, rows, cols, grand = suppress.suppress_matrix(table, k)
-    published = []  # (constraint) pieces a reader sees
     for (r, c), state in cells.items():
-        value = table[r][c]
-        assert not (state is None and 0 < value < k)
-        published.append(((r, c), state, value))
+        assert not (state is None and 0 < table[r][c] < k)
     for r, state in rows.items():
         assert not (state is None and 0 < sum(table[r].values()) < k)
     for c, state in cols.items():
         assert not (state is None and 0 < sum(table[r][c] for r in table) < k)
-    # A table whose every count is hidden tells only its marks ("<k" is below k, "×" at least k);
-    # those bounds alone can pin a cell of a tiny table, which no further hiding can help.
-    assume(grand is None or any(state is None and value for _key, state, value in published))
-    # Every matrix a reader cannot tell from the real one: same shown cells and margins, hidden
-    # cells within what their mark says. No small hidden cell may have a single possible value.
-    top = sum(sum(row) for row in matrix)
-    options = []
-    for (r, c), state, value in published:
-        if state is None:
-            options.append([value])
-        elif state == SMALL:
-            zero_ok = rows[r] == SMALL or cols[c] == SMALL
-            options.append(list(range(0 if zero_ok else 1, k)))
-        else:
-            options.append(list(range(k, top + 1)))
-    possible = {key: set() for key, state, _v in published if state == SMALL}
-    for combo in itertools.product(*options):
-        m = {key: v for (key, _s, _v), v in zip(published, combo, strict=True)}
-        row_sums = {r: m[(r, 0)] + m[(r, 1)] for r in (0, 1)}
-        col_sums = {c: m[(0, c)] + m[(1, c)] for c in (0, 1)}
-        if any(rows[r] is None and row_sums[r] != sum(table[r].values()) for r in (0, 1)):
-            continue
-        if any(cols[c] is None and col_sums[c] != table[0][c] + table[1][c] for c in (0, 1)):
-            continue
-        if grand is None and sum(row_sums.values()) != top:
-            continue
-        if grand == SMALL and not 0 < sum(row_sums.values()) < k:
-            continue
-        row_low = {r: 0 if grand == SMALL or all(cells[(r, c)] == SMALL for c in (0, 1)) else 1 for r in (0, 1)}
-        col_low = {c: 0 if grand == SMALL or all(cells[(r, c)] == SMALL for r in (0, 1)) else 1 for c in (0, 1)}
-        if any(rows[r] == SMALL and not row_low[r] <= row_sums[r] < k for r in (0, 1)):
-            continue
-        if any(cols[c] == SMALL and not col_low[c] <= col_sums[c] < k for c in (0, 1)):
-            continue
-        if any(rows[r] == HIDDEN and row_sums[r] < k for r in (0, 1)):
-            continue
-        if any(cols[c] == HIDDEN and col_sums[c] < k for c in (0, 1)):
-            continue
+    assert not (grand is None and 0 < sum(map(sum, matrix)) < k)
+    # No hidden count that is not a zero (a zero reveals nobody) may have a single possible value,
+    # the tables whose every count is hidden included: then only the marks bound the cells.
+    possible = {key: set() for key, state in cells.items() if state and table[key[0]][key[1]]}
+    for m in readers_matrices(table, k, cells, rows, cols, grand):
         for key in possible:
             possible[key].add(m[key])
     for key, values in possible.items():
+        assert table[key[0]][key[1]] in values, (matrix, k, key, values)
         assert len(values) >= 2, (matrix, k, cells, rows, cols, grand, key, values)
+
+
+def test_every_two_way_table_up_to_four_is_protected():
+    """The property above on every 2 × 2 table with counts 0..4 for k = 3 (not only samples)."""
+    for k in (3,):
+        for a, b, c, d in itertools.product(range(5), repeat=4):
+            test_a_two_way_table_with_its_margins_never_lets_a_small_count_be_pinned.hypothesis.inner_test(
+                k=k, matrix=[[a, b], [c, d]]
+            )
+
+
+def test_a_table_that_cannot_be_protected_by_hiding_withholds_its_totals():
+    # [[1, 1], [2, 2]], k = 3: every cell "<3", the first row's total "<3", the rest "×" (3 or
+    # more) — two cells under "<3", each pushed to at least 1 by its column: both are 1.
+    cells, rows, cols, grand = suppress.suppress_matrix({0: {0: 1, 1: 1}, 1: {0: 2, 1: 2}}, 3)
+    assert set(cells.values()) == {SMALL}
+    assert WITHHELD in {*rows.values(), *cols.values(), grand}
+    assert suppress.shown(3, WITHHELD, 3) == "…"
 
 
 # -- the whole report, as an evaluator downloads it ---------------------------------------------
