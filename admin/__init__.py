@@ -129,14 +129,15 @@ def init_admin(app):
     admin.add_view(ImportView(name=_l("Import"), category=ADMINISTRATION, endpoint="imports", url="/admin/import"))
     admin.add_view(OperatorView(name=_l("Organisations"), endpoint="operator", url="/admin/organisations"))
     # import here: cycle admin → reports.views → admin
+    from reports.network_admin import NetworkAdminView
+
+    # import here: cycle admin → reports.views → admin
     from reports.views import NetworkReportView, ReportView
 
     app.jinja_env.globals["overview_charts"] = overview_charts
 
     admin.add_view(ReportView(name=_l("Reports"), endpoint="reports", url="/admin/reports"))
     admin.add_view(NetworkReportView(name=_l("Network report"), endpoint="network_report", url="/admin/network-report"))
-    from reports.network_admin import NetworkAdminView
-
     admin.add_view(NetworkAdminView(name=_l("Networks"), endpoint="networks", url="/admin/networks"))
     app.extensions["brobygger_admin"] = admin
     return admin

@@ -25,6 +25,7 @@ from models.base import BaseModel
 from models.citizen import Citizen
 from models.organisation import Organisation
 from models.referral import Referral
+from models.workflow import StatusChange
 
 OPEN_END = datetime.date(9999, 12, 31)  # `until_on` of the status a case is in now
 
@@ -167,8 +168,6 @@ def rebuild(database=None):
 def intervals_from_history(organisation_ids):
     """The definition: (case, status, from_on, until_on) of the organisations' cases, computed
     from status_change and referral now (non-empty intervals; until_on OPEN_END when still so)."""
-    from models.workflow import StatusChange
-
     sc = StatusChange.alias("sc")
     r = Referral.alias("ri")
     following = fn.LEAD(sc.effective_on).over(partition_by=[sc.referral], order_by=[sc.effective_on, sc.at, sc.id])

@@ -12,28 +12,7 @@ from models import AuditLog, CaseClosure, Citizen, Partner, Referral, ReferralCh
 from models.imports import ImportBatch, ImportFailed, commit_import, preview_import
 from models.workflow import StatusChange
 from tests import factories
-
-CITIZEN_HEADER = ["ekstern_id", "navn", "initialer", "fødselsår", "køn", "postnummer", "bor_alene"]
-REFERRAL_HEADER = [
-    "ekstern_id",
-    "borger",
-    "modtaget",
-    "kanal",
-    "årsager",
-    "status",
-    "første_kontakt",
-    "brobygger",
-    "lukket",
-    "lukkeårsag",
-]
-
-
-def to_csv(header, rows):
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
+from tests.import_data import CITIZEN_HEADER, REFERRAL_HEADER, citizens, to_csv
 
 
 def to_xlsx(header, rows):
@@ -45,13 +24,6 @@ def to_xlsx(header, rows):
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def citizens(n, start=1):
-    return [
-        [f"B-{i}", f"Borger Nummer{i}", f"BN{i}", 1940 + i % 40, "kvinde", "2450", "ja"]
-        for i in range(start, start + n)
-    ]
 
 
 def upload(client, kind, filename, data):

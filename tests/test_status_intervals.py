@@ -11,7 +11,7 @@ from models.intervals import OPEN_END, intervals_from_history, rebuild, stored_i
 from models.workflow import change_status, close_case
 from reports.report import report_data
 from tests import factories
-from tests.test_imports import CITIZEN_HEADER, REFERRAL_HEADER, citizens, to_csv
+from tests.import_data import CITIZEN_HEADER, REFERRAL_HEADER, citizens, to_csv
 
 D = datetime.date
 
