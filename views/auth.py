@@ -138,6 +138,12 @@ def mfa_setup():
     user, pending = _pending_user()
     if user is None or user.mfa_enrolled:
         return _pending_expired()
+    return _enrolment(user, lambda: _finish_login(user, pending.get("next")).location)
+
+
+def _enrolment(user, done, by_choice=False):
+    """The enrolment page: a new secret on every GET, its QR code, and the code that confirms it.
+    Once confirmed, `done()` ends the step and gives the page after the recovery codes."""
     if not user.totp_secret or request.method == "GET":
         user.begin_mfa_enrolment()
     form = EnrolForm()
@@ -145,13 +151,16 @@ def mfa_setup():
         codes = user.confirm_mfa_enrolment(form.code.data)
         if codes:
             AuditLog.record("update", "User", user.id, user=user)
-            response = _finish_login(user, pending.get("next"))
-            return render_template("auth/recovery_codes.html", codes=codes, next=response.location)
+            return render_template("auth/recovery_codes.html", codes=codes, next=done())
         count_failed_login(user.email)
         flash(_("The code does not fit. Check the phone's clock and type the newest code."), "error")
     issuer = current_app.config["MFA_ISSUER"]
     return render_template(
-        "auth/mfa_setup.html", form=form, qr=_qr_svg(user.provisioning_uri(issuer)), secret=user.totp_secret
+        "auth/mfa_setup.html",
+        form=form,
+        qr=_qr_svg(user.provisioning_uri(issuer)),
+        secret=user.totp_secret,
+        by_choice=by_choice,
     )
 
 
@@ -224,27 +233,14 @@ def account_mfa():
     response = recent_auth_redirect()
     if response is not None:
         return response
-    if not user.totp_secret or request.method == "GET":
-        user.begin_mfa_enrolment()
-    form = EnrolForm()
-    if form.validate_on_submit():
-        codes = user.confirm_mfa_enrolment(form.code.data)
-        if codes:
-            AuditLog.record("update", "User", user.id)
-            user.end_sessions()  # other devices log in again, now with the code ...
-            start_session(user)  # ... this one goes on
-            flash(_("Two-factor login is on. You are logged out everywhere else."), "success")
-            return render_template("auth/recovery_codes.html", codes=codes, next=url_for("auth.account"))
-        count_failed_login(user.email)
-        flash(_("The code does not fit. Check the phone's clock and type the newest code."), "error")
-    issuer = current_app.config["MFA_ISSUER"]
-    return render_template(
-        "auth/mfa_setup.html",
-        form=form,
-        qr=_qr_svg(user.provisioning_uri(issuer)),
-        secret=user.totp_secret,
-        by_choice=True,
-    )
+    return _enrolment(user, lambda: _enrolled_by_choice(user), by_choice=True)
+
+
+def _enrolled_by_choice(user):
+    user.end_sessions()  # other devices log in again, now with the code ...
+    start_session(user)  # ... this one goes on
+    flash(_("Two-factor login is on. You are logged out everywhere else."), "success")
+    return url_for("auth.account")
 
 
 @bp.route("/account/2fa/off", methods=["POST"])
