@@ -30,7 +30,7 @@ from flask_login import current_user
 from peewee import BooleanField, DateField, DateTimeField, ForeignKeyField, PostgresqlDatabase
 from werkzeug.utils import secure_filename
 
-from admin.loading import label_selection, visible_rows
+from admin.loading import label_selection, split_paths, visible_rows
 from models.audit import AuditLog
 from security import has_recent_auth
 
@@ -423,13 +423,7 @@ def _label_objects(model, ids, paths):
         obj.__data__ = {name: convert(value) for name, convert, value in zip(names, to_python, raw, strict=True)}
         obj.__rel__, obj._dirty = {}, set()
         objects[raw[0]] = obj
-    tails = {}
-    for path in paths:
-        head, _dot, rest = path.partition(".")
-        tails.setdefault(head, [])
-        if rest:
-            tails[head].append(rest)
-    for head, rests in tails.items():
+    for head, rests in split_paths(paths).items():
         field = model._meta.fields[head]
         related_ids = list({obj.__data__.get(head) for obj in objects.values()} - {None})
         related = _label_objects(field.rel_model, related_ids, rests) if related_ids else {}

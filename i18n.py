@@ -1,6 +1,7 @@
 """The one place translation functions and Danish date formats are imported from."""
 
 from flask_babel import (
+    format_decimal,
     get_translations,
     ngettext,  # noqa: F401
     to_user_timezone,
@@ -21,6 +22,15 @@ def format_day(value):
 def format_moment(value):
     """A stored UTC datetime as local time, dd.mm.åååå tt:mm; "" for None."""
     return to_user_timezone(value).strftime(DATETIME_FORMAT) if value else ""
+
+
+def format_number(value, signed=False):
+    """A score or a change as people read it here: 8, 8,5, +2,5 (one decimal at most, the
+    locale's decimal sign); "" for None."""
+    if value is None:
+        return ""
+    text = format_decimal(value, format="#,##0.#")
+    return f"+{text}" if signed and value > 0 else text
 
 
 class WTFormsTranslations:

@@ -5,7 +5,7 @@ from flask_babel import get_locale
 
 import models.roles
 from extensions import babel
-from i18n import format_day, format_moment
+from i18n import format_day, format_moment, format_number
 
 LANGUAGE_COOKIE = "brobygger_lang"
 
@@ -21,6 +21,8 @@ def init_i18n(app):
     # {{ case.received_on|date }} → 01.10.2021; {{ change.at|datetime }} → 01.10.2021 14:05 (local).
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["datetime"] = format_moment
+    # {{ m.score|number }} → 8 or 8,5; {{ change|number(signed=True) }} → +2,5.
+    app.jinja_env.filters["number"] = format_number
     # Templates compare roles by name too: {% if current_user.role in roles.TEAM_LEADS %}.
     app.jinja_env.globals["roles"] = models.roles
 

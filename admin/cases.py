@@ -25,7 +25,7 @@ from forms.case import (
     answers_for,
     with_instruments,
 )
-from i18n import _, _l
+from i18n import _, _l, format_number
 from models import (
     Activity,
     ActivityCategory,
@@ -587,7 +587,7 @@ def case_timeline(contacts, matches, history, outcomes, closures, notes, plugin_
             entries.append(entry(m.ended_on, "match", ended, "", "", m.updated_at, rank=2))
     for o in outcomes:
         for m in o["measurements"]:
-            detail = _("%(phase)s · score %(score)s", phase=m.label_of("phase"), score=f"{m.score:.1f}")
+            detail = _("%(phase)s · score %(score)s", phase=m.label_of("phase"), score=format_number(m.score))
             entries.append(entry(m.taken_on, "measurement", o["instrument"].name, detail, "", m.at))
     for n in notes:
         entries.append(entry(n.date, "note", _("Note"), n.by.name if n.by_id else "", n.text, n.created_at))

@@ -101,6 +101,18 @@ def label_selection(model):
     return [model._meta.primary_key, *(model._meta.fields[name] for name in dict.fromkeys([*names, *heads]))]
 
 
+def split_paths(paths):
+    """{"referral": ["citizen"], "channel": []} for the paths ("referral.citizen", "channel"):
+    each first step with what follows it."""
+    tails = {}
+    for path in paths:
+        head, _dot, rest = path.partition(".")
+        tails.setdefault(head, [])
+        if rest:
+            tails[head].append(rest)
+    return tails
+
+
 def batch_load(rows, model, paths, known=(), labels_only=False):
     """Load the related rows named by `paths` ("citizen", "referral.citizen") with one query each.
 
@@ -108,13 +120,7 @@ def batch_load(rows, model, paths, known=(), labels_only=False):
     which the filter reads anyway; only ids it does not hold are queried. With `labels_only`
     the related rows are read with their `label_selection` only (for exports, which show them
     as text)."""
-    tails = {}
-    for path in paths:
-        head, _dot, rest = path.partition(".")
-        tails.setdefault(head, [])
-        if rest:
-            tails[head].append(rest)
-    for head, rests in tails.items():
+    for head, rests in split_paths(paths).items():
         field = model._meta.fields[head]
         ids = {row.__data__.get(head) for row in rows} - {None}
         if not ids:

@@ -17,6 +17,8 @@ import wtforms.i18n
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from i18n import format_number
+
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 DA_MESSAGES = TRANSLATIONS / "da" / "LC_MESSAGES" / "messages.po"
@@ -281,3 +283,21 @@ def test_our_admin_catalogue_corrects_flask_admins_danish(world, login):
         assert theirs not in page, theirs
     page = _page(client.get("/admin/referral/new/"))
     assert "Gem og opret en til" in page
+
+
+@pytest.mark.parametrize(
+    "value, signed, danish",
+    [
+        (8.0, False, "8"),
+        (8.5, False, "8,5"),
+        (36.0, False, "36"),
+        (-4.0, True, "-4"),
+        (44.0, True, "+44"),
+        (None, False, ""),
+    ],
+)
+def test_scores_read_as_danish_numbers(app, value, signed, danish):
+    """No "8.0" on the case page: whole scores without decimals, a decimal comma, a sign on changes."""
+    with app.test_request_context():
+        assert format_number(value, signed=signed) == danish
+        assert app.jinja_env.from_string("{{ v|number(signed=s) }}").render(v=value, s=signed) == danish

@@ -217,11 +217,11 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
 
     # --- Intake measurements: UCLA-3 and WHO-5, radio button by radio button. -------------------
     _measure(page, w.ucla, UCLA_INTAKE, FIRST_CONTACT_ON)
-    expect(page.locator("#outcomes .score")).to_have_text(["8.0"])
+    expect(page.locator("#outcomes .score")).to_have_text(["8"])
     _measure(page, w.who5, WHO5_INTAKE, FIRST_CONTACT_ON)
     outcomes = page.locator("#outcomes")
     expect(outcomes).to_contain_text(w.ucla.name)
-    expect(outcomes.locator(".score")).to_have_text(["8.0", "28.0"])
+    expect(outcomes.locator(".score")).to_have_text(["8", "28"])
     intake = list(Measurement.select().where(Measurement.referral == case_id).order_by(Measurement.id))
     assert [(m.instrument_id, m.phase, m.taken_on, m.score, m.answer_list) for m in intake] == [
         (w.ucla.id, "intake", FIRST_CONTACT_ON, 8, list(UCLA_INTAKE)),
@@ -356,8 +356,8 @@ def test_bridge_builder_takes_a_case_from_referral_to_closing(page, journey):
     # The outcome change, first to last: UCLA-3 8 → 4, WHO-5 28 → 72.
     changes = page.locator("#outcomes .outcome-change")
     expect(changes).to_have_count(2)
-    expect(changes.nth(0)).to_have_text("ændring -4.0")
-    expect(changes.nth(1)).to_have_text("ændring +44.0")
+    expect(changes.nth(0)).to_have_text("ændring -4")
+    expect(changes.nth(1)).to_have_text("ændring +44")
     expect(changes.nth(0)).to_have_class(re.compile(r"badge-success"))  # lower loneliness is better
     expect(changes.nth(1)).to_have_class(re.compile(r"badge-success"))
     # The practice community ends with the case; the lasting activity she joined goes on.
