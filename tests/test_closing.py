@@ -192,7 +192,7 @@ def test_measurement_page_and_change_on_the_case_page(login, world):
         == 200
     )
     page = client.get(f"/admin/referral/details/?id={referral.id}").get_data(as_text=True)
-    assert "WHO-5" in page and "+60.0" in page
+    assert "WHO-5" in page and "ændring +60" in page
     assert Measurement.select().count() == 2
 
 
