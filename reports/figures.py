@@ -780,47 +780,45 @@ def series_dates(scope, limit=36):
 
 def active_over_time(scope):
     """{date: {gender: citizens in active collaboration}} at each date of `series_dates`, in one
-    pass: each citizen's collaboration intervals (over all their cases) are merged into disjoint
-    stretches by a window ("gaps and islands"), and a stretch covering a date is one citizen on
-    it — a sum per date, not a distinct count per date over every case that was open."""
+    window pass, a sum per date instead of a distinct count per date over every case that was
+    open: a citizen's collaboration intervals (over all their cases) in order of start, each
+    with the latest end of the ones before it (`prev_until`); on date D the citizen is counted
+    by the first interval covering D, the one covering D with no earlier interval reaching past
+    D (`prev_until` <= D): every earlier one started on or before D, so it covers D unless it
+    ended by D; every later one has the first covering interval before it, ending after D."""
     dates = series_dates(scope)
     if not dates:
         return {}
     param = db.obj.param
     orgs = ", ".join([param] * len(scope.organisation_ids))
     statuses = ", ".join([param] * len(COLLABORATING))
-    per_date = ", ".join(
-        [f"SUM(CASE WHEN m.stretch_from <= {param} AND m.stretch_until > {param} THEN 1 ELSE 0 END)"] * len(dates)
+    covers = (
+        f"SUM(CASE WHEN m.from_on <= {param} AND m.until_on > {param} "
+        f"AND (m.prev_until IS NULL OR m.prev_until <= {param}) THEN 1 ELSE 0 END)"
     )
+    per_date = ", ".join([covers] * len(dates))
+    # Intervals that end by the first date or start after the last cover none of the dates and
+    # never make a covering one second, so they are left out before the window.
     sql = f"""
         WITH iv AS (
             SELECT citizen_id, from_on, until_on FROM status_interval
             WHERE organisation_id IN ({orgs}) AND status IN ({statuses}) AND until_on > {param} AND from_on <= {param}
         ), marked AS (
             SELECT citizen_id, from_on, until_on,
-                   CASE WHEN from_on <= MAX(until_on) OVER (
+                   MAX(until_on) OVER (
                        PARTITION BY citizen_id ORDER BY from_on, until_on
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-                   ) THEN 0 ELSE 1 END AS starts
+                   ) AS prev_until
             FROM iv
-        ), islands AS (
-            SELECT citizen_id, from_on, until_on,
-                   SUM(starts) OVER (
-                       PARTITION BY citizen_id ORDER BY from_on, until_on ROWS UNBOUNDED PRECEDING
-                   ) AS island
-            FROM marked
-        ), merged AS (
-            SELECT citizen_id, MIN(from_on) AS stretch_from, MAX(until_on) AS stretch_until
-            FROM islands GROUP BY citizen_id, island
         )
         SELECT CASE c.gender WHEN 'male' THEN 'male' WHEN 'female' THEN 'female' ELSE 'other' END AS g, {per_date}
-        FROM merged m JOIN citizen c ON c.id = m.citizen_id
+        FROM marked m JOIN citizen c ON c.id = m.citizen_id
         GROUP BY CASE c.gender WHEN 'male' THEN 'male' WHEN 'female' THEN 'female' ELSE 'other' END
     """  # noqa: S608  # nosec B608 - our own SQL; every value is a bound parameter
     days = [d.isoformat() for d in dates]
     params = [*scope.organisation_ids, *COLLABORATING, days[0], days[-1]]
     for day in days:
-        params += [day, day]
+        params += [day, day, day]
     series = {day: {} for day in days}
     for gender, *counts in db.execute_sql(sql, params).fetchall():
         for day, n in zip(days, counts, strict=True):

@@ -245,9 +245,10 @@ def test_a_closing_where_the_citizen_stays_in_the_lasting_activity_says_so(org):
 
 
 def test_the_one_pass_series_counts_as_the_distinct_count_per_date(org):
-    """active_over_time merges each citizen's collaboration over all their cases into stretches;
-    it must give what a distinct count of citizens per date gives: two cases of one citizen at
-    once, back-to-back statuses, a gap, a reopening, a status changed twice in a day."""
+    """active_over_time counts each citizen on a date by the first of their collaboration
+    intervals (over all their cases) that covers it; it must give what a distinct count of
+    citizens per date gives: two cases of one citizen at once, back-to-back statuses, a gap, a
+    reopening, a status changed twice in a day."""
     anna, bo, cy = (factories.make_citizen(org, gender=g) for g in ("female", "male", "other"))
     first = case_with(org, anna, D(2022, 1, 10), [(D(2022, 1, 15), "contacted"), (D(2022, 2, 1), "active")])
     case_with(org, anna, D(2022, 1, 20), [(D(2022, 1, 25), "contacted"), (D(2022, 5, 31), "declined")])
@@ -267,6 +268,26 @@ def test_the_one_pass_series_counts_as_the_distinct_count_per_date(org):
     assert year["2022-01-31"] == {"female": 1} and year["2022-02-28"] == {"female": 1, "male": 1}
     assert year["2022-04-30"] == {"female": 1, "male": 1} and year["2022-06-30"] == {"female": 1, "male": 1}
     assert year["2022-05-31"] == {"male": 1}
+
+
+def test_the_series_counts_a_citizen_once_under_a_long_case_with_shorter_ones_inside_it(org):
+    """One long case open all year with a short case inside it and one starting later that
+    outlasts neither: the citizen is one on every date, never two (nor none in a gap of the
+    short ones); a second citizen's gap between two cases stays a gap."""
+    dan, eva = factories.make_citizen(org, gender="male"), factories.make_citizen(org, gender="female")
+    case_with(org, dan, D(2022, 1, 2), [(D(2022, 1, 5), "contacted"), (D(2022, 2, 1), "active")])
+    case_with(org, dan, D(2022, 2, 20), [(D(2022, 3, 1), "contacted"), (D(2022, 4, 10), "declined")])
+    case_with(org, dan, D(2022, 5, 20), [(D(2022, 6, 1), "active")])
+    first = case_with(org, eva, D(2022, 1, 2), [(D(2022, 1, 5), "contacted")])
+    close(first, D(2022, 3, 15), reason(org))
+    case_with(org, eva, D(2022, 7, 1), [(D(2022, 7, 2), "waiting")])
+    for start, end in ((D(2022, 1, 1), D(2022, 12, 31)), (D(2022, 3, 1), D(2022, 8, 15))):
+        s = scope(org, start, end)
+        assert figures.active_over_time(s) == figures.active_over_time_by_distinct_count(s)
+    year = figures.active_over_time(scope(org, D(2022, 1, 1), D(2022, 12, 31)))
+    assert year["2022-01-31"] == year["2022-02-28"] == {"male": 1, "female": 1}
+    assert year["2022-03-31"] == year["2022-04-30"] == year["2022-05-31"] == year["2022-06-30"] == {"male": 1}
+    assert year["2022-07-31"] == year["2022-12-31"] == {"male": 1, "female": 1}
 
 
 def test_outcome_change_from_the_first_intake_to_the_last_closure_in_the_period(org):
