@@ -236,16 +236,19 @@ def base_active_by_builder(scope):
 
 
 def _first_case(scope):
-    """Cases that are their citizen's first in the organisation and were received in the period."""
+    """Cases that are their citizen's first in the organisation and were received in the period:
+    no case of the citizen was received before it (cases received the same first day all count)."""
     earlier = Referral.alias("earlier")
     # A citizen belongs to one organisation, so all of their cases are in it; by citizen alone the
     # sub-select probes the citizen index (with the organisation SQLite scanned the organisation).
-    first_received = earlier.select(fn.MIN(earlier.received_on)).where(earlier.citizen == Referral.citizen)
-    return (
-        _in_scope(Referral, scope)
-        & Referral.received_on.between(scope.start, scope.end)
-        & (Referral.received_on == first_received)
+    # NOT EXISTS rather than `= (SELECT MIN …)`: an anti-join PostgreSQL estimates well; the
+    # correlated MIN's cost estimate set off JIT compilation (0.5 s a query at 500 000).
+    none_before = ~fn.EXISTS(
+        earlier.select(SQL("1")).where(
+            (earlier.citizen == Referral.citizen) & (earlier.received_on < Referral.received_on)
+        )
     )
+    return _in_scope(Referral, scope) & Referral.received_on.between(scope.start, scope.end) & none_before
 
 
 def base_new(scope):
@@ -473,19 +476,30 @@ def base_volunteers(scope):
 
 
 def base_outcomes(scope):
-    """One row per case and instrument: the last closure score in the period and the first intake."""
+    """One row per case and instrument with both: the last closure score in the period and the
+    first intake (by date, then id). Both are picked by "no other one before/after it" (NOT
+    EXISTS, an anti-join) and the intake joined once: as a correlated ORDER BY … LIMIT 1 per
+    closing, PostgreSQL planned the sub-select once per use of the score (three times a row)
+    and its cost estimate set off JIT compilation (1.2 of 2.1 s at 500 000 referrals)."""
     closing = Measurement.alias("mc")
     later = Measurement.alias("ml")
     intake = Measurement.alias("mi")
-    intake_score = (
-        intake.select(intake.score)
-        .where(
-            (intake.referral == closing.referral)
-            & (intake.instrument == closing.instrument)
-            & (intake.phase == "intake")
+    earlier = Measurement.alias("me")
+    first_intake = (
+        (intake.referral == closing.referral)
+        & (intake.instrument == closing.instrument)
+        & (intake.phase == "intake")
+        & ~fn.EXISTS(
+            earlier.select(SQL("1")).where(
+                (earlier.referral == intake.referral)
+                & (earlier.instrument == intake.instrument)
+                & (earlier.phase == "intake")
+                & (
+                    (earlier.taken_on < intake.taken_on)
+                    | ((earlier.taken_on == intake.taken_on) & (earlier.id < intake.id))
+                )
+            )
         )
-        .order_by(intake.taken_on, intake.id)
-        .limit(1)
     )
     no_later = ~fn.EXISTS(
         later.select(SQL("1")).where(
@@ -503,10 +517,12 @@ def base_outcomes(scope):
             _key(stable_key(Instrument)).alias("key"),
             Instrument.name.alias("label"),
             Instrument.higher_is_better.alias("higher_is_better"),
-            intake_score.alias("intake"),
+            intake.score.alias("intake"),
             closing.score.alias("closure"),
         )
         .join(Instrument, on=(Instrument.id == closing.instrument))
+        .switch(closing)
+        .join(intake, on=first_intake)
         .where(
             closing.organisation.in_(list(scope.organisation_ids))
             & (closing.phase == "closure")
