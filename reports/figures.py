@@ -222,13 +222,15 @@ def _key(expr):
 def base_active(scope, by_builder=False):
     """Cases in active collaboration on the reference date, by gender (or by bridge builder)."""
     hits = cases_in_status_on(scope, COLLABORATING, [scope.on]).alias("hit")
+    if not by_builder:
+        # The intervals carry the case's citizen: by gender needs no look-up of the case itself
+        # (250 000 of them at 500 000 referrals; 2.3 -> 1.4 s on SQLite).
+        return Citizen.select(hits.c.case_id, hits.c.citizen_id, gender_key().alias("key")).join(
+            hits, on=(hits.c.citizen_id == Citizen.id)
+        )
     query = Referral.select().join(hits, on=(hits.c.case_id == Referral.id)).switch(Referral)
-    if by_builder:
-        query, key = with_builder(query, scope)
-        key = _key(key)
-    else:
-        query, key = query.join(Citizen, on=(Citizen.id == Referral.citizen)), gender_key()
-    return query.select(Referral.id.alias("case_id"), Referral.citizen.alias("citizen_id"), key.alias("key"))
+    query, key = with_builder(query, scope)
+    return query.select(Referral.id.alias("case_id"), Referral.citizen.alias("citizen_id"), _key(key).alias("key"))
 
 
 def base_active_by_builder(scope):
