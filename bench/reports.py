@@ -9,7 +9,10 @@ For each database it
      0.9·N citizens (some referred twice), a status history per case (received → contacted →
      active → closed or declined, with the days they took effect), a closing per closed case,
      reasons, a few reassigned cases, matches and outcome measurements; received over five years;
-  2. runs `report_data` (every figure of the report) for one year, counting the queries;
+     The load is bulk (`BulkLoad`: triggers and secondary indexes dropped and recreated from
+     their stored definitions, the schema compared before and after; seconds, not hours);
+  2. runs `report_data` (every figure of the report) for one year, counting the queries (after
+     an untimed run that captures its SQL and warms the caches);
   3. replays exactly the SQL it ran on a bare DB-API cursor (fetchall) — "raw SQL of the same
      aggregates" — and reports the ratio report / raw;
   4. checks that the query count is the same at N and at N/10.
