@@ -40,10 +40,13 @@ def _marker(sample, index):
 class Compiled:
     """`Compiled(build)(*values)` → the rows of `build(*values)`: models, or tuples etc. as the
     query says. `build` returns a peewee SELECT; `shape` (keyword) is passed on to it and keys the
-    cache (for builds that branch, e.g. on the organisation's minimal-records setting)."""
+    cache (for builds that branch, e.g. on the organisation's minimal-records setting). `raw`: the
+    database's own row tuples, without peewee's conversion per value — only for columns whose
+    values come out of the driver as they are (ids, text, counts)."""
 
-    def __init__(self, build):
+    def __init__(self, build, raw=False):
         self.build = build
+        self.raw = raw
         self._built = {}  # (database class, value types, shape) → (query, sql, params with _Slot) or None
 
     def __call__(self, *values, shape=()):
@@ -54,10 +57,13 @@ class Compiled:
         if entry is False:
             entry = self._built[key] = self._compile(database, values, shape)
         if entry is None:
-            return list(self.build(*values, *shape))
+            query = self.build(*values, *shape)
+            return [tuple(row) for row in query.tuples()] if self.raw else list(query)
         query, sql, params = entry
         bound = [values[p.index] if type(p) is _Slot else p for p in params]
         cursor = database.execute_sql(sql, bound)
+        if self.raw:
+            return [tuple(row) for row in cursor.fetchall()]
         return list(query._get_cursor_wrapper(cursor).iterator())
 
     def _compile(self, database, values, shape):
