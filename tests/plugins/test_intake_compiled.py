@@ -9,6 +9,7 @@ from plugins.api import Organisation, ReferralChannel, db
 from plugins.intake import public, service
 from plugins.intake.compiled import Compiled
 from plugins.intake.demo import seed_forms
+from plugins.intake.models import IntakeForm
 
 
 def test_compiled_reads_bind_each_calls_values(world):
@@ -17,6 +18,12 @@ def test_compiled_reads_bind_each_calls_values(world):
     for org in (world.a.org, world.b.org, world.a.org):
         found_org, intake_form = public._organisation_and_form(org.slug, "public_gp")
         assert found_org.id == org.id and intake_form.organisation_id == org.id
+        # From the second call on, the columns' models and fields come from the first (compiled.py).
+        assert (found_org.name, found_org.slug, intake_form.title) == (
+            org.name,
+            org.slug,
+            IntakeForm.get_by_id(intake_form.id).title,
+        )
         assert [q.id for q in public._questions(found_org, intake_form)] == [
             q.id for q in intake_form.active_questions()
         ]
