@@ -1,15 +1,18 @@
 """Compiled public-form reads (plugins/intake/compiled.py): the same rows as peewee building the
 query each time, for every organisation, and a plain build when a value cannot be bound."""
 
+import datetime
+
 from peewee import ModelInsert, fn
 
-from models import AuditLog, Citizen
+from models import AuditLog, Citizen, ReferralReason, ReferralReasonLink
 from models.base import _CompiledInsert
 from plugins.api import Organisation, ReferralChannel, db
 from plugins.intake import public, service
 from plugins.intake.compiled import Compiled
 from plugins.intake.demo import seed_forms
 from plugins.intake.models import IntakeForm
+from tests import factories
 
 
 def test_compiled_reads_bind_each_calls_values(world):
@@ -78,8 +81,27 @@ def test_an_insert_with_an_expression_or_a_missing_default_is_built_by_peewee(wo
         assert _sql(AuditLog.insert(**data)) == _sql(ModelInsert(AuditLog, AuditLog._normalize_data(None, data)))
     entry_id = AuditLog.insert(**data).execute()
     assert AuditLog.get_by_id(entry_id).detail == "abc"
-    # created_at/updated_at not given: peewee fills their defaults in, each time.
-    assert AuditLog.get_by_id(AuditLog.insert(action="y", model="Referral").execute()).created_at is not None
-    row = tuple(AuditLog._normalize_data(None, {"action": "y", "model": "Referral"}))
-    key = (type(db.obj), AuditLog, row)
-    assert [entry for k, entry in _CompiledInsert._built.items() if k[:3] == key] == [None]
+    # created_at/updated_at not given: filled in from their defaults on each insert, as peewee does.
+    first, second = (AuditLog.insert(action=a, model="Referral").execute() for a in ("y", "z"))
+    first, second = AuditLog.get_by_id(first), AuditLog.get_by_id(second)
+    assert first.created_at is not None and second.created_at >= first.created_at and second.action == "z"
+
+
+def test_compiled_multi_row_inserts_give_peewees_sql(world):
+    """The reasons of a case: created_at and updated_at filled in from their defaults per row."""
+    referral = factories.make_referral(world.a.org)
+    reasons = ReferralReason.select().where(ReferralReason.organisation == world.a.org.id).limit(2)
+    links = [{"referral": referral.id, "reason": reason.id} for reason in reasons]
+    assert len(links) == 2
+    for _ in range(2):  # the second time from the compiled SQL
+        compiled = ReferralReasonLink.insert_many(links)
+        sql, params = _sql(compiled)
+        plain_sql, plain_params = _sql(ModelInsert(ReferralReasonLink, insert=links))
+        assert sql == plain_sql and len(params) == len(plain_params)
+        assert [p for p in params if not isinstance(p, datetime.datetime)] == [
+            p for p in plain_params if not isinstance(p, datetime.datetime)
+        ]
+    ReferralReasonLink.insert_many(links).execute()
+    stored = ReferralReasonLink.select().where(ReferralReasonLink.referral == referral.id)
+    assert sorted(link.reason_id for link in stored) == sorted(link["reason"] for link in links)
+    assert all(link.created_at is not None for link in stored)
