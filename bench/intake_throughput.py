@@ -1,20 +1,25 @@
 """How many public referrals per second the production setup (gunicorn + SQLite) takes, none lost.
 
-Starts gunicorn on a fresh SQLite database with the demo data, then N client threads each fetch
-the public GP form and send it (CSRF token, one-time token, answers) like a browser. Afterwards
-it checks that every receipt matches exactly one stored referral and answer set.
+Starts gunicorn on a fresh SQLite database with the demo data, then N client processes each fetch
+the public GP form and send it (CSRF token, one-time token, answers) like a browser and follow the
+redirect to the receipt. Afterwards it checks that every receipt matches exactly one stored
+referral and answer set. It prints, per run, the server's CPU per submission (gunicorn master and
+workers), the clients' and the whole machine's: on this shared 2-core machine the rate follows
+what the other sessions leave over, the server's CPU per submission much less.
 
     .venv/bin/python bench/intake_throughput.py [--submissions 400] [--clients 16] [--workers 4]
     .venv/bin/python bench/intake_throughput.py --compare 2bd8f1b --rounds 3   # before vs after, same run
     .venv/bin/python bench/intake_throughput.py --compare main --after HEAD --rounds 5  # two commits
     .venv/bin/python bench/intake_throughput.py --profile 40     # cProfile of GET + POST + receipt in-process
+    .venv/bin/python bench/intake_throughput.py --profile-server 100  # cProfile inside a gunicorn worker
 
 With --compare REV the committed code of REV (git archive into a temporary folder, sharing this
 tree's virtualenv) and the working tree (or the commit given with --after, so the tree can change
 during a long run) serve in turn, round after round, each on a fresh database: the ratio of the two
 medians is the speed-up on the same machine in the same run. --profile N runs N GET + POST +
 receipt cycles in-process (Flask test client, same database setup) under cProfile and prints the
-CPU per cycle, the statements per request and where the time goes.
+CPU per cycle, the statements per request and where the time goes; --profile-server N does the
+same inside one gunicorn worker with production settings (bench/intake_profile_wsgi.py).
 """
 
 import argparse
@@ -189,7 +194,7 @@ def machine_busy_seconds():
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def run_once(code, args):
+def run_once(code, args, app="wsgi:app", extra_env=None):
     """Serve `code` with gunicorn on a fresh SQLite database, send the submissions, audit the data."""
     tmp = tempfile.mkdtemp(prefix="brobygger-bench-")
     database_url = f"sqlite:///{tmp}/bench.db"
@@ -202,6 +207,7 @@ def run_once(code, args):
         "INTAKE_HOURLY_CEILING": "1000000000",  # 200 an hour by default: the bench sends more
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         "ACCESS_LOG": "/dev/null",
+        **(extra_env or {}),
     }
     prepare(database_url, env, code)
     port = free_port()
@@ -216,7 +222,7 @@ def run_once(code, args):
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "wsgi:app",
+            app,
         ],
         cwd=code,
         env=env,
@@ -374,6 +380,40 @@ def profile(n):
     return 0
 
 
+# Requests before the clients start: the readiness check and the warm-up's 20 GETs (run_once).
+WARM_UP_REQUESTS = 21
+
+
+def profile_server(args):
+    """Where a submission's time goes in a real gunicorn worker (production settings, Redis
+    limits, real HTTP): one worker, one client, cProfile (CPU time) around the app."""
+    import pstats
+
+    stats_file = Path(tempfile.mkdtemp(prefix="brobygger-profile-")) / "worker.prof"
+    args.workers, args.clients, args.submissions = 1, 1, args.profile_server
+    extra = {"BENCH_PROFILE": str(stats_file), "BENCH_PROFILE_SKIP": str(WARM_UP_REQUESTS)}
+    result = run_once(ROOT, args, app="bench.intake_profile_wsgi:app", extra_env=extra)
+    ok = report("profiled", result, args)
+    stats = pstats.Stats(str(stats_file))
+    by_part = {}
+    for (filename, _line, _name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
+        match = re.search(r"site-packages/([^/]+)", filename)
+        part = match.group(1).removesuffix(".py") if match else ("brobygger" if str(ROOT) in filename else "other")
+        by_part[part] = by_part.get(part, 0) + own
+    total = sum(by_part.values())
+    print(
+        f"CPU in the app under cProfile: {total * 1000 / result['receipts']:.1f} ms per submission; own time by part:"
+    )
+    for part, seconds in sorted(by_part.items(), key=lambda item: -item[1])[:15]:
+        print(f"  {100 * seconds / total:5.1f} %  {part}")
+    stats.sort_stats("cumulative").print_stats(
+        r"(plugins|models|templates|flask_limiter/_limits|flask/templating|wtforms/form|flask/app.py:\d+\((process_response|preprocess_request)|peewee.py:\d+\((_generate_insert|initialize))",
+        40,
+    )
+    shutil.rmtree(stats_file.parent, ignore_errors=True)
+    return 0 if ok else 1
+
+
 def report(label, result, args):
     print(
         f"{label:>12}: {result['rate']:6.1f} submissions/s, {result['cpu_ms']:.1f} ms server CPU each, "
@@ -399,11 +439,16 @@ def main():
     parser.add_argument("--after", metavar="REV", help="serve REV's committed code instead of the working tree")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--profile", type=int, metavar="N", help="cProfile N submissions in-process instead")
+    parser.add_argument(
+        "--profile-server", type=int, metavar="N", help="cProfile N submissions in a gunicorn worker instead"
+    )
     args = parser.parse_args()
     import statistics
 
     if args.profile:
         return profile(args.profile)
+    if args.profile_server:
+        return profile_server(args)
     codes = [(args.after, checkout(args.after))] if args.after else [("working tree", ROOT)]
     if args.compare:
         codes.insert(0, (args.compare, checkout(args.compare)))
