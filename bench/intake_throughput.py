@@ -1,25 +1,30 @@
 """How many public referrals per second the production setup (gunicorn + SQLite) takes, none lost.
 
-Starts gunicorn on a fresh SQLite database with the demo data, then N client threads each fetch
-the public GP form and send it (CSRF token, one-time token, answers) like a browser. Afterwards
-it checks that every receipt matches exactly one stored referral and answer set.
+Starts gunicorn on a fresh SQLite database with the demo data, then N client processes each fetch
+the public GP form and send it (CSRF token, one-time token, answers) like a browser and follow the
+redirect to the receipt. Afterwards it checks that every receipt matches exactly one stored
+referral and answer set. It prints, per run, the server's CPU per submission (gunicorn master and
+workers), the clients' and the whole machine's: on this shared 2-core machine the rate follows
+what the other sessions leave over, the server's CPU per submission much less.
 
     .venv/bin/python bench/intake_throughput.py [--submissions 400] [--clients 16] [--workers 4]
     .venv/bin/python bench/intake_throughput.py --compare 2bd8f1b --rounds 3   # before vs after, same run
     .venv/bin/python bench/intake_throughput.py --compare main --after HEAD --rounds 5  # two commits
     .venv/bin/python bench/intake_throughput.py --profile 40     # cProfile of GET + POST + receipt in-process
+    .venv/bin/python bench/intake_throughput.py --profile-server 100  # cProfile inside a gunicorn worker
 
 With --compare REV the committed code of REV (git archive into a temporary folder, sharing this
 tree's virtualenv) and the working tree (or the commit given with --after, so the tree can change
 during a long run) serve in turn, round after round, each on a fresh database: the ratio of the two
 medians is the speed-up on the same machine in the same run. --profile N runs N GET + POST +
 receipt cycles in-process (Flask test client, same database setup) under cProfile and prints the
-CPU per cycle, the statements per request and where the time goes.
+CPU per cycle, the statements per request and where the time goes; --profile-server N does the
+same inside one gunicorn worker with production settings (bench/intake_profile_wsgi.py).
 """
 
 import argparse
 import contextlib
-import http.cookiejar
+import multiprocessing
 import os
 import re
 import shutil
@@ -65,13 +70,45 @@ def prepare(database_url, env, code=ROOT):
         )
 
 
-def submit_one(base, n):
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/henvis/demo/laege", timeout=30).read().decode()
-    fields = dict(re.findall(r'name="(csrf_token|token)"[^>]*value="([^"]+)"', page))
-    channel = re.search(r'<select[^>]*name="channel".*?<option[^>]*value="(\d+)"', page, re.S).group(1)
-    questions = re.findall(r'name="(q_\d+)"[^>]*value="([^"]*)"', page)
+# The load generator: client processes (not threads: one Python process parsing 12 kB pages for
+# eight threads took as much CPU as the server on this 2-core machine), each sending plain
+# HTTP/1.1 over a socket and finding the form's fields with precompiled byte patterns. It does
+# what a browser does: GET the form (keeping the session cookie), POST it with the CSRF and
+# one-time tokens, follow the 303 to the receipt.
+_HIDDEN = re.compile(rb'name="(csrf_token|token)"[^>]*value="([^"]+)"')
+_CHANNEL = re.compile(rb'<select[^>]*name="channel".*?<option[^>]*value="(\d+)"', re.S)
+_QUESTION = re.compile(rb'name="(q_\d+)"[^>]*value="([^"]*)"')
+_COOKIE = re.compile(rb"^set-cookie:\s*([^=;\s]+)=([^;\r\n]*)", re.I | re.M)
+_LOCATION = re.compile(rb"^location:\s*(\S+)", re.I | re.M)
+
+
+def _http(port, method, path, cookies, body=b""):
+    """(status, head, body) of one request on a new connection (gunicorn's sync workers close it)."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
+    if cookies:
+        lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    if method == "POST":
+        lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        chunks = []
+        while chunk := conn.recv(262144):
+            chunks.append(chunk)
+    head, _sep, content = b"".join(chunks).partition(b"\r\n\r\n")
+    if b"chunked" in head.lower():
+        raise RuntimeError("chunked response: not expected from these pages")
+    for name, value in _COOKIE.findall(head):
+        cookies[name.decode()] = value.decode()
+    return int(head[9:12]), head, content
+
+
+def submit_one(port, n):
+    """One citizen's referral: GET the GP form, POST it, GET the receipt; the reference number."""
+    cookies, path = {}, "/henvis/demo/laege"
+    status, _head, page = _http(port, "GET", path, cookies)
+    if status != 200:
+        raise RuntimeError(f"GET of the form answered {status}")
+    fields = {k.decode(): v.decode() for k, v in _HIDDEN.findall(page)}
     data = [
         ("csrf_token", fields["csrf_token"]),
         ("token", fields["token"]),
@@ -79,21 +116,42 @@ def submit_one(base, n):
         ("birth_year", "1945"),
         ("gender", "female"),
         ("postal_code", "2450"),
-        ("channel", channel),
+        ("channel", _CHANNEL.search(page).group(1).decode()),
         ("referrer_name", "Dr. Bench"),
         ("consent", "y"),
     ]
     answered = set()
-    for name, value in questions:  # the first option of every choice question
+    for name, value in _QUESTION.findall(page):  # the first option of every choice question
         if name not in answered and value:
-            data.append((name, value))
+            data.append((name.decode(), value.decode()))
             answered.add(name)
-    body = urllib.parse.urlencode(data).encode()
-    response = opener.open(f"{base}/henvis/demo/laege", data=body, timeout=30)
-    final = response.geturl()
-    if "/kvittering/" not in final:
-        raise RuntimeError(f"submission {n} did not get a receipt: {final}")
-    return final.rsplit("/", 1)[1]
+    status, head, _page = _http(port, "POST", path, cookies, urllib.parse.urlencode(data).encode())
+    location = _LOCATION.search(head)
+    if status != 303 or location is None or b"/kvittering/" not in location.group(1):
+        raise RuntimeError(f"submission {n} did not get a receipt: {status}")
+    receipt = urllib.parse.urlsplit(location.group(1).decode()).path
+    status, _head, page = _http(port, "GET", receipt, cookies)
+    if status != 200 or b'id="reference"' not in page:
+        raise RuntimeError(f"receipt of submission {n} answered {status}")
+    return receipt.rsplit("/", 1)[1]
+
+
+def _client_process(port, total, counter, results):
+    """One client process: submissions until the shared counter passes the total; its receipts,
+    errors and CPU seconds go back through `results`."""
+    receipts, errors = [], []
+    while True:
+        with counter.get_lock():
+            n = counter.value
+            counter.value += 1
+        if n >= total:
+            break
+        try:
+            receipts.append(submit_one(port, n))
+        except Exception as exc:  # noqa: BLE001 — every failure is counted and shown
+            errors.append(repr(exc))
+    times = os.times()
+    results.put((receipts, errors, times.user + times.system))
 
 
 def checkout(rev):
@@ -129,7 +187,14 @@ def server_cpu_seconds(root):
     return total / ticks
 
 
-def run_once(code, args):
+def machine_busy_seconds():
+    """CPU seconds the whole machine has been busy (all cores, /proc/stat: everything but idle and
+    iowait): with the server's and the clients' own, it shows what other work took."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def run_once(code, args, app="wsgi:app", extra_env=None):
     """Serve `code` with gunicorn on a fresh SQLite database, send the submissions, audit the data."""
     tmp = tempfile.mkdtemp(prefix="brobygger-bench-")
     database_url = f"sqlite:///{tmp}/bench.db"
@@ -139,8 +204,10 @@ def run_once(code, args):
         "SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef",
         "BROBYGGER_INSECURE_DEV": "true",  # plain HTTP on 127.0.0.1
         "INTAKE_RATE_LIMIT": "1000000 per minute",
+        "INTAKE_HOURLY_CEILING": "1000000000",  # 200 an hour by default: the bench sends more
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         "ACCESS_LOG": "/dev/null",
+        **(extra_env or {}),
     }
     prepare(database_url, env, code)
     port = free_port()
@@ -155,7 +222,7 @@ def run_once(code, args):
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "wsgi:app",
+            app,
         ],
         cwd=code,
         env=env,
@@ -180,28 +247,27 @@ def run_once(code, args):
             t.start()
         for t in warm:
             t.join()
-        receipts, errors, lock = [], [], threading.Lock()
-        counter = iter(range(args.submissions))
-
-        def client():
-            for n in counter:
-                try:
-                    reference = submit_one(base, n)
-                    with lock:
-                        receipts.append(reference)
-                except Exception as exc:  # noqa: BLE001 — every failure is counted and shown
-                    with lock:
-                        errors.append(repr(exc))
-
-        threads = [threading.Thread(target=client) for _ in range(args.clients)]
-        cpu_before = server_cpu_seconds(server.pid)
+        context = multiprocessing.get_context("fork")
+        counter, results = context.Value("i", 0), context.Queue()
+        clients = [
+            context.Process(target=_client_process, args=(port, args.submissions, counter, results))
+            for _ in range(args.clients)
+        ]
+        cpu_before, machine_before = server_cpu_seconds(server.pid), machine_busy_seconds()
         started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        for process in clients:
+            process.start()
+        receipts, errors, client_cpu = [], [], 0.0
+        for _ in clients:
+            got, failed, seconds = results.get(timeout=900)
+            receipts += got
+            errors += failed
+            client_cpu += seconds
         elapsed = time.perf_counter() - started
         cpu = server_cpu_seconds(server.pid) - cpu_before
+        machine = machine_busy_seconds() - machine_before
+        for process in clients:
+            process.join(60)
     finally:
         server.terminate()
         try:
@@ -225,8 +291,12 @@ def run_once(code, args):
     ).fetchone()[0]
     database.close()
     shutil.rmtree(tmp, ignore_errors=True)
+    done = max(len(receipts), 1)
     return {
-        "cpu_ms": cpu * 1000 / max(len(receipts), 1),
+        "cpu_ms": cpu * 1000 / done,
+        "client_cpu_ms": client_cpu * 1000 / done,
+        "machine_cpu_ms": machine * 1000 / done,
+        "machine_busy": machine / elapsed / os.cpu_count(),
         "rate": len(receipts) / elapsed,
         "elapsed": elapsed,
         "receipts": len(receipts),
@@ -310,9 +380,45 @@ def profile(n):
     return 0
 
 
+# Requests before the clients start: the readiness check and the warm-up's 20 GETs (run_once).
+WARM_UP_REQUESTS = 21
+
+
+def profile_server(args):
+    """Where a submission's time goes in a real gunicorn worker (production settings, Redis
+    limits, real HTTP): one worker, one client, cProfile (CPU time) around the app."""
+    import pstats
+
+    stats_file = Path(tempfile.mkdtemp(prefix="brobygger-profile-")) / "worker.prof"
+    args.workers, args.clients, args.submissions = 1, 1, args.profile_server
+    extra = {"BENCH_PROFILE": str(stats_file), "BENCH_PROFILE_SKIP": str(WARM_UP_REQUESTS)}
+    result = run_once(ROOT, args, app="bench.intake_profile_wsgi:app", extra_env=extra)
+    ok = report("profiled", result, args)
+    stats = pstats.Stats(str(stats_file))
+    by_part = {}
+    for (filename, _line, _name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
+        match = re.search(r"site-packages/([^/]+)", filename)
+        part = match.group(1).removesuffix(".py") if match else ("brobygger" if str(ROOT) in filename else "other")
+        by_part[part] = by_part.get(part, 0) + own
+    total = sum(by_part.values())
+    print(
+        f"CPU in the app under cProfile: {total * 1000 / result['receipts']:.1f} ms per submission; own time by part:"
+    )
+    for part, seconds in sorted(by_part.items(), key=lambda item: -item[1])[:15]:
+        print(f"  {100 * seconds / total:5.1f} %  {part}")
+    stats.sort_stats("cumulative").print_stats(
+        r"(plugins|models|templates|flask_limiter/_limits|flask/templating|wtforms/form|flask/app.py:\d+\((process_response|preprocess_request)|peewee.py:\d+\((_generate_insert|initialize))",
+        40,
+    )
+    shutil.rmtree(stats_file.parent, ignore_errors=True)
+    return 0 if ok else 1
+
+
 def report(label, result, args):
     print(
-        f"{label:>12}: {result['rate']:6.1f} submissions/s, {result['cpu_ms']:.1f} ms server CPU each "
+        f"{label:>12}: {result['rate']:6.1f} submissions/s, {result['cpu_ms']:.1f} ms server CPU each, "
+        f"clients {result['client_cpu_ms']:.1f} ms, machine {result['machine_cpu_ms']:.1f} ms "
+        f"(cores {100 * result['machine_busy']:.0f} % busy) "
         f"({result['receipts']} receipts in "
         f"{result['elapsed']:.1f} s, {len(result['errors'])} errors); stored {result['stored']}, "
         f"receipts matching a stored referral {result['matching']}, with answers {result['with_answers']}",
@@ -333,11 +439,16 @@ def main():
     parser.add_argument("--after", metavar="REV", help="serve REV's committed code instead of the working tree")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--profile", type=int, metavar="N", help="cProfile N submissions in-process instead")
+    parser.add_argument(
+        "--profile-server", type=int, metavar="N", help="cProfile N submissions in a gunicorn worker instead"
+    )
     args = parser.parse_args()
     import statistics
 
     if args.profile:
         return profile(args.profile)
+    if args.profile_server:
+        return profile_server(args)
     codes = [(args.after, checkout(args.after))] if args.after else [("working tree", ROOT)]
     if args.compare:
         codes.insert(0, (args.compare, checkout(args.compare)))
@@ -345,24 +456,33 @@ def main():
         f"gunicorn {args.workers} sync workers, SQLite (WAL), {args.clients} concurrent clients, "
         f"{args.submissions} submissions per run (each a GET of the form, a POST and the receipt)"
     )
-    rates, ok = {label: [] for label, _code in codes}, True
-    cpus = {label: [] for label, _code in codes}
+    ok, results = True, {label: [] for label, _code in codes}
     for round_no in range(args.rounds):
-        print(f"round {round_no + 1}")
+        print(f"round {round_no + 1} (load average {os.getloadavg()[0]:.1f})", flush=True)
         for label, code in codes:
             result = run_once(code, args)
-            rates[label].append(result["rate"])
-            cpus[label].append(result["cpu_ms"])
+            results[label].append(result)
             ok = report(label, result, args) and ok
-    print("median submissions/s: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in rates.items()))
-    cpu_medians = ", ".join(f"{k} {statistics.median(v):.1f} ms" for k, v in cpus.items())
-    print(f"median server CPU per submission: {cpu_medians}")
+
+    def summary(key, unit=""):
+        return ", ".join(
+            f"{label} {statistics.median(r[key] for r in rows):.1f}{unit} (min {min(r[key] for r in rows):.1f}, "
+            f"max {max(r[key] for r in rows):.1f})"
+            for label, rows in results.items()
+        )
+
+    print(f"median submissions/s: {summary('rate')}")
+    print(f"median server CPU per submission: {summary('cpu_ms', ' ms')}")
+    print(f"median client CPU per submission: {summary('client_cpu_ms', ' ms')}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     if args.compare:
-        before, after = (statistics.median(rates[label]) for label, _code in codes)
-        cpu_before, cpu_after = (statistics.median(cpus[label]) for label, _code in codes)
+        (_b, before), (_a, after) = results.items()
+        rate = [statistics.median(r["rate"] for r in rows) for rows in (before, after)]
+        cpu = [statistics.median(r["cpu_ms"] for r in rows) for rows in (before, after)]
+        per_round = ", ".join(f"{a['rate'] / b['rate']:.2f}" for b, a in zip(before, after, strict=True))
         print(
-            f"speed-up: {after / before:.2f}x submissions/s, {cpu_before / cpu_after:.2f}x less server CPU "
-            "per submission (same run, interleaved)"
+            f"speed-up: {rate[1] / rate[0]:.2f}x submissions/s (per round {per_round}), "
+            f"{cpu[0] / cpu[1]:.2f}x less server CPU per submission (same run, interleaved)"
         )
     print("none lost, none duplicated" if ok else "LOST OR DUPLICATED SUBMISSIONS")
     for _label, code in codes:

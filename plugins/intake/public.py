@@ -3,6 +3,8 @@
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
 
 from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, catalogue, limiter
 from plugins.intake import service
@@ -62,9 +64,10 @@ _FORM_WITH_ORGANISATION = Compiled(
 _QUESTIONS = Compiled(IntakeForm.active_questions_query)
 _CHOICES = {
     model: Compiled(
-        lambda organisation_id, model=model: (
-            model.choices_for_organisation(organisation_id).select(model.id, model.name, model.code).tuples()
-        )
+        lambda organisation_id, model=model: model.choices_for_organisation(organisation_id).select(
+            model.id, model.name, model.code
+        ),
+        raw=True,  # id, name, code: as the driver gives them
     )
     for model in (ReferralChannel, ReferralReason)
 }
@@ -102,6 +105,60 @@ def _choices(model, organisation_id):
     return _CHOICES[model](organisation_id)
 
 
+# The fields of a blank form (a GET) as HTML, by everything they are rendered from: a GET's form
+# holds no answers, so the same form class (audience and questions), lists, preset channel and
+# language give the same HTML; only the CSRF and one-time tokens, outside the fields, differ per
+# request. Building and rendering the form was a third of a submission's CPU (issue 15). A POST
+# with errors renders its own form.
+_BLANK_FIELDS = {}  # key → Markup; bounded below
+
+
+def _fields_html(form, audience, questions):
+    return Markup(  # noqa: S704  # nosec B704 - an autoescaped template's output
+        render_template(
+            "intake/_public_form_fields.html",
+            form=form,
+            is_gp=audience == PUBLIC_GP,
+            question_fields=[form[question_field_name(q)] for q in questions],
+        )
+    )
+
+
+def _page(org, intake_form, audience, fields, form=None, token=None):
+    return render_template(
+        "intake/public_form.html",
+        org=org,
+        form=form,  # None for a blank form: its tokens come as csrf_token() and `token`
+        token=token,
+        intake_form=intake_form,
+        audience=audience,
+        is_gp=audience == PUBLIC_GP,
+        fields=fields,
+    )
+
+
+def _new_form(form_class, channel_choices, reason_choices):
+    form = form_class()
+    form.channel.choices = channel_choices
+    form.reasons.choices = reason_choices
+    return form
+
+
+def _blank_form(org, intake_form, audience, form_class, questions, channels, channel_choices, reason_choices):
+    preferred = next((cid for cid, _name, code in channels if code == DEFAULT_CHANNEL[audience]), None)
+    key = (form_class, str(get_locale()), tuple(channel_choices), tuple(reason_choices), preferred)
+    fields = _BLANK_FIELDS.get(key)
+    if fields is None:
+        form = _new_form(form_class, channel_choices, reason_choices)
+        if preferred:
+            form.channel.data = preferred
+        fields = _fields_html(form, audience, questions)
+        if len(_BLANK_FIELDS) > 256:
+            _BLANK_FIELDS.clear()
+        _BLANK_FIELDS[key] = fields
+    return _page(org, intake_form, audience, fields, token=service.issue_token())
+
+
 @bp.route("/<slug>/<audience_slug>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["INTAKE_RATE_LIMIT"], methods=["POST"])
 def referral_form(slug, audience_slug):
@@ -112,68 +169,54 @@ def referral_form(slug, audience_slug):
     org, intake_form = _organisation_and_form(slug, audience)
     questions = _questions(org, intake_form)
     # A citizen referring themselves is spoken to as "you"; a GP about "the citizen".
-    form = build_form_class(PublicReferralForm if audience == PUBLIC_GP else SelfReferralForm, questions)()
+    form_class = build_form_class(PublicReferralForm if audience == PUBLIC_GP else SelfReferralForm, questions)
     channels = _choices(ReferralChannel, org.id)
-    form.channel.choices = [(cid, name) for cid, name, _code in channels]
-    form.reasons.choices = [(rid, name) for rid, name, _code in _choices(ReferralReason, org.id)]
+    channel_choices = [(cid, name) for cid, name, _code in channels]
+    reason_choices = [(rid, name) for rid, name, _code in _choices(ReferralReason, org.id)]
     if request.method == "GET":
-        form.token.data = service.issue_token()
-        preferred = next((cid for cid, _name, code in channels if code == DEFAULT_CHANNEL[audience]), None)
-        if preferred:
-            form.channel.data = preferred
-    else:
-        if form.website.data:
-            # A filled honeypot: a robot. It gets what a person gets – a receipt with a reference
-            # number – so it learns nothing to adapt to; nothing is stored.
-            fake = SimpleNamespace(reference=service.new_reference())
-            return render_template("intake/receipt.html", org=org, submission=fake)
-        if service.ceiling_reached(org.id):
-            return render_template(
-                "intake/problem.html",
-                org=org,
-                message=_(
-                    "The form takes no more referrals right now. Try again in an hour, or call %(org)s.",
-                    org=org.name,
-                ),
-            ), 429
+        return _blank_form(org, intake_form, audience, form_class, questions, channels, channel_choices, reason_choices)
+    form = _new_form(form_class, channel_choices, reason_choices)
+    if form.website.data:
+        # A filled honeypot: a robot. It gets what a person gets – a receipt with a reference
+        # number – so it learns nothing to adapt to; nothing is stored.
+        fake = SimpleNamespace(reference=service.new_reference())
+        return render_template("intake/receipt.html", org=org, submission=fake)
+    if service.ceiling_reached(org.id):
+        return render_template(
+            "intake/problem.html",
+            org=org,
+            message=_(
+                "The form takes no more referrals right now. Try again in an hour, or call %(org)s.",
+                org=org.name,
+            ),
+        ), 429
+    try:
+        nonce = service.read_token(form.token.data)
+    except service.TokenError:
+        return _bad_request(
+            org,
+            _("The form has expired or was not sent from this page. Reload the page, fill it in again and send it."),
+        )
+    done = service.submission_for_token(nonce)
+    if done is not None:  # sent twice (a double click, a reload): one referral, same receipt
+        return redirect(url_for(".receipt", slug=slug, reference=done.reference), code=303)
+    if form.validate():
         try:
-            nonce = service.read_token(form.token.data)
-        except service.TokenError:
-            return _bad_request(
+            submission = service.register_intake(
                 org,
-                _(
-                    "The form has expired or was not sent from this page. Reload the page, "
-                    "fill it in again and send it."
-                ),
+                form.data,
+                form_answers(form, questions),
+                source="public_form",
+                intake_form=intake_form,
+                token_nonce=nonce,
+                # Read from the organisation's lists for this very request: not read again.
+                allowed_channels={cid for cid, _name in channel_choices},
+                allowed_reasons={rid for rid, _name in reason_choices},
             )
-        done = service.submission_for_token(nonce)
-        if done is not None:  # sent twice (a double click, a reload): one referral, same receipt
-            return redirect(url_for(".receipt", slug=slug, reference=done.reference), code=303)
-        if form.validate():
-            try:
-                submission = service.register_intake(
-                    org,
-                    form.data,
-                    form_answers(form, questions),
-                    source="public_form",
-                    intake_form=intake_form,
-                    token_nonce=nonce,
-                    # Read from the organisation's lists for this very request: not read again.
-                    allowed_channels={cid for cid, _name in form.channel.choices},
-                    allowed_reasons={rid for rid, _name in form.reasons.choices},
-                )
-            except RuleError as exc:
-                return _bad_request(org, str(exc.message))
-            return redirect(url_for(".receipt", slug=slug, reference=submission.reference), code=303)
-    return render_template(
-        "intake/public_form.html",
-        org=org,
-        form=form,
-        intake_form=intake_form,
-        audience=audience,
-        is_gp=audience == PUBLIC_GP,
-        question_fields=[form[question_field_name(q)] for q in questions],
-    )
+        except RuleError as exc:
+            return _bad_request(org, str(exc.message))
+        return redirect(url_for(".receipt", slug=slug, reference=submission.reference), code=303)
+    return _page(org, intake_form, audience, _fields_html(form, audience, questions), form=form)
 
 
 @bp.route("/<slug>/kvittering/<reference>")

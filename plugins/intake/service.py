@@ -280,15 +280,12 @@ def link_to_citizen(referral, citizen, user):
 # Read on every public submission: their SQL built once (compiled.py; issue 15).
 _BY_TOKEN = Compiled(lambda token: IntakeSubmission.select().where(IntakeSubmission.token == token).limit(1))
 _PUBLIC_SINCE = Compiled(
-    lambda organisation_id, since: (
-        IntakeSubmission.select(fn.COUNT(IntakeSubmission.id))
-        .where(
-            (IntakeSubmission.organisation == organisation_id)
-            & (IntakeSubmission.source == "public_form")
-            & (IntakeSubmission.received_at > since)
-        )
-        .tuples()
-    )
+    lambda organisation_id, since: IntakeSubmission.select(fn.COUNT(IntakeSubmission.id)).where(
+        (IntakeSubmission.organisation == organisation_id)
+        & (IntakeSubmission.source == "public_form")
+        & (IntakeSubmission.received_at > since)
+    ),
+    raw=True,  # a count
 )
 
 

@@ -451,3 +451,22 @@ def test_a_second_public_referral_of_the_same_person_shows_on_the_known_citizen(
     new_case = new.referrals.get()
     builder.post("/admin/intake/link/", data={"referral": new_case.id, "citizen": known.id})
     assert {r.id for r in Referral.select().where(Referral.citizen == known.id)} == {old_case.id, new_case.id}
+
+
+def test_a_blank_forms_fields_follow_its_lists_questions_and_language(client, world, forms):
+    """public.py renders a blank form's fields once per form, lists and language: a renamed
+    channel, a changed question or the other language shows at once; the tokens are new each time."""
+    url = f"/henvis/{world.a.org.slug}/laege"
+    first = client.get(url).get_data(as_text=True)
+    question = forms["public_gp"].active_questions()[0]
+    assert world.a.channel.name in first and question.label in first
+    world.a.channel.name = "Egen læge (ny)"
+    world.a.channel.save()
+    question.label = "Hvordan har borgeren det?"
+    question.save()
+    second = client.get(url).get_data(as_text=True)
+    assert "Egen læge (ny)" in second and "Hvordan har borgeren det?" in second
+    assert page_token(first) != page_token(second)
+    assert "Who is referred" not in second
+    client.set_cookie("brobygger_lang", "en")
+    assert "Who is referred" in client.get(url).get_data(as_text=True)
