@@ -85,7 +85,11 @@ def visible_rows(rel_model):
     cache = request.environ.setdefault("brobygger.lookup_rows", {}) if has_request_context() else {}
     key = (rel_model, current_user.get_id())
     if key not in cache:
-        cache[key] = {row.id: row for row in rel_model.visible_to(current_user).limit(LOOKUP_OPTIONS_MAX)}
+        query = rel_model.visible_to(current_user)
+        selection = label_selection(rel_model)  # shown as labels only: a user's hash stays unread
+        if selection:
+            query = query.select(*selection)
+        cache[key] = {row.id: row for row in query.limit(LOOKUP_OPTIONS_MAX)}
     return cache[key]
 
 
