@@ -20,11 +20,14 @@ from flask import request
 from flask_admin.babel import gettext
 from flask_admin.model import template as row_templates
 from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 
 # What werkzeug leaves unescaped in a query string (werkzeug.urls._urlencode), so our URLs are
 # the ones url_for builds.
 _QUERY_SAFE = "!$'()*,/:;?@"
 _UNSET = object()
+_ID = object()  # where a row's id goes in its HTML
+_END_CELL = Markup("</td>")
 _PLAIN_ACTIONS = {row_templates.ViewRowAction: "view", row_templates.EditRowAction: "edit"}
 
 
@@ -71,15 +74,21 @@ class LeanListMixin:
 
         row_actions = kw["list_row_actions"]
         kinds = [_PLAIN_ACTIONS.get(type(a), "delete") for a in row_actions]
+        shown = list(zip(kinds, row_actions, strict=True)) if self.column_display_actions else []
+        urls = {
+            "view": self.get_url(".details_view") + "?id=",
+            "edit": self.get_url(".edit_view") + "?id=",
+            "back": "&url=" + quote(kw["return_url"] or "", safe=_QUERY_SAFE),
+        }
+        texts = {
+            "delete": gettext("Delete Record"),
+            "delete_confirm": gettext("Are you sure you want to delete this record?"),
+            "select": gettext("Select record"),
+        }
         return {
             "columns": self._lean_header(kw, list_url),
-            "rows": self._lean_rows(kw),
-            "actions": [(kind, str(a.title or "")) for kind, a in zip(kinds, row_actions, strict=True)]
-            if self.column_display_actions
-            else [],
-            "details": self.get_url(".details_view") + "?id=",
-            "edit": self.get_url(".edit_view") + "?id=",
-            "back": "&url=" + quote(kw["return_url"] or "", safe=_QUERY_SAFE),  # escaped by Jinja: &amp;url=…
+            "rows": self._lean_rows(kw, bool(kw["actions"]), shown, urls, texts),
+            "row_actions": bool(shown),
             "delete": self.get_url(".delete_view") if "delete" in kinds else None,
             "create": self.get_url(".create_view", url=kw["return_url"]) if self.can_create else None,
             "exports": [
@@ -87,11 +96,6 @@ class LeanListMixin:
                 for kind in (self.export_types if self.can_export else ())
             ],
             "pager": self._lean_pager(kw["page"] or 0, kw["num_pages"], len(kw["data"]) == kw["page_size"], list_url),
-            "texts": {
-                "delete": gettext("Delete Record"),
-                "delete_confirm": gettext("Are you sure you want to delete this record?"),
-                "select": gettext("Select record"),
-            },
         }
 
     def _lean_header(self, kw, list_url):
@@ -111,20 +115,22 @@ class LeanListMixin:
             header.append((column.replace(".", "-"), str(label), href, arrow, descriptions.get(column)))
         return header
 
-    def _lean_rows(self, kw):
-        """(id, [(column, cell)]) per row, each cell what Flask-Admin's _get_list_value() gives
-        (column formatter, then choices, then the type formatter), with what repeats on a page
-        worked out once: translations of lazy labels, the formatter of each type, and the text of
-        each (formatter, value) pair (type formatters depend on the value only)."""
+    def _lean_rows(self, kw, checkbox, shown, urls, texts):
+        """Each row's cells as HTML, every value escaped as Jinja's autoescape escapes it
+        (markupsafe.escape: Markup from a formatter stays as it is). The cells are what
+        Flask-Admin's _get_list_value() gives (column formatter, then choices, then the type
+        formatter), with what repeats on a page worked out once: translations of lazy labels, the
+        formatter of each type, the text of each (formatter, value) pair (type formatters depend
+        on the value only), and the row's checkbox and action links around its id."""
         get_pk, formatters = kw["get_pk_value"], self.column_formatters or {}
         columns = [name for name, _label in kw["list_columns"]]
-        texts = {}
+        translated = {}
 
         def text(value):
             if isinstance(value, LazyString):  # str() runs gettext each time: once per page
-                hit = texts.get(id(value))
+                hit = translated.get(id(value))
                 if hit is None:
-                    hit = texts[id(value)] = (value, str(value))  # holding it keeps the id unique
+                    hit = translated[id(value)] = (value, str(value))  # holding it keeps the id unique
                 return hit[1]
             return value
 
@@ -136,23 +142,59 @@ class LeanListMixin:
             column_fmt = formatters.get(name)
             value = column_fmt(self, None, row, name) if column_fmt is not None else self._get_field_value(row, name)
             if choices[name]:
-                return text(choices[name].get(value) or value)
+                return escape(text(choices[name].get(value) or value))
             kind = type(value)
             type_fmt = by_type.get(kind, _UNSET)
             if type_fmt is _UNSET:
                 type_fmt = by_type[kind] = next((f for t, f in type_formatters if isinstance(value, t)), None)
             if type_fmt is None:
-                return text(value)
+                return escape(text(value))
             try:
                 key = (type_fmt, name, value)
                 hit = done.get(key, _UNSET)
             except TypeError:  # a list or dict value: formatted each time
-                return text(type_fmt(self, value, name))
+                return escape(text(type_fmt(self, value, name)))
             if hit is _UNSET:
-                hit = done[key] = text(type_fmt(self, value, name))
+                hit = done[key] = escape(text(type_fmt(self, value, name)))
             return hit
 
-        return [(get_pk(row), [(name, cell(row, name)) for name in columns]) for row in kw["data"]]
+        # The HTML around a row's id, escaped once: the id goes between the pieces.
+        pieces = []
+        if checkbox:
+            pieces += [Markup('<td><input type="checkbox" name="rowid" class="action-checkbox" value="'), _ID]
+            pieces += [Markup('" title="{}" /></td>').format(texts["select"])]
+        if shown:
+            pieces.append(Markup('<td class="list-buttons-column">'))
+            for kind, action in shown:
+                title = str(action.title or "")
+                if kind in ("view", "edit"):
+                    pieces += [Markup('<a class="icon" href="{}').format(urls[kind]), _ID]
+                    icon = (
+                        "fa fa-eye glyphicon glyphicon-eye-open"
+                        if kind == "view"
+                        else "fa fa-pencil glyphicon glyphicon-pencil"
+                    )
+                    pieces += [Markup('{}" title="{}"><span class="{}"></span></a>').format(urls["back"], title, icon)]
+                else:
+                    pieces += [Markup('<button type="submit" form="lean-delete-form" name="id" value="'), _ID]
+                    pieces += [
+                        Markup(
+                            '" class="icon btn btn-link p-0 align-baseline" title="{}" data-fa-confirm="{}">'
+                            '<span class="fa fa-trash glyphicon glyphicon-trash"></span></button>'
+                        ).format(texts["delete"], texts["delete_confirm"])
+                    ]
+            pieces.append(_END_CELL)
+        heads = [Markup('<td class="col-{}">').format(name) for name in columns]
+
+        rows = []
+        for row in kw["data"]:
+            pk = escape(get_pk(row))
+            html = [pk if piece is _ID else piece for piece in pieces]
+            for head, name in zip(heads, columns, strict=True):
+                html += (head, cell(row, name), _END_CELL)
+            # Every piece is Markup: escaped above (cells, id) or written here with escaped values.
+            rows.append(Markup("".join(html)))  # noqa: S704
+        return rows
 
     @staticmethod
     def _lean_pager(page, pages, have_next, list_url):

@@ -88,3 +88,12 @@ def test_the_page_has_flask_admins_links_sorts_pager_and_cells(app, login, world
         assert _links(ours[url]) == _links(theirs[url]), url
     assert ours[urls[2]].count('class="page-link"') == 2  # the pagers were compared
     assert ours[urls[-1]].count('class="page-link"') >= 6
+
+
+def test_cells_are_escaped(login, world):
+    """The rows are built in the view: every value is escaped as Jinja's autoescape would."""
+    a = world.a
+    factories.make_citizen(a.org, name='<script>alert("x")</script> Ærlig', initials="<i>")
+    page = login(a.users["admin"]).get("/admin/citizen/?search=aerlig").get_data(as_text=True)
+    assert "<script>alert" not in page and "<i>" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Ærlig" in page
