@@ -43,6 +43,21 @@ class LeanListMixin:
                 kwargs["lean"] = self.lean_page(kwargs)
         return super().render(template, **kwargs)
 
+    # The lean template writes the delete and bulk-action forms' fields itself (their values are
+    # the return URL and the CSRF token), so a list request builds no WTForms form for them.
+    def delete_form(self):
+        return None if self._lean_list_request() else super().delete_form()
+
+    def action_form(self):
+        return None if self._lean_list_request() else super().action_form()
+
+    def _lean_list_request(self):
+        return (
+            request.method == "GET"
+            and request.endpoint == f"{self.endpoint}.index_view"
+            and self.lean_list_applies(self.get_list_row_actions())
+        )
+
     def lean_list_applies(self, row_actions):
         """True unless the view uses a list feature the lean template leaves out."""
         if self.column_editable_list or self.can_set_page_size:
