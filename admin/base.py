@@ -177,7 +177,7 @@ class BrobyggerModelView(LeanListMixin, ModelView):
             and request.method == "GET"
             and (request.endpoint or "").endswith((".details_view", ".edit_view"))
         ):
-            g.audit_view_entry = AuditLog.record("view", record, record.id)
+            g.audit_view_entry = AuditLog.record("view", record, record.id, read=True)
         return record
 
     def _create_ajax_loader(self, name, options):
