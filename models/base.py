@@ -81,6 +81,9 @@ def write_transaction():
     return db.atomic("IMMEDIATE") if isinstance(database, SqliteDatabase) else db.atomic()
 
 
+_SYNCHRONOUS = ("off", "normal", "full", "extra", "0", "1", "2", "3")
+
+
 @contextlib.contextmanager
 def relaxed_transaction():
     """A transaction whose commit does not wait for the disk: for the audit entry of a read (a
@@ -94,13 +97,15 @@ def relaxed_transaction():
     if db.in_transaction():
         yield
     elif isinstance(database, SqliteDatabase):
-        configured = db.execute_sql("PRAGMA synchronous").fetchone()[0]
+        configured = getattr(database, "configured_synchronous", "full")
+        if configured not in _SYNCHRONOUS:
+            raise ValueError(f"unknown synchronous setting {configured!r}")
         db.execute_sql("PRAGMA synchronous = NORMAL")
         try:
             with db.atomic("IMMEDIATE"):
                 yield
         finally:
-            db.execute_sql(f"PRAGMA synchronous = {int(configured)}")
+            db.execute_sql(f"PRAGMA synchronous = {configured}")
     else:
         with db.atomic():
             db.execute_sql("SET LOCAL synchronous_commit TO OFF")
