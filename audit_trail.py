@@ -16,6 +16,7 @@ from peewee import Model
 
 from i18n import _l
 from models.audit import AuditLog, AuditLogItem
+from models.base import relaxed_transaction
 from models.search import fold
 from models.user import User
 
@@ -52,9 +53,10 @@ def audit_list(view, rows, search=None):
     ]
     items = shown_items(view.model.__name__, rows, fields)
     if search:
-        AuditLog.record("search", view.model.__name__, None, rows=len(rows), detail=term_hash(search), items=items)
+        detail = term_hash(search)
+        AuditLog.record("search", view.model.__name__, None, rows=len(rows), detail=detail, items=items, read=True)
     else:
-        AuditLog.record("list", view.model.__name__, None, rows=len(rows), items=items)
+        AuditLog.record("list", view.model.__name__, None, rows=len(rows), items=items, read=True)
 
 
 def audit_case_page(referral, extra):
@@ -70,11 +72,12 @@ def audit_case_page(referral, extra):
     items = list(dict.fromkeys(items))
     entry = g.get("audit_view_entry")
     if entry is None:  # the case page's own entry: written once, with its rows (ReferralAdmin.get_one)
-        AuditLog.record("view", referral, referral.id, rows=len(items) or None, items=items)
+        AuditLog.record("view", referral, referral.id, rows=len(items) or None, items=items, read=True)
         return
     if items:
-        AuditLogItem.add(entry.id, items)
-        AuditLog.update(rows=len(items)).where(AuditLog.id == entry.id).execute()
+        with relaxed_transaction():
+            AuditLogItem.add(entry.id, items)
+            AuditLog.update(rows=len(items)).where(AuditLog.id == entry.id).execute()
 
 
 class RecordFilter(BasePeeweeFilter):

@@ -104,6 +104,11 @@ class Sqlite(AfterCommitMixin, SqliteDatabase):
     answered 500 instead of 503 (issue 15): when the connection is no longer in a transaction,
     those rollbacks have nothing left to undo and are skipped."""
 
+    def __init__(self, *args, pragmas=(), **kwargs):
+        super().__init__(*args, pragmas=pragmas, **kwargs)
+        # What a commit waits for, as configured (models/base.py relaxed_transaction restores it).
+        self.configured_synchronous = str(dict(pragmas or ()).get("synchronous", "full")).lower()
+
     def _already_rolled_back(self):
         conn = self._state.conn
         return conn is not None and not conn.in_transaction

@@ -21,14 +21,14 @@ from flask.globals import request_ctx
 from flask_login import current_user, login_user
 from flask_wtf.csrf import CSRFError
 from limits import parse
-from peewee import JOIN
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from extensions import csrf, limiter, login_manager
 from i18n import _, _l
-from models import Organisation, User
+from models import User
+from models.compiled import Compiled
 from models.user import configure_password_hashing
 
 # -- redirect targets -----------------------------------------------------------------------
@@ -274,6 +274,10 @@ def buffer_chunked_body():
         request.__dict__.pop(cached, None)
 
 
+# The login loader's read, on every request: its SQL built once (models/compiled.py).
+_active_user = Compiled(User.active_with_organisation)
+
+
 def init_security(app):
     configure_password_hashing(app.config.get("PASSWORD_HASH_PARAMS"))
     install_log_scrubbing()
@@ -299,14 +303,10 @@ def init_security(app):
     @login_manager.user_loader
     def _load_user(user_id):
         try:
-            user = (
-                User.select(User, Organisation)
-                .join(Organisation, JOIN.LEFT_OUTER, on=(User.organisation == Organisation.id))
-                .where((User.id == int(user_id)) & (User.active == True))  # noqa: E712
-                .first()
-            )
+            rows = _active_user(int(user_id))
         except ValueError:
             return None
+        user = rows[0] if rows else None
         # A deactivated organisation's users are logged out at their next request.
         if user is None or not user.is_active or not session_is_current(user):
             # Logged out elsewhere, password or role changed, deactivated, idle or too old.

@@ -177,7 +177,7 @@ class BrobyggerModelView(LeanListMixin, ModelView):
             and request.method == "GET"
             and (request.endpoint or "").endswith((".details_view", ".edit_view"))
         ):
-            g.audit_view_entry = AuditLog.record("view", record, record.id)
+            g.audit_view_entry = AuditLog.record("view", record, record.id, read=True)
         return record
 
     def _create_ajax_loader(self, name, options):
@@ -325,9 +325,15 @@ class BrobyggerModelView(LeanListMixin, ModelView):
         return paths
 
     def load_related(self, rows):
-        """Fill the related objects of `rows` with one query per path, not one per row."""
+        """Fill the related objects of `rows` with one query per path, not one per row. A related
+        row is shown as its label, so only its label fields are read; rows a column formatter
+        is handed (it may read any field) are read whole."""
         known = {flt.rel_model for flt in self._filters or () if getattr(flt, "rel_model", None) is not None}
-        batch_load(rows, self.model, self.related_paths(), known=known)
+        formatted = {*(self.column_formatters or {}), *(self.column_formatters_export or {})}
+        paths = self.related_paths()
+        whole = [path for path in paths if path.partition(".")[0] in formatted]
+        batch_load(rows, self.model, whole, known=known)
+        batch_load(rows, self.model, [path for path in paths if path not in whole], known=known, labels_only=True)
 
     # -- writes -----------------------------------------------------------------------------
     def handle_view_exception(self, exc):

@@ -6,6 +6,7 @@ from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_login import current_user
 
 from i18n import _l
+from models.compiled import Compiled
 from models.search import apply_search as search_folded
 
 # Search and ajax lookups read at most this many characters and words of a term.
@@ -85,7 +86,11 @@ def visible_rows(rel_model):
     cache = request.environ.setdefault("brobygger.lookup_rows", {}) if has_request_context() else {}
     key = (rel_model, current_user.get_id())
     if key not in cache:
-        cache[key] = {row.id: row for row in rel_model.visible_to(current_user).limit(LOOKUP_OPTIONS_MAX)}
+        query = rel_model.visible_to(current_user)
+        selection = label_selection(rel_model)  # shown as labels only: a user's hash stays unread
+        if selection:
+            query = query.select(*selection)
+        cache[key] = {row.id: row for row in query.limit(LOOKUP_OPTIONS_MAX)}
     return cache[key]
 
 
@@ -113,6 +118,28 @@ def split_paths(paths):
     return tails
 
 
+# Reads of up to this many ids have their SQL built once per count (a page's worth; exports read
+# larger batches, built each time).
+COMPILED_IDS_MAX = 100
+_BY_IDS = {}
+
+
+def rows_by_ids(rel_model, ids, labels_only=False):
+    """The `rel_model` rows with these ids (all fields, or only their label's)."""
+    selection = label_selection(rel_model) if labels_only else None
+
+    def build(*ids):
+        query = rel_model.select(*selection) if selection else rel_model.select()
+        return query.where(rel_model.id.in_(ids))
+
+    if len(ids) > COMPILED_IDS_MAX:
+        return build(*ids)
+    compiled = _BY_IDS.get((rel_model, labels_only))
+    if compiled is None:
+        compiled = _BY_IDS[(rel_model, labels_only)] = Compiled(build)
+    return compiled(*ids)
+
+
 def batch_load(rows, model, paths, known=(), labels_only=False):
     """Load the related rows named by `paths` ("citizen", "referral.citizen") with one query each.
 
@@ -132,9 +159,7 @@ def batch_load(rows, model, paths, known=(), labels_only=False):
             related = {i: offered[i] for i in ids if i in offered}
         missing = ids - related.keys()
         if missing:
-            selection = label_selection(rel_model) if labels_only else None
-            query = rel_model.select(*selection) if selection else rel_model.select()
-            related.update((obj.id, obj) for obj in query.where(rel_model.id.in_(list(missing))))
+            related.update((obj.id, obj) for obj in rows_by_ids(rel_model, sorted(missing), labels_only))
         for row in rows:
             obj = related.get(row.__data__.get(head))
             if obj is not None:

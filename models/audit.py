@@ -5,7 +5,7 @@ from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, Mode
 
 from extensions import db
 from i18n import _l
-from models.base import utcnow
+from models.base import relaxed_transaction, utcnow
 from models.organisation import TenantModel, organisation_fk
 from models.roles import ROLES
 from models.user import User
@@ -57,13 +57,20 @@ class AuditLog(TenantModel):
         return f"{self.action} {self.model} #{self.record_id}"
 
     @classmethod
-    def record(cls, action, model, record_id=None, user=None, rows=None, detail=None, organisation=None, items=()):
+    def record(
+        cls, action, model, record_id=None, user=None, rows=None, detail=None, organisation=None, items=(), read=False
+    ):
         """Write one entry for `user` (defaults to the logged-in user); `organisation` names the
-        tenant of an anonymous action (a public form). `items` are (record type, id) pairs shown."""
+        tenant of an anonymous action (a public form). `items` are (record type, id) pairs shown.
+        `read`: the entry of a page that only showed data, committed without waiting for the disk
+        (models/base.py relaxed_transaction)."""
         if user is None:
             user = current_user if current_user and current_user.is_authenticated else None
         if organisation is None and user is not None:
             organisation = user.organisation_id
+        if read:
+            with relaxed_transaction():
+                return cls._write(action, model, record_id, user, rows, detail, organisation, items)
         if items and not db.in_transaction():
             with db.atomic():  # the entry and its items in one commit: one fsync, not two
                 return cls._write(action, model, record_id, user, rows, detail, organisation, items)

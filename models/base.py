@@ -4,6 +4,7 @@ The tenant bases (TenantModel, VersionedModel, organisation_fk) live beside the 
 models/organisation.py, so the model graph runs one way: base ← organisation ← everything else.
 """
 
+import contextlib
 import datetime
 
 from peewee import DateTimeField, Field, ForeignKeyField, Model, ModelInsert, Node, SqliteDatabase, Value
@@ -167,3 +168,34 @@ def write_transaction():
     "database is locked" instead of seeing the conflict (issue 15, lost-update test)."""
     database = getattr(db, "obj", db)
     return db.atomic("IMMEDIATE") if isinstance(database, SqliteDatabase) else db.atomic()
+
+
+_SYNCHRONOUS = ("off", "normal", "full", "extra", "0", "1", "2", "3")
+
+
+@contextlib.contextmanager
+def relaxed_transaction():
+    """A transaction whose commit does not wait for the disk: for the audit entry of a read (a
+    list, a search, a case page), which would otherwise add a flush to the disk to every page
+    view. The entry survives any crash of the application (it is in the database's log the moment
+    it commits); only a failure of the machine itself in the following moments can lose it, never
+    the database's consistency. Every write of data, and the audit entries of changes, exports
+    and logins, keep waiting for the disk. SQLite: this commit with synchronous=NORMAL (WAL);
+    PostgreSQL: SET LOCAL synchronous_commit = off. Inside another transaction it is that one."""
+    database = getattr(db, "obj", db)
+    if db.in_transaction():
+        yield
+    elif isinstance(database, SqliteDatabase):
+        configured = getattr(database, "configured_synchronous", "full")
+        if configured not in _SYNCHRONOUS:
+            raise ValueError(f"unknown synchronous setting {configured!r}")
+        db.execute_sql("PRAGMA synchronous = NORMAL")
+        try:
+            with db.atomic("IMMEDIATE"):
+                yield
+        finally:
+            db.execute_sql(f"PRAGMA synchronous = {configured}")
+    else:
+        with db.atomic():
+            db.execute_sql("SET LOCAL synchronous_commit TO OFF")
+            yield

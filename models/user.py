@@ -10,7 +10,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import JOIN, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
 
 from i18n import _l
 from models.base import utcnow
@@ -100,6 +100,17 @@ class User(UserMixin, VersionedModel):
             ):
                 self.session_epoch = (stored.session_epoch or 0) + 1
         return super().save(*args, **kwargs)
+
+    @classmethod
+    def active_with_organisation(cls, user_id):
+        """The active user `user_id` with their organisation (none for the operator), as the
+        login loader reads them on every request."""
+        return (
+            cls.select(cls, Organisation)
+            .join(Organisation, JOIN.LEFT_OUTER, on=(cls.organisation == Organisation.id))
+            .where((cls.id == user_id) & (cls.active == True))  # noqa: E712
+            .limit(1)
+        )
 
     def end_sessions(self):
         """End every session of this user, on every device (the loader checks the epoch)."""

@@ -157,3 +157,44 @@ def test_audit_list_shows_seconds_and_filters_by_user_and_by_record(app, login, 
     text = _table(admin.get(f"/admin/audit_log/?flt0_{index}={coordinator.id}").get_data(as_text=True))
     assert coordinator.name in text and a.users["bridge_builder"].name not in text
     assert login(a.users["bridge_builder"]).get(link).status_code == 403
+
+
+def test_read_entries_do_not_wait_for_the_disk_and_change_nothing_else(login, world):
+    """The entry of a list, search or case page commits without a flush to the disk (SQLite:
+    synchronous=NORMAL for that commit, PostgreSQL: synchronous_commit off for that transaction);
+    the connection's own setting is back afterwards, and an entry inside a larger transaction is
+    part of that transaction."""
+    from extensions import db
+    from models.base import relaxed_transaction
+
+    a = world.a
+    sqlite = db.obj.__class__.__name__.startswith("Sqlite")
+    before = db.execute_sql("PRAGMA synchronous").fetchone()[0] if sqlite else None
+    seen = []
+    original = db.obj.execute_sql
+
+    def spy(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = spy
+    try:
+        client = login(a.users["admin"])
+        seen.clear()
+        assert client.get("/admin/citizen/").status_code == 200
+    finally:
+        db.obj.execute_sql = original
+    assert _last("list").rows >= 1
+    relaxed = [s for s in seen if "synchronous" in s]
+    assert relaxed == (
+        ["PRAGMA synchronous = NORMAL", f"PRAGMA synchronous = {db.obj.configured_synchronous}"]
+        if sqlite
+        else ["SET LOCAL synchronous_commit TO OFF"]
+    )
+    if sqlite:
+        assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == before
+    with pytest.raises(RuntimeError), db.atomic():  # inside a transaction: rolled back with it
+        with relaxed_transaction():
+            AuditLog.record("list", "Citizen", None, user=a.users["admin"], read=True, detail="rolled back")
+        raise RuntimeError
+    assert not AuditLog.select().where(AuditLog.detail == "rolled back").exists()
