@@ -2,7 +2,7 @@
 
 Building the SQL of a small query costs peewee 0.4–1.1 ms here, more than SQLite takes to answer
 it; the public form ran about ten such reads per submission, and every admin page loads its user
-and the rows its lookup filters offer. A `Compiled` query is built by the
+and the rows of its lookup filters. A `Compiled` query is built by the
 same peewee code as before (the models' named queries, so their rules stay in one place), once
 per database and shape, with marker values in place of the caller's; later calls bind the real
 values at the markers' positions and let the built query turn the rows into models as usual.
@@ -16,6 +16,10 @@ built every time, as without this module.
 import datetime
 
 from extensions import db
+
+# What a peewee cursor wrapper holds about one cursor; the rest (which column goes to which model
+# and field, with which converter) follows from the SQL alone.
+_PER_CURSOR = frozenset(("cursor", "count", "index", "initialized", "populated", "row_cache"))
 
 
 class _Slot:
@@ -41,11 +45,15 @@ def _marker(sample, index):
 class Compiled:
     """`Compiled(build)(*values)` → the rows of `build(*values)`: models, or tuples etc. as the
     query says. `build` returns a peewee SELECT; `shape` (keyword) is passed on to it and keys the
-    cache (for builds that branch, e.g. on the organisation's minimal-records setting)."""
+    cache (for builds that branch, e.g. on the organisation's minimal-records setting). `raw`: the
+    database's own row tuples, without peewee's conversion per value — only for columns whose
+    values come out of the driver as they are (ids, text, counts)."""
 
-    def __init__(self, build):
+    def __init__(self, build, raw=False):
         self.build = build
+        self.raw = raw
         self._built = {}  # (database class, value types, shape) → (query, sql, params with _Slot) or None
+        self._readers = {}  # the same key → a cursor wrapper's state after its first row (see _rows)
 
     def __call__(self, *values, shape=()):
         database = db.obj
@@ -55,11 +63,27 @@ class Compiled:
         if entry is False:
             entry = self._built[key] = self._compile(database, values, shape)
         if entry is None:
-            return list(self.build(*values, *shape))
+            query = self.build(*values, *shape)
+            return [tuple(row) for row in query.tuples()] if self.raw else list(query)
         query, sql, params = entry
         bound = [values[p.index] if type(p) is _Slot else p for p in params]
         cursor = database.execute_sql(sql, bound)
-        return list(query._get_cursor_wrapper(cursor).iterator())
+        if self.raw:
+            return [tuple(row) for row in cursor.fetchall()]
+        return self._rows(key, query._get_cursor_wrapper(cursor))
+
+    def _rows(self, key, wrapper):
+        """The wrapper's rows as models. peewee works out which column goes to which model and
+        field on each new cursor (a third of a small read's time); for the same SQL that comes
+        out the same, so it is worked out once and then given to each new wrapper."""
+        state = self._readers.get(key)
+        if state is not None:
+            vars(wrapper).update(state)
+            wrapper.initialized = True
+        rows = list(wrapper.iterator())
+        if state is None and wrapper.initialized:
+            self._readers[key] = {k: v for k, v in vars(wrapper).items() if k not in _PER_CURSOR}
+        return rows
 
     def _compile(self, database, values, shape):
         markers = [_marker(v, i) for i, v in enumerate(values)]

@@ -36,7 +36,8 @@ Data and side effects
     multi-step write: SQLite takes its write lock at BEGIN); ``after_commit(fn)`` runs fn only once the
     current transaction has committed (send mail or SMS from there, or implement the
     ``brobygger_after_*`` hooks). ``limiter`` — rate limits for public pages. ``core_table(name)``
-    — a stand-in for a core table in a plugin's migrations.
+    — a stand-in for a core table in a plugin's migrations. ``Compiled(build)`` — a read run on
+    every request whose SQL peewee builds once (``models/compiled.py``).
 
 Exports (exports.py — every CSV and Excel download, reports included)
     ``csv_response(filename, header, rows, audit=None)`` — a streamed CSV; ``xlsx_response(filename,
@@ -95,6 +96,7 @@ from models import (
 )
 from models.base import BaseModel, utcnow, write_transaction
 from models.citizen import CONSENT_IN_FUTURE, GENDERS, check_anonymity, create_citizen
+from models.compiled import Compiled
 from models.lookups import Lookup
 from models.organisation import TenantModel, VersionedModel, organisation_fk
 from models.referral import JOINED, MATCH_STATUSES, OPEN_STATUSES, STATUSES, STOPPED, SUGGESTED, TRIED
@@ -106,6 +108,7 @@ from plugins import hook, hookimpl
 from security import require_recent_auth, safe_local_path
 
 __all__ = [
+    "Compiled",
     "require_recent_auth",
     "safe_local_path",
     "ACTIVITIES",

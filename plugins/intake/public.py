@@ -6,9 +6,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from plugins.api import Organisation, ReferralChannel, ReferralReason, RuleError, _, catalogue, limiter
+from plugins.api import Compiled, Organisation, ReferralChannel, ReferralReason, RuleError, _, catalogue, limiter
 from plugins.intake import service
-from plugins.intake.compiled import Compiled
 from plugins.intake.forms import (
     PublicReferralForm,
     SelfReferralForm,

@@ -13,6 +13,7 @@ from plugins.api import (
     COORDINATOR,
     AuditLog,
     Citizen,
+    Compiled,
     Referral,
     ReferralChannel,
     ReferralReason,
@@ -24,7 +25,6 @@ from plugins.api import (
     referral_created,
     utcnow,
 )
-from plugins.intake.compiled import Compiled
 from plugins.intake.models import IntakeAnswer, IntakeSubmission
 
 TOKEN_MAX_AGE = 24 * 3600

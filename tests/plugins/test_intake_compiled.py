@@ -1,4 +1,4 @@
-"""Compiled public-form reads (plugins/intake/compiled.py): the same rows as peewee building the
+"""Compiled public-form reads (models/compiled.py): the same rows as peewee building the
 query each time, for every organisation, and a plain build when a value cannot be bound."""
 
 import datetime
@@ -7,9 +7,9 @@ from peewee import ModelInsert, fn
 
 from models import AuditLog, Citizen, ReferralReason, ReferralReasonLink
 from models.base import _CompiledInsert
+from models.compiled import Compiled
 from plugins.api import Organisation, ReferralChannel, db
 from plugins.intake import public, service
-from plugins.intake.compiled import Compiled
 from plugins.intake.demo import seed_forms
 from plugins.intake.models import IntakeForm
 from tests import factories
