@@ -555,7 +555,12 @@ def _label_objects(model, ids, paths):
     sql = f'SELECT {columns} FROM "{table}" WHERE "{key}" IN ({marks})'  # noqa: S608  # nosec B608 - our own identifiers, bound values
     names = [field.name for field in fields]
     # Only the fields whose database value is not already the Python value are converted.
-    convert = [(field.name, field.python_value) for field in fields if not _stored_as_is(field)]
+    # Dates and yes/no are parsed once per distinct value (SQLite returns dates as text).
+    convert = [
+        (field.name, _Memo(field.python_value).__getitem__ if isinstance(field, _MEMO_FIELDS) else field.python_value)
+        for field in fields
+        if not _stored_as_is(field)
+    ]
     new = model.__new__
     objects = {}
     for raw in database.execute_sql(sql, list(ids)).fetchall():
