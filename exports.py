@@ -554,21 +554,24 @@ def _label_objects(model, ids, paths):
     table, key = model._meta.table_name, model._meta.primary_key.column_name
     sql = f'SELECT {columns} FROM "{table}" WHERE "{key}" IN ({marks})'  # noqa: S608  # nosec B608 - our own identifiers, bound values
     names = [field.name for field in fields]
-    # Only the fields whose database value is not already the Python value are converted.
-    # Dates and yes/no are parsed once per distinct value (SQLite returns dates as text).
-    convert = [
-        (field.name, _Memo(field.python_value).__getitem__ if isinstance(field, _MEMO_FIELDS) else field.python_value)
-        for field in fields
-        if not _stored_as_is(field)
-    ]
+    rows = database.execute_sql(sql, list(ids)).fetchall()
+    # Only the fields whose database value is not already the Python value are converted, a
+    # column at a time; dates and yes/no once per distinct value (SQLite returns dates as text).
+    columns = None
+    for j, field in enumerate(fields):
+        if _stored_as_is(field):
+            continue
+        if columns is None:
+            columns = [list(map(operator.itemgetter(k), rows)) for k in range(len(fields))]
+        convert = _Memo(field.python_value).__getitem__ if isinstance(field, _MEMO_FIELDS) else field.python_value
+        columns[j] = list(map(convert, columns[j]))
+    if columns is not None:
+        rows = zip(*columns, strict=True)
     new = model.__new__
     objects = {}
-    for raw in database.execute_sql(sql, list(ids)).fetchall():
+    for raw in rows:
         obj = new(model)  # no __init__: no defaults to fill, every value comes from the row
-        obj.__data__ = data = dict(zip(names, raw, strict=True))
-        for name, to_python in convert:
-            data[name] = to_python(data[name])
-        obj.__rel__, obj._dirty = {}, set()
+        obj.__dict__.update(__data__=dict(zip(names, raw, strict=True)), __rel__={}, _dirty=set())
         objects[raw[0]] = obj
     for head, rests in split_paths(paths).items():
         field = model._meta.fields[head]
