@@ -527,8 +527,34 @@ class _Labels(dict):
 
 
 def _labels(model, ids):
-    """{id: str(row)} of the `model` rows `ids`, reading only the fields the label uses."""
+    """{id: str(row)} of the `model` rows `ids`, reading only the fields the label uses.
+
+    The label is the model's own `__str__`, called on a plain object that holds the label's
+    values as attributes (no model object, no field descriptors: a third of a label's cost). A
+    `__str__` that reads anything else (a property, a method, super()) fails on it with
+    AttributeError or TypeError: that model is then labelled through model objects, from then on.
+    """
+    if model not in _LABELLED_AS_MODELS:
+        try:
+            return {pk: str(obj) for pk, obj in _label_objects(model, ids, model.label_paths, plain=True).items()}
+        except (AttributeError, TypeError):
+            _LABELLED_AS_MODELS.add(model)
+        except KeyError:
+            pass  # a related row not found: the model objects' way, this once
     return {pk: str(obj) for pk, obj in _label_objects(model, ids, model.label_paths).items()}
+
+
+# Models whose __str__ needs a real model object (see _labels).
+_LABELLED_AS_MODELS = set()
+_PLAIN_CLASSES = {}
+
+
+def _plain_class(model):
+    """A class with `model`'s __str__ (and name), for objects holding only attribute values."""
+    if model not in _PLAIN_CLASSES:
+        owner = next(cls for cls in model.__mro__ if "__str__" in cls.__dict__)
+        _PLAIN_CLASSES[model] = type(model.__name__, (), {"__str__": owner.__dict__["__str__"]})
+    return _PLAIN_CLASSES[model]
 
 
 # Field types whose python_value gives back what both drivers return for them (int, str, None).
@@ -541,7 +567,7 @@ def _stored_as_is(field):
     return type(field) in _AS_STORED
 
 
-def _label_objects(model, ids, paths):
+def _label_objects(model, ids, paths, plain=False):
     """{id: row} for `ids`, with the related rows `paths` ("citizen") filled in: rows made from
     the cursor's values directly, with only their `label_selection` (or every field), by one
     hand-written SELECT ... WHERE id IN (...) per model — building these IN lists with peewee
@@ -567,8 +593,24 @@ def _label_objects(model, ids, paths):
         columns[j] = list(map(convert, columns[j]))
     if columns is not None:
         rows = zip(*columns, strict=True)
-    new = model.__new__
     objects = {}
+    if plain:
+        cls = _plain_class(model)
+        for raw in rows:
+            obj = cls()
+            obj.__dict__ = dict(zip(names, raw, strict=True))
+            objects[raw[0]] = obj
+        for head, rests in split_paths(paths).items():
+            field = model._meta.fields[head]
+            related_ids = list({obj.__dict__[head] for obj in objects.values()} - {None})
+            related = _label_objects(field.rel_model, related_ids, rests, plain=True) if related_ids else {}
+            for obj in objects.values():
+                values = obj.__dict__
+                key = values[field.object_id_name] = values[head]
+                if key is not None:
+                    values[head] = related[key]  # a row not found: KeyError (see _labels)
+        return objects
+    new = model.__new__
     for raw in rows:
         obj = new(model)  # no __init__: no defaults to fill, every value comes from the row
         obj.__dict__.update(__data__=dict(zip(names, raw, strict=True)), __rel__={}, _dirty=set())
