@@ -209,3 +209,14 @@ def test_labels_are_read_once_per_export_not_once_per_chunk(app, world, login, m
     rows = _csv(coordinator.get("/admin/contact/export/csv/"))
     assert len(rows) > 3
     assert len(asked) == len(set(asked)) and (Referral, a.referral.id) in asked, asked
+
+
+def test_a_label_that_needs_the_model_object_falls_back_to_it(world, monkeypatch):
+    """exports._labels calls the model's __str__ on a plain object of the label's values; a
+    __str__ that reads more (here the model's _meta) is labelled through model objects."""
+    citizen = factories.make_citizen(world.a.org, name="Åse Ørbæk", initials="ÅØ")
+    monkeypatch.setattr(Citizen, "__str__", lambda self: f"{self.name} i {self._meta.table_name}")
+    monkeypatch.setattr(exports, "_PLAIN_CLASSES", {})
+    monkeypatch.setattr(exports, "_LABELLED_AS_MODELS", set())
+    assert exports._labels(Citizen, [citizen.id]) == {citizen.id: "Åse Ørbæk i citizen"}
+    assert Citizen in exports._LABELLED_AS_MODELS
