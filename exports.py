@@ -185,10 +185,14 @@ def write_xlsx(fileobj, sheets):
         sheet = workbook.create_sheet(title=_sheet_title(title))
         sheet.append([safe_cell(value) for value in header])
         append = sheet.append
-        for batch in safe_batches(rows):
-            for row in batch:
-                append(row)
-            count += len(batch)
+        batches = safe_batches(rows)
+        try:
+            for batch in batches:
+                for row in batch:
+                    append(row)
+                count += len(batch)
+        finally:
+            batches.close()  # a generator over a database cursor: end its read transaction now
     if not workbook.worksheets:
         workbook.create_sheet()
     workbook.save(fileobj)
@@ -416,8 +420,8 @@ def _model_rows(view, query, values):
 
 
 class _Memo(dict):
-    """{raw value: exported cell text}, computed on the first miss; cleared past `limit`
-    entries, so a column of many distinct values (timestamps) keeps memory bounded."""
+    """{raw value: converted value (an exported cell's text)}, computed on the first miss;
+    cleared past `limit` entries, so a column of many distinct values keeps memory bounded."""
 
     __slots__ = ("convert", "limit")
 
