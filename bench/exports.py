@@ -3,6 +3,7 @@
 peak memory while it exports 100 000 rows.
 
     .venv/bin/python bench/exports.py [--rows 100000] [--db sqlite|postgres|both] [--reps 5]
+    .venv/bin/python bench/exports.py --rows 100000 --db both --reps 5 --before e913e99
     .venv/bin/python bench/exports.py --sqlite bench/results/big200000.sqlite --db sqlite --before e913e99
 
 For each database it builds --rows referrals per organisation with bench/list_pages.py's builder
@@ -10,7 +11,8 @@ For each database it builds --rows referrals per organisation with bench/list_pa
 Flask test client:
   1. times the referral export (CSV and XLSX) at 10 000 and 100 000 rows (EXPORT_ROW_LIMIT), the
      contact and match exports at 10 000 rows, and the SQL those requests ran, replayed as plain
-     fetches ("SQL"): the ratio is export / SQL;
+     fetches ("SQL"): the ratio is export / SQL (on SQLite also of their CPU times, which other
+     processes' load disturbs least);
   2. with --before REV, times the same exports with the code of commit REV (a snapshot under
      bench/results/app-REV, in a child process) in the same run; otherwise Flask-Admin's own
      CSV/tablib export over the view's list query (10 000 rows);
