@@ -20,6 +20,9 @@ failing the whole export.
 
 import csv
 import datetime
+import io
+import itertools
+import operator
 import re
 import tempfile
 import unicodedata
@@ -27,7 +30,22 @@ import uuid
 
 from flask import Response, current_app, stream_with_context
 from flask_login import current_user
-from peewee import BooleanField, DateField, DateTimeField, ForeignKeyField, PostgresqlDatabase
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    FixedCharField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    PostgresqlDatabase,
+    TextField,
+    TimeField,
+)
 from werkzeug.utils import secure_filename
 
 from admin.loading import label_selection, split_paths, visible_rows
@@ -42,6 +60,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Rows fetched per round trip while streaming; also the batch for loading related rows.
 CHUNK = 1000
+# Labels of related rows kept per exported column while an export runs (then read again).
+LABELS_KEPT = 20000
 # Without a recent re-authentication an export stops here (the Flask-Admin default we kept).
 DEFAULT_ROW_LIMIT = 10000
 
@@ -69,37 +89,77 @@ def _disposition(filename):
     return f"attachment; filename={secure_filename(name) or 'export'}"
 
 
-class _Echo:
-    """A file-like object whose write returns what it was given (for a streaming csv.writer)."""
+class SafeBatches:
+    """Rows already made safe cell text (safe_cell applied once per distinct value), in lists of
+    up to CHUNK rows: what the model exports produce. csv_response and write_xlsx take them
+    as they are; any other `rows` are made safe cell by cell. An empty cell may be None (the
+    csv module writes it as the empty field; openpyxl writes no cell at all)."""
 
-    def write(self, value):
-        return value
+    def __init__(self, batches):
+        self.batches = batches
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def close(self):
+        if hasattr(self.batches, "close"):
+            self.batches.close()
+
+
+def safe_batches(rows, chunk=CHUNK):
+    """`rows` (any values) as SafeBatches: every cell through safe_cell, CHUNK rows a list."""
+    if isinstance(rows, SafeBatches):
+        return rows
+
+    def batches():
+        iterator = iter(rows)
+        try:
+            while batch := [[safe_cell(v) for v in row] for row in itertools.islice(iterator, chunk)]:
+                yield batch
+        finally:
+            if hasattr(rows, "close"):
+                rows.close()  # a generator over a database cursor: end its read transaction now
+
+    return SafeBatches(batches())
+
+
+def csv_chunks(header, rows, counter=None):
+    """The CSV file as UTF-8 blocks of up to CHUNK rows (the BOM first so Excel reads æ, ø and
+    å): one write to the client per block, not per row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([safe_cell(h) for h in header])
+    yield buffer.getvalue().encode()
+    for batch in safe_batches(rows):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
+        if counter is not None:
+            counter[0] += len(batch)
+        yield buffer.getvalue().encode()
 
 
 def csv_lines(header, rows, counter=None):
-    """The lines of a CSV file (UTF-8 BOM first so Excel reads æ, ø and å), one at a time."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        if counter is not None:
-            counter[0] += 1
-        yield writer.writerow([safe_cell(v) for v in row])
+    """The CSV file's text in blocks (csv_chunks, decoded): for callers that want str."""
+    for block in csv_chunks(header, rows, counter):
+        yield block.decode()
 
 
 def csv_response(filename, header, rows, audit=None):
-    """A CSV download streamed row by row: memory stays flat however many rows there are.
+    """A CSV download streamed in blocks of rows: memory stays flat however many rows there are.
 
     With `audit` (a record type name) the export is audited with the number of rows sent — when
     the stream ends, so a download broken off halfway is logged with what was actually sent.
     """
     counter = [0]
+    rows = safe_batches(rows)
 
     def generate():
         try:
-            yield from csv_lines(header, rows, counter)
+            yield from csv_chunks(header, rows, counter)
         finally:
-            if hasattr(rows, "close"):
-                rows.close()  # a generator over a database cursor: end its read transaction now
+            rows.close()  # a generator over a database cursor: end its read transaction now
             if audit:
                 audit_export(audit, "csv", counter[0])
 
@@ -124,9 +184,15 @@ def write_xlsx(fileobj, sheets):
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title=_sheet_title(title))
         sheet.append([safe_cell(value) for value in header])
-        for row in rows:
-            sheet.append([safe_cell(value) for value in row])
-            count += 1
+        append = sheet.append
+        batches = safe_batches(rows)
+        try:
+            for batch in batches:
+                for row in batch:
+                    append(row)
+                count += len(batch)
+        finally:
+            batches.close()  # a generator over a database cursor: end its read transaction now
     if not workbook.worksheets:
         workbook.create_sheet()
     workbook.save(fileobj)
@@ -174,13 +240,14 @@ def audit_export(record_type, fmt, rows):
 # -- exports of database queries ------------------------------------------------------------
 
 
-def iter_query(query, chunk=CHUNK):
+def iter_query(query, chunk=None):
     """Yield the rows of a peewee select in lists of `chunk`, without loading them all.
 
     SQLite's cursor already steps through the result. psycopg2 fetches a whole result into the
     client unless the cursor is a named (server-side) one, which only streams inside a
     transaction — so on PostgreSQL the rows come through a named cursor in a read transaction.
     """
+    chunk = chunk or CHUNK
     database = query._database
     if isinstance(database, PostgresqlDatabase):
         yield from _iter_server_side(database, query, chunk)
@@ -195,8 +262,9 @@ def iter_query(query, chunk=CHUNK):
         yield batch
 
 
-def iter_raw(query, chunk=CHUNK):
+def iter_raw(query, chunk=None):
     """Like iter_query, but the rows are the cursor's own tuples (no peewee conversion)."""
+    chunk = chunk or CHUNK
     database = query._database
     sql, params = query.sql()
     if isinstance(database, PostgresqlDatabase):
@@ -351,59 +419,159 @@ def _model_rows(view, query, values):
             yield values.row(model)
 
 
+class _Memo(dict):
+    """{raw value: converted value (an exported cell's text)}, computed on the first miss;
+    cleared past `limit` entries, so a column of many distinct values keeps memory bounded."""
+
+    __slots__ = ("convert", "limit")
+
+    def __init__(self, convert, limit=20000):
+        super().__init__()
+        self.convert, self.limit = convert, limit
+
+    def __missing__(self, raw):
+        if len(self) >= self.limit:
+            self.clear()
+        self[raw] = text = self.convert(raw)
+        return text
+
+
+# Fields whose database values are hashable and few enough per export to convert once each.
+_MEMO_FIELDS = (DateField, DateTimeField, TimeField, BooleanField, IntegerField, DecimalField, FloatField)
+# Fields whose database value is the exported text itself (str, or None for the empty cell).
+_TEXT_FIELDS = (CharField, TextField, FixedCharField)
+
+
 def _tuple_rows(query, fields, values, known=()):
-    """Rows as the database cursor returns them, only the exported columns (no model objects):
-    each column has one converter, a foreign key's labels are read once per chunk (only the
-    fields the label uses; lookup tables once per export, `known`), and dates, yes/no and
-    choices are formatted once per distinct value."""
+    """Rows as the database cursor returns them, only the exported columns (no model objects),
+    as SafeBatches: each column has one converter from the raw value to the cell's safe text;
+    a foreign key's labels are read for the ids a chunk brings that were not met before (only
+    the fields the label uses; lookup tables once per export, `known`); dates, yes/no, numbers
+    and choices are formatted, and made safe, once per distinct value. A chunk is converted
+    column by column (`map` over the column), then zipped back into rows."""
 
     names = values.columns
-    labels = {}  # column index -> {id: label} for the current chunk
 
     def converter(i, name, field):
         if name in values.hidden:
-            return lambda raw: ""
+            return None  # the column is empty
         if isinstance(field, ForeignKeyField):
-            empty = values.format(name, None)
-            return lambda raw: empty if raw is None else labels[i].get(raw, raw)
+            return None  # its labels, below
         to_python, fmt = field.python_value, values.format
-        if name in values.choices or isinstance(field, (DateField, DateTimeField, BooleanField)):
-            seen = {}  # few distinct values (days, yes/no, statuses): memory stays bounded
-
-            def cached(raw):
-                try:
-                    return seen[raw]
-                except KeyError:
-                    seen[raw] = text = fmt(name, to_python(raw))
-                    return text
-
-            return cached
-        return lambda raw: fmt(name, to_python(raw))
+        if field is field.model._meta.primary_key and isinstance(field, (AutoField, IntegerField)):
+            return str  # a database id: a non-negative integer, never a formula
+        if (
+            type(field) in _TEXT_FIELDS
+            and name not in values.choices
+            and values._type_formatter("") is None
+            and values.format(name, None) == ""
+        ):
+            return safe_cell  # text as stored (None is the empty cell)
+        if name in values.choices or isinstance(field, _MEMO_FIELDS):
+            return _Memo(lambda raw: safe_cell(fmt(name, to_python(raw))) or None).__getitem__
+        return lambda raw: safe_cell(fmt(name, to_python(raw))) or None
 
     converters = [converter(i, name, field) for i, (name, field) in enumerate(zip(names, fields, strict=True))]
     keys = [i for i, f in enumerate(fields) if isinstance(f, ForeignKeyField) and names[i] not in values.hidden]
-    for batch in iter_raw(query.select(*fields)):
-        for i in keys:
-            rel_model = fields[i].rel_model
-            ids = {row[i] for row in batch} - {None}
-            if rel_model in known:
-                offered = visible_rows(rel_model)
-                labels[i] = {pk: str(offered[pk]) for pk in ids if pk in offered}
-                ids -= labels[i].keys()
-            else:
-                labels[i] = {}
-            if ids:
-                labels[i].update(_labels(rel_model, list(ids)))
-        for row in batch:
-            yield [convert(raw) for convert, raw in zip(converters, row, strict=True)]
+    # column index -> {id: safe label text}, kept from chunk to chunk (a case's label is read
+    # once, not once per chunk its contacts are in), LABELS_KEPT at most
+    labels = {i: _Labels({}, safe_cell(values.format(names[i], None)) or None) for i in keys}
+    for i, label in labels.items():
+        converters[i] = label.__getitem__
+    getters = [operator.itemgetter(i) for i in range(len(fields))]
+
+    def batches():
+        raw_batches = iter_raw(query.select(*fields))
+        try:
+            for batch in raw_batches:
+                for i in keys:
+                    rel_model = fields[i].rel_model
+                    seen = labels[i]
+                    ids = {row[i] for row in batch} - {None} - seen.keys()
+                    if not ids:
+                        continue
+                    if len(seen) + len(ids) > LABELS_KEPT:
+                        seen.clear()  # bounded memory: start again
+                        ids = {row[i] for row in batch} - {None}
+                    if rel_model in known:
+                        offered = visible_rows(rel_model)
+                        found = {pk: str(offered[pk]) for pk in ids if pk in offered}
+                        ids -= found.keys()
+                    else:
+                        found = {}
+                    if ids:
+                        found.update(_labels(rel_model, list(ids)))
+                    for pk, text in found.items():
+                        seen[pk] = safe_cell(text) or None
+                columns = []
+                for i, convert in enumerate(converters):
+                    if convert is None:
+                        columns.append(itertools.repeat(None, len(batch)))
+                    else:
+                        columns.append(map(convert, map(getters[i], batch)))
+                yield list(zip(*columns, strict=True))
+        finally:
+            raw_batches.close()
+
+    return SafeBatches(batches())
+
+
+class _Labels(dict):
+    """{id: safe label} of the related rows met so far; the empty label for None, the id itself
+    for a row the label query did not find."""
+
+    __slots__ = ("empty",)
+
+    def __init__(self, labels, empty):
+        super().__init__(labels)
+        self.empty = empty
+
+    def __missing__(self, raw):
+        return self.empty if raw is None else safe_cell(raw)
 
 
 def _labels(model, ids):
-    """{id: str(row)} of the `model` rows `ids`, reading only the fields the label uses."""
+    """{id: str(row)} of the `model` rows `ids`, reading only the fields the label uses.
+
+    The label is the model's own `__str__`, called on a plain object that holds the label's
+    values as attributes (no model object, no field descriptors: a third of a label's cost). A
+    `__str__` that reads anything else (a property, a method, super()) fails on it with
+    AttributeError or TypeError: that model is then labelled through model objects, from then on.
+    """
+    if model not in _LABELLED_AS_MODELS:
+        try:
+            return {pk: str(obj) for pk, obj in _label_objects(model, ids, model.label_paths, plain=True).items()}
+        except (AttributeError, TypeError):
+            _LABELLED_AS_MODELS.add(model)
+        except KeyError:
+            pass  # a related row not found: the model objects' way, this once
     return {pk: str(obj) for pk, obj in _label_objects(model, ids, model.label_paths).items()}
 
 
-def _label_objects(model, ids, paths):
+# Models whose __str__ needs a real model object (see _labels).
+_LABELLED_AS_MODELS = set()
+_PLAIN_CLASSES = {}
+
+
+def _plain_class(model):
+    """A class with `model`'s __str__ (and name), for objects holding only attribute values."""
+    if model not in _PLAIN_CLASSES:
+        owner = next(cls for cls in model.__mro__ if "__str__" in cls.__dict__)
+        _PLAIN_CLASSES[model] = type(model.__name__, (), {"__str__": owner.__dict__["__str__"]})
+    return _PLAIN_CLASSES[model]
+
+
+# Field types whose python_value gives back what both drivers return for them (int, str, None).
+_AS_STORED = (AutoField, IntegerField, BigIntegerField, CharField, TextField, FixedCharField)
+
+
+def _stored_as_is(field):
+    if isinstance(field, ForeignKeyField):
+        field = field.rel_field
+    return type(field) in _AS_STORED
+
+
+def _label_objects(model, ids, paths, plain=False):
     """{id: row} for `ids`, with the related rows `paths` ("citizen") filled in: rows made from
     the cursor's values directly, with only their `label_selection` (or every field), by one
     hand-written SELECT ... WHERE id IN (...) per model — building these IN lists with peewee
@@ -416,12 +584,40 @@ def _label_objects(model, ids, paths):
     table, key = model._meta.table_name, model._meta.primary_key.column_name
     sql = f'SELECT {columns} FROM "{table}" WHERE "{key}" IN ({marks})'  # noqa: S608  # nosec B608 - our own identifiers, bound values
     names = [field.name for field in fields]
-    to_python = [field.python_value for field in fields]
+    rows = database.execute_sql(sql, list(ids)).fetchall()
+    # Only the fields whose database value is not already the Python value are converted, a
+    # column at a time; dates and yes/no once per distinct value (SQLite returns dates as text).
+    columns = None
+    for j, field in enumerate(fields):
+        if _stored_as_is(field):
+            continue
+        if columns is None:
+            columns = [list(map(operator.itemgetter(k), rows)) for k in range(len(fields))]
+        convert = _Memo(field.python_value).__getitem__ if isinstance(field, _MEMO_FIELDS) else field.python_value
+        columns[j] = list(map(convert, columns[j]))
+    if columns is not None:
+        rows = zip(*columns, strict=True)
     objects = {}
-    for raw in database.execute_sql(sql, list(ids)).fetchall():
-        obj = model.__new__(model)  # no __init__: no defaults to fill, every value comes from the row
-        obj.__data__ = {name: convert(value) for name, convert, value in zip(names, to_python, raw, strict=True)}
-        obj.__rel__, obj._dirty = {}, set()
+    if plain:
+        cls = _plain_class(model)
+        for raw in rows:
+            obj = cls()
+            obj.__dict__ = dict(zip(names, raw, strict=True))
+            objects[raw[0]] = obj
+        for head, rests in split_paths(paths).items():
+            field = model._meta.fields[head]
+            related_ids = list({obj.__dict__[head] for obj in objects.values()} - {None})
+            related = _label_objects(field.rel_model, related_ids, rests, plain=True) if related_ids else {}
+            for obj in objects.values():
+                values = obj.__dict__
+                key = values[field.object_id_name] = values[head]
+                if key is not None:
+                    values[head] = related[key]  # a row not found: KeyError (see _labels)
+        return objects
+    new = model.__new__
+    for raw in rows:
+        obj = new(model)  # no __init__: no defaults to fill, every value comes from the row
+        obj.__dict__.update(__data__=dict(zip(names, raw, strict=True)), __rel__={}, _dirty=set())
         objects[raw[0]] = obj
     for head, rests in split_paths(paths).items():
         field = model._meta.fields[head]

@@ -3,6 +3,7 @@
 peak memory while it exports 100 000 rows.
 
     .venv/bin/python bench/exports.py [--rows 100000] [--db sqlite|postgres|both] [--reps 5]
+    .venv/bin/python bench/exports.py --rows 100000 --db both --reps 5 --before e913e99
     .venv/bin/python bench/exports.py --sqlite bench/results/big200000.sqlite --db sqlite --before e913e99
 
 For each database it builds --rows referrals per organisation with bench/list_pages.py's builder
@@ -10,7 +11,8 @@ For each database it builds --rows referrals per organisation with bench/list_pa
 Flask test client:
   1. times the referral export (CSV and XLSX) at 10 000 and 100 000 rows (EXPORT_ROW_LIMIT), the
      contact and match exports at 10 000 rows, and the SQL those requests ran, replayed as plain
-     fetches ("SQL"): the ratio is export / SQL;
+     fetches ("SQL"): the ratio is export / SQL (on SQLite also of their CPU times, which other
+     processes' load disturbs least);
   2. with --before REV, times the same exports with the code of commit REV (a snapshot under
      bench/results/app-REV, in a child process) in the same run; otherwise Flask-Admin's own
      CSV/tablib export over the view's list query (10 000 rows);
@@ -54,12 +56,15 @@ def log(*args):
     print(*args, file=sys.stderr, flush=True)
 
 
-def timed(fn, reps):
+def timed(fn, reps, cpu=None):
+    """(median, min) wall ms of `reps` calls; with a list `cpu`, its process CPU ms are added to it."""
     times = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - c0) * 1000)
     return statistics.median(times), min(times)
 
 
@@ -72,7 +77,7 @@ def replay(database, statements):
 
 
 def capture(client, url):
-    """Fetch `url`; return (status, body size, the SQL statements it ran)."""
+    """Fetch `url`; return (status, body, the SQL statements it ran, Location)."""
     from playhouse.test_utils import count_queries
 
     with count_queries() as counter:
@@ -80,7 +85,7 @@ def capture(client, url):
         body = response.get_data()
         response.close()
     statements = [(r.msg[0], r.msg[1]) for r in counter.get_queries() if r.msg[0].lstrip().upper().startswith("SELECT")]
-    return response.status_code, len(body), statements
+    return response.status_code, body, statements, response.headers.get("Location")
 
 
 def old_export(app, client, view_endpoint, fmt):
@@ -106,49 +111,99 @@ def old_export(app, client, view_endpoint, fmt):
     return run
 
 
-def measure_test_client(kind, url, ctx, reps):
+def make_app(url, older=False):
+    """list_pages' bench app; an older commit's code does not know the newer migrations (its
+    schema check would answer every request with 503, the login first)."""
+    if not older:
+        return list_pages.make_app(url)
+    from app import create_app
+
+    return create_app(
+        {
+            "DATABASE_URL": url,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "bench",
+            "LOGIN_RATE_LIMIT": "100000 per minute",
+            "MFA_REQUIRED_ROLES": (),
+            "DB_KEEP_CONNECTION": True,
+            "POOL_MAX_CONNECTIONS": 4,
+            "EXPORT_UNLIMITED_ROLES": (),
+            "CHECK_SCHEMA": False,
+        }
+    )
+
+
+def data_rows(fmt, body):
+    """How many data rows (header not counted) an export's body holds."""
+    if fmt == "csv":
+        return body.count(b"\r\n") - 1
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    return sheet.count(b"<row") - 1
+
+
+def measure_test_client(kind, url, ctx, reps, older=False):
+    """Each export through the test client, then its SQL replayed.
+
+    No application context is held around the requests: Flask reuses an outer app context for
+    every request, so `g` (Flask-Login's cached user) would outlive its request. The next fresh
+    client's login then saw a logged-in user, answered 302 without starting a session, and the
+    export after it was sent to /reauth (the 302 "at the second export")."""
     from extensions import db
 
-    app = list_pages.make_app(url)
-    client = list_pages.login(app, ctx["admin_email"])
-    client.admin_id = ctx["admin_id"]
-    app.config["EXPORT_ROW_LIMIT"] = 10000
+    app = make_app(url, older)
     rows = []
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        database = db.obj
-        big = (("10 000", 10000), ("100 000", 100000))
-        views = {v.endpoint: v for v in app.extensions["brobygger_admin"]._views if hasattr(v, "export_max_rows")}
-        for view, scopes in (("referral", big), ("contact", (("10 000", 10000),)), ("match", (("10 000", 10000),))):
-            for fmt in ("csv", "xlsx"):
-                for scope, limit in scopes:
-                    target = f"/admin/{view}/export/{fmt}/"
-                    # A fresh login per export: slow old code outlives the re-authentication window.
-                    client = list_pages.login(app, ctx["admin_email"])
-                    client.admin_id = ctx["admin_id"]
-                    app.config["EXPORT_UNLIMITED_ROLES"] = ()
-                    app.config["EXPORT_ROW_LIMIT"] = limit
-                    views[view].export_max_rows = limit  # the views' own cap is 10 000
-                    status, size, statements = capture(client, target)
-                    assert status == 200, (target, status)
-                    n = reps if limit <= 10000 else max(1, reps // 2)
-                    export_med, export_min = timed(lambda t=target, c=client: list_pages.fetch(c, t), n)
-                    sql_med, sql_min = timed(replay(database, statements), n)
-                    row = {
-                        "db": kind,
-                        "export": f"{view} {fmt}",
-                        "rows": scope,
-                        "bytes": size,
-                        "queries": len(statements),
-                        "export_ms": (export_med, export_min),
-                        "sql_ms": (sql_med, sql_min),
-                        "ratio": export_min / sql_min if sql_min else float("nan"),
-                    }
-                    if limit <= 10000 and COMPARE_FLASK_ADMIN:
-                        old_med, old_min = timed(old_export(app, client, view, fmt), max(1, reps // 2))
-                        row["before_ms"] = (old_med, old_min)
-                    rows.append(row)
-                    log(row)
+    database = db.obj
+    big = (("10 000", 10000), ("100 000", 100000))
+    views = {v.endpoint: v for v in app.extensions["brobygger_admin"]._views if hasattr(v, "export_max_rows")}
+    for view, scopes in (("referral", big), ("contact", (("10 000", 10000),)), ("match", (("10 000", 10000),))):
+        for fmt in ("csv", "xlsx"):
+            for scope, limit in scopes:
+                target = f"/admin/{view}/export/{fmt}/"
+                # A fresh login per export: slow old code outlives the re-authentication window.
+                client = list_pages.login(app, ctx["admin_email"])
+                client.admin_id = ctx["admin_id"]
+                app.config["EXPORT_UNLIMITED_ROLES"] = ()
+                app.config["EXPORT_ROW_LIMIT"] = limit
+                views[view].export_max_rows = limit  # the views' own cap is 10 000
+                status, body, statements, location = capture(client, target)
+                assert status == 200, (target, status, location)
+                n = reps if limit <= 10000 or not older else max(1, reps // 2)
+
+                def export(t=target, c=client):
+                    got, _body = list_pages.fetch(c, t)
+                    assert got == 200, (t, got)
+
+                export_cpu, sql_cpu = [], []
+                export_med, export_min = timed(export, n, export_cpu)
+                with app.app_context():
+                    sql_med, sql_min = timed(replay(database, statements), n, sql_cpu)
+                row = {
+                    "db": kind,
+                    "export": f"{view} {fmt}",
+                    "rows": scope,
+                    "data_rows": data_rows(fmt, body),
+                    "bytes": len(body),
+                    "queries": len(statements),
+                    "export_ms": (export_med, export_min),
+                    "sql_ms": (sql_med, sql_min),
+                    "ratio": export_min / sql_min if sql_min else float("nan"),
+                    # On SQLite the export and its SQL both run in this process: the ratio of
+                    # their CPU time is what other processes' load disturbs least.
+                    "cpu_ratio": statistics.median(export_cpu) / statistics.median(sql_cpu)
+                    if kind == "sqlite"
+                    else None,
+                }
+                if limit <= 10000 and COMPARE_FLASK_ADMIN:
+                    old_med, old_min = timed(old_export(app, client, view, fmt), max(1, reps // 2))
+                    row["before_ms"] = (old_med, old_min)
+                rows.append(row)
+                log(row)
+    if not db.is_closed():
         db.close()
     return rows
 
@@ -232,19 +287,22 @@ def measure_gunicorn(kind, url, ctx):
         for fmt in ("csv", "xlsx"):
             before = vm_hwm_kb(pid)
             t0 = time.perf_counter()
-            size, lines = 0, 0
-            with opener.open(f"{base}/admin/referral/export/{fmt}/", timeout=600) as response:
+            target = f"{base}/admin/referral/export/{fmt}/"
+            blocks = []
+            with opener.open(target, timeout=600) as response:
+                # urllib follows redirects: a /reauth or /login page must not pass for an export
+                assert response.status == 200 and response.geturl() == target, (response.status, response.geturl())
                 while block := response.read(1 << 16):
-                    size += len(block)
-                    lines += block.count(b"\n")
+                    blocks.append(block)
             elapsed = time.perf_counter() - t0
             after = vm_hwm_kb(pid)
+            body = b"".join(blocks)
             results.append(
                 {
                     "db": kind,
                     "format": fmt,
-                    "bytes": size,
-                    "csv_lines": lines if fmt == "csv" else None,
+                    "bytes": len(body),
+                    "data_rows": data_rows(fmt, body),
                     "seconds": elapsed,
                     "hwm_before_mb": before / 1024,
                     "hwm_after_mb": after / 1024,
@@ -257,54 +315,51 @@ def measure_gunicorn(kind, url, ctx):
     return results
 
 
+def _cells(r):
+    e, q = r["export_ms"], r["sql_ms"]
+    return [
+        f"{r.get('data_rows', '')}",
+        f"{r['queries']}",
+        f"{e[0] / 1000:.2f} / {e[1] / 1000:.2f}",
+        f"{q[0] / 1000:.2f} / {q[1] / 1000:.2f}",
+        f"{e[0] / q[0]:.1f}× / {e[1] / q[1]:.1f}×" if q[0] and q[1] else "",
+        f"{r['cpu_ratio']:.1f}×" if r.get("cpu_ratio") else "–",
+    ]
+
+
 def report(rows, workers, n, before=None, meta=""):
     out = [f"## Exports at {n} referrals per organisation ({meta})\n"]
+    head = (
+        "| db | export | limit | rows | queries | export s median / min | SQL s median / min "
+        "| ratio median / min | CPU ratio |"
+    )
+    rule = "|---|---|---:|---:|---:|---:|---:|---:|---:|"
     if before:
-        out.append(
-            f"| db | export | rows | queries | export median / min ms | SQL median / min ms | ratio median / min "
-            f"| {before['rev']}: queries | export median / min ms | SQL median / min ms | ratio median / min |"
+        head += (
+            f" {before['rev']}: rows | queries | export s median / min | SQL s median / min "
+            "| ratio median / min | CPU ratio |"
         )
-        out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        rule += "---:|---:|---:|---:|---:|---:|"
     else:
-        out.append(
-            "| db | export | rows | queries | export median/min ms | SQL median/min ms | min ratio "
-            "| before median/min ms |"
-        )
-        out.append("|---|---|---|---|---|---|---|---|")
+        head += " Flask-Admin's export s median / min |"
+        rule += "---:|"
+    out += [head, rule]
     old = {(r["db"], r["export"], r["rows"]): r for r in (before or {}).get("rows", [])}
     for r in rows:
+        cells = _cells(r)
         if before:
             o = old.get((r["db"], r["export"], r["rows"]))
-            cells = [
-                f"{r['queries']}",
-                f"{r['export_ms'][0]:.0f} / {r['export_ms'][1]:.0f}",
-                f"{r['sql_ms'][0]:.0f} / {r['sql_ms'][1]:.0f}",
-                f"{r['export_ms'][0] / r['sql_ms'][0]:.1f}× / {r['ratio']:.1f}×",
-            ]
-            if o:
-                cells += [
-                    f"{o['queries']}",
-                    f"{o['export_ms'][0]:.0f} / {o['export_ms'][1]:.0f}",
-                    f"{o['sql_ms'][0]:.0f} / {o['sql_ms'][1]:.0f}",
-                    f"{o['export_ms'][0] / o['sql_ms'][0]:.1f}× / {o['ratio']:.1f}×",
-                ]
-            else:
-                cells += [""] * 4
-            out.append(f"| {r['db']} | {r['export']} | {r['rows']} | " + " | ".join(cells) + " |")
-            continue
-        prior = r.get("before_ms")
-        out.append(
-            f"| {r['db']} | {r['export']} | {r['rows']} | {r['queries']} "
-            f"| {r['export_ms'][0]:.0f} / {r['export_ms'][1]:.0f} "
-            f"| {r['sql_ms'][0]:.0f} / {r['sql_ms'][1]:.0f} | {r['ratio']:.1f}× "
-            f"| {'' if not prior else f'{prior[0]:.0f} / {prior[1]:.0f}'} |"
-        )
+            cells += _cells(o) if o else [""] * 6
+        else:
+            prior = r.get("before_ms")
+            cells.append(f"{prior[0] / 1000:.2f} / {prior[1] / 1000:.2f}" if prior else "")
+        out.append(f"| {r['db']} | {r['export']} | {r['rows']} | " + " | ".join(cells) + " |")
     out.append("\nGunicorn worker (1 worker), referral export of every row of organisation 1:\n")
-    out.append("| db | format | bytes | seconds | worker peak RSS before → after (MB) |")
-    out.append("|---|---|---|---|---|")
+    out.append("| db | format | rows | bytes | seconds | worker peak RSS before → after (MB) |")
+    out.append("|---|---|---:|---:|---:|---|")
     for w in workers:
         out.append(
-            f"| {w['db']} | {w['format']} | {w['bytes']} | {w['seconds']:.1f} "
+            f"| {w['db']} | {w['format']} | {w['data_rows']} | {w['bytes']} | {w['seconds']:.1f} "
             f"| {w['hwm_before_mb']:.0f} → {w['hwm_after_mb']:.0f} |"
         )
     return "\n".join(out) + "\n"
@@ -327,7 +382,8 @@ def main():
     global COMPARE_FLASK_ADMIN
     COMPARE_FLASK_ADMIN = not (args.before or args.code)
     if args.code:  # child: another checkout's exports, printed as JSON
-        print(json.dumps(measure_test_client(args.db, args.child_url, json.loads(args.child_ctx), args.reps)))
+        ctx = json.loads(args.child_ctx)
+        print(json.dumps(measure_test_client(args.db, args.child_url, ctx, args.reps, older=True)))
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     sqlite_path = Path(args.sqlite).resolve() if args.sqlite else SQLITE_PATH
