@@ -46,7 +46,7 @@ from security import clean_redirect_args, recent_auth_redirect, refuse_access
 log = logging.getLogger(__name__)
 
 # Columns the system maintains; no form ever shows them.
-SYSTEM_COLUMNS = ("organisation", "created_at", "updated_at", "version", "search_key", "external_id")
+SYSTEM_COLUMNS = ("organisation", "created_at", "updated_at", "version", "search_key", "phone_key", "external_id")
 TEXT_MAX = 5000
 # No list is browsed this deep; beyond it offsets overflow the databases' integers.
 MAX_PAGE = 100_000
@@ -72,9 +72,11 @@ class BrobyggerModelView(LeanListMixin, ModelView):
     audit_reads = False  # True for models holding personal data: details/edit views are logged.
     form_base_class = AdminForm
     form_excluded_columns = SYSTEM_COLUMNS
-    column_exclude_list = ("created_at", "updated_at", "version", "search_key", "organisation", "external_id")
-    column_details_exclude_list = ("search_key", "organisation", "password_hash", "version")
-    column_export_exclude_list = ("search_key", "organisation", "password_hash", "version")
+    column_exclude_list = (
+        *("created_at", "updated_at", "version", "search_key", "phone_key", "organisation", "external_id"),
+    )
+    column_details_exclude_list = ("search_key", "phone_key", "organisation", "password_hash", "version")
+    column_export_exclude_list = ("search_key", "phone_key", "organisation", "password_hash", "version")
     column_type_formatters = LIST_FORMATTERS
     column_type_formatters_detail = DETAIL_FORMATTERS
     column_type_formatters_export = EXPORT_FORMATTERS

@@ -2,7 +2,7 @@
 
 import datetime
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, IntegerField, fn
+from peewee import BooleanField, CharField, DateField, DateTimeField, IntegerField
 
 from i18n import _l
 from models.organisation import VersionedModel, organisation_fk
@@ -132,6 +132,8 @@ class Citizen(VersionedModel):
     gp_consent_how = CharField(max_length=20, null=True, choices=CONSENT_WAYS, verbose_name=_l("GP consent given how"))
     erased_at = DateTimeField(null=True, verbose_name=_l("Anonymised"))
     search_key = CharField(max_length=500, default="", index=True)
+    # The phone's last eight digits (phone_key), kept for the look-alike check's index.
+    phone_key = CharField(max_length=8, null=True)
 
     search_fields = ("name", "initials", "postal_code", "phone", "email")
 
@@ -140,6 +142,7 @@ class Citizen(VersionedModel):
             (("organisation", "search_key"), False),
             (("organisation", "created_at"), False),
             (("organisation", "birth_year", "postal_code"), False),  # the duplicate check
+            (("organisation", "phone_key"), False),  # the duplicate check by phone
         )
 
     @classmethod
@@ -195,10 +198,13 @@ class Citizen(VersionedModel):
 
     @classmethod
     def look_alike_queries(
-        cls, organisation_id, name=None, initials=None, birth_year=None, postal_code=None, phone=None
+        cls, organisation_id, name=None, initials=None, birth_year=None, postal_code=None, phone=None, among=None
     ):
         """look_alikes' rule as [(query of candidates, alike(citizen) → bool)], for a page that
-        runs the queries together with its others (the case page)."""
+        runs the queries together with its others (the case page). `among`: the query to look in
+        (e.g. `visible_to(user)` with the columns wanted), by default every citizen; its rule
+        applies to each candidate row, so no list of the organisation's citizens is built."""
+        base = among if among is not None else cls.select()
         found = []
         if birth_year and postal_code:
             wanted_name, wanted_initials = fold(name or ""), fold(initials or "")
@@ -208,7 +214,7 @@ class Citizen(VersionedModel):
                     return fold(citizen.name or "") == wanted_name
                 return bool(wanted_initials) and fold(citizen.initials or "") == wanted_initials
 
-            query = cls.select().where(
+            query = base.where(
                 (cls.organisation == organisation_id)
                 & (cls.birth_year == birth_year)
                 & (cls.postal_code == postal_code.strip())
@@ -216,10 +222,7 @@ class Citizen(VersionedModel):
             found.append((query.order_by(cls.id).limit(200), same_name))
         key = phone_key(phone)
         if key:
-            digits = cls.phone
-            for sign in (" ", "-", "+", ".", "(", ")"):
-                digits = fn.REPLACE(digits, sign, "")
-            query = cls.select().where((cls.organisation == organisation_id) & digits.endswith(key))
+            query = base.where((cls.organisation == organisation_id) & (cls.phone_key == key))
             found.append((query.order_by(cls.id).limit(200), lambda citizen: phone_key(citizen.phone) == key))
         return found
 
@@ -232,6 +235,10 @@ class Citizen(VersionedModel):
                 if alike(citizen):
                     found.setdefault(citizen.id, citizen)
         return list(found.values())
+
+    def touch(self):
+        super().touch()
+        self.phone_key = phone_key(self.phone) or None
 
     def save(self, *args, **kwargs):
         renamed = self.id is not None

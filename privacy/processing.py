@@ -101,6 +101,7 @@ TAGS = {
         "gender": _stat("demographic"),
         "postal_code": _gone("demographic"),
         "phone": _gone("contact"),
+        "phone_key": _gone("contact"),  # the phone's last eight digits, for the look-alike check
         "email": _gone("contact"),
         "address": _gone("contact"),
         "lives_alone": _stat("demographic"),

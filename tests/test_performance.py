@@ -140,3 +140,38 @@ def test_case_page_loads_each_kind_of_row_once(login, world):
         # logged-in user, the case, one batch of its rows and the audit entry with its rows.
         assert tables.count("referral") == 1 and tables.count("*batch*") == 1, (role, tables)
         assert len(sql) <= CASE_PAGE_MAX_QUERIES, (role, len(sql), tables)
+
+
+def test_the_case_pages_look_alike_check_reads_through_indexes(world):
+    """The intake panel's look-alike queries (same name, birth year and postal area; same phone)
+    read the organisation's citizens through indexes: no list of every visible citizen, no scan
+    of every phone (both took a case page 0.3–0.9 s at 450 000 citizens)."""
+    from extensions import db
+    from models import Citizen, Referral
+    from plugins.intake.admin import case_queries
+
+    a = world.a
+    citizen = factories.make_citizen(
+        a.org, name="Ib Lund", birth_year=1950, postal_code="8000", phone="+45 12 34 56 78"
+    )
+    twin = factories.make_citizen(a.org, name="Ib Lund", birth_year=1950, postal_code="8000", phone="12345678")
+    referral = factories.make_referral(a.org, citizen=citizen)
+    assert twin.phone_key == citizen.phone_key == "12345678"
+    for role in ("admin", "bridge_builder"):
+        queries = case_queries(Referral.get_by_id(referral.id), a.users[role])
+        alikes = [query for name, query in queries.items() if name.startswith("intake_alike_")]
+        assert len(alikes) == 2
+        if role == "admin":
+            assert all(twin.id in [c.id for c in query] for query in alikes)
+        if not db.obj.__class__.__name__.startswith("Sqlite"):
+            continue
+        for query in alikes:
+            sql, params = query.sql()
+            plan = " | ".join(row[3] for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+            assert "LIST SUBQUERY" not in plan and "SCAN t1" not in plan and "SCAN citizen" not in plan, plan
+        assert any(
+            "phone_key" in row[3]
+            for q in alikes
+            for row in db.execute_sql(f"EXPLAIN QUERY PLAN {q.sql()[0]}", q.sql()[1])
+        )
+    assert Citizen.get_by_id(twin.id).phone_key == "12345678"

@@ -235,11 +235,11 @@ def case_queries(referral, user):
         .where((IntakeAnswer.referral == referral.id) & (IntakeAnswer.organisation == user.organisation_id))
         .order_by(IntakeAnswer.position, IntakeAnswer.id)
     }
-    visible = Citizen.visible_to(user).select(Citizen.id)
-    for i, (query, _alike) in enumerate(_look_alike_queries(referral)):
-        queries[f"intake_alike_{i}"] = query.select(*_CITIZEN_COLUMNS).where(
-            (Citizen.id != referral.citizen_id) & Citizen.id.in_(visible)
-        )
+    # The visibility rule applied to each candidate (not an IN list of every visible citizen:
+    # SQLite built that list of the whole organisation, 0.3 s at 450 000 citizens).
+    among = Citizen.visible_to(user).select(*_CITIZEN_COLUMNS)
+    for i, (query, _alike) in enumerate(_look_alike_queries(referral, among)):
+        queries[f"intake_alike_{i}"] = query.where(Citizen.id != referral.citizen_id)
     return queries
 
 
@@ -256,7 +256,7 @@ _CITIZEN_COLUMNS = (
 )
 
 
-def _look_alike_queries(referral):
+def _look_alike_queries(referral, among=None):
     citizen = referral.citizen
     return Citizen.look_alike_queries(
         referral.organisation_id,
@@ -265,6 +265,7 @@ def _look_alike_queries(referral):
         citizen.birth_year,
         citizen.postal_code,
         phone=citizen.phone,
+        among=among,
     )
 
 
