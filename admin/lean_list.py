@@ -69,8 +69,24 @@ class LeanListMixin:
         return all(type(a) in _PLAIN_ACTIONS or type(a) is row_templates.DeleteRowAction for a in row_actions)
 
     # -- the page, prepared once ------------------------------------------------------------
+    def _lean_urls(self):
+        """The view's own URLs without query strings, built once per application root."""
+        cache = self.__dict__.setdefault("_lean_url_cache", {})
+        urls = cache.get(request.script_root)
+        if urls is None:
+            urls = cache[request.script_root] = {
+                "index": self.get_url(".index_view"),
+                "view": self.get_url(".details_view") + "?id=",
+                "edit": self.get_url(".edit_view") + "?id=",
+                "delete": self.get_url(".delete_view"),
+                "create": self.get_url(".create_view"),
+                "export": {kind: self.get_url(".export", export_type=kind) for kind in self.export_types},
+            }
+        return urls
+
     def lean_page(self, kw):
-        base = self.get_url(".index_view")
+        own = self._lean_urls()
+        base = own["index"]
         current = {
             "page": kw["page"] or None,
             "sort": kw["sort_column"],
@@ -90,11 +106,9 @@ class LeanListMixin:
         row_actions = kw["list_row_actions"]
         kinds = [_PLAIN_ACTIONS.get(type(a), "delete") for a in row_actions]
         shown = list(zip(kinds, row_actions, strict=True)) if self.column_display_actions else []
-        urls = {
-            "view": self.get_url(".details_view") + "?id=",
-            "edit": self.get_url(".edit_view") + "?id=",
-            "back": "&url=" + quote(kw["return_url"] or "", safe=_QUERY_SAFE),
-        }
+        back = quote(kw["return_url"] or "", safe=_QUERY_SAFE)
+        urls = {"view": own["view"], "edit": own["edit"], "back": "&url=" + back}
+        args = urlencode(list(request.args.items()), safe=_QUERY_SAFE)  # as url_for(**request.args)
         texts = {
             "delete": gettext("Delete Record"),
             "delete_confirm": gettext("Are you sure you want to delete this record?"),
@@ -104,10 +118,10 @@ class LeanListMixin:
             "columns": self._lean_header(kw, list_url),
             "rows": self._lean_rows(kw, bool(kw["actions"]), shown, urls, texts),
             "row_actions": bool(shown),
-            "delete": self.get_url(".delete_view") if "delete" in kinds else None,
-            "create": self.get_url(".create_view", url=kw["return_url"]) if self.can_create else None,
+            "delete": own["delete"] if "delete" in kinds else None,
+            "create": (f"{own['create']}?url={back}" if back else own["create"]) if self.can_create else None,
             "exports": [
-                (kind, self.get_url(".export", export_type=kind, **request.args))
+                (kind, f"{own['export'][kind]}?{args}" if args else own["export"][kind])
                 for kind in (self.export_types if self.can_export else ())
             ],
             "pager": self._lean_pager(kw["page"] or 0, kw["num_pages"], len(kw["data"]) == kw["page_size"], list_url),
