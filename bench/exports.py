@@ -114,24 +114,7 @@ def old_export(app, client, view_endpoint, fmt):
 def make_app(url, older=False):
     """list_pages' bench app; an older commit's code does not know the newer migrations (its
     schema check would answer every request with 503, the login first)."""
-    if not older:
-        return list_pages.make_app(url)
-    from app import create_app
-
-    return create_app(
-        {
-            "DATABASE_URL": url,
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "SECRET_KEY": "bench",
-            "LOGIN_RATE_LIMIT": "100000 per minute",
-            "MFA_REQUIRED_ROLES": (),
-            "DB_KEEP_CONNECTION": True,
-            "POOL_MAX_CONNECTIONS": 4,
-            "EXPORT_UNLIMITED_ROLES": (),
-            "CHECK_SCHEMA": False,
-        }
-    )
+    return list_pages.make_app(url, CHECK_SCHEMA=False) if older else list_pages.make_app(url)
 
 
 def data_rows(fmt, body):

@@ -586,7 +586,8 @@ class Floor:
 # =============================================================================================
 
 
-def make_app(url):
+def make_app(url, **config):
+    """The bench's app on `url`; `config` overrides the settings below."""
     from app import create_app
 
     return create_app(
@@ -601,6 +602,7 @@ def make_app(url):
             "POOL_MAX_CONNECTIONS": 4,
             # The export probes compare 10 000 with 1 000 rows (export_max_rows): no unlimited roles.
             "EXPORT_UNLIMITED_ROLES": (),
+            **config,
         }
     )
 
