@@ -21,7 +21,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         table = pw.Table("citizen", ("id", "phone")).bind(database)
         rows = table.select(table.id, table.phone).where(table.phone.is_null(False) & (table.phone != "")).tuples()
         keys = [(key, citizen_id) for citizen_id, phone in rows if (key := _phone_key(phone))]
-        sql = f'UPDATE "citizen" SET "phone_key" = {database.param} WHERE "id" = {database.param}'
+        sql = f'UPDATE "citizen" SET "phone_key" = {database.param} WHERE "id" = {database.param}'  # nosec B608 - placeholders only, the values are bound parameters
         with database.atomic():
             cursor = database.cursor()
             for start in range(0, len(keys), BATCH):
